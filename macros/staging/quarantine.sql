@@ -1,0 +1,138 @@
+{#
+    Contract enforcement for the base_ models. Reason codes, first failing
+    check wins, in this order:
+      missing_required:<column>  a column the contract requires is empty
+      unparseable:<column>       a non-empty value that is not of the contract type
+      out_of_range:<column>      a timestamp or date outside 1900-2100, or a
+                                 table-specific range check (extra_checks)
+      invalid_value:<column>     table-specific value checks (extra_checks)
+      unknown_order              table-specific (order lines and returns)
+      duplicate_key              a later copy of a primary key among valid rows
+#}
+
+{% macro contract_violation(table_name, extra_checks=[]) -%}
+    {%- set columns = ecommerce_segmentation.contract_columns(table_name) -%}
+    case
+        when false then null
+    {%- for column in columns if column.required %}
+        when {{ clean_text(column.name) }} is null then 'missing_required:{{ column.name }}'
+    {%- endfor %}
+    {%- for column in columns if column.contract_type != 'text' %}
+        when {{ clean_text(column.name) }} is not null
+            and {{ ecommerce_segmentation.parse_as(column.name, column.contract_type) }} is null
+            then 'unparseable:{{ column.name }}'
+    {%- endfor %}
+    {%- for column in columns if column.contract_type in ('timestamp', 'date') %}
+        when extract(year from {{ ecommerce_segmentation.parse_as(column.name, column.contract_type) }})
+            not between 1900 and 2100
+            then 'out_of_range:{{ column.name }}'
+    {%- endfor %}
+    {%- for check in extra_checks %}
+        when {{ check.when }} then '{{ check.reason }}'
+    {%- endfor %}
+    end
+{%- endmacro %}
+
+
+{#
+    quarantine_reason: the contract violation, else 'duplicate_key' for the
+    second and later valid row of a key. Which copy is kept is deterministic:
+    the first in the order of all contract columns. key_columns are raw
+    column names; only_when (SQL) limits the duplicate check to some rows.
+#}
+{% macro quarantine_reason(table_name, key_columns, violation_column='contract_violation', only_when='true') -%}
+    {%- set columns = ecommerce_segmentation.contract_columns(table_name) -%}
+    {%- if not key_columns or not columns -%}
+        {{ violation_column }}
+    {%- else -%}
+    coalesce(
+        {{ violation_column }},
+        case
+            when {{ only_when }}
+                and row_number() over (
+                    partition by
+                        {{ violation_column }} is null
+                        {%- for key in key_columns %},
+                        {{ clean_text(key) }}
+                        {%- endfor %}
+                    order by
+                        {%- for column in columns %}
+                        {{ column.name }} nulls last{{ ',' if not loop.last }}
+                        {%- endfor %}
+                ) > 1
+                then 'duplicate_key'
+        end
+    )
+    {%- endif -%}
+{%- endmacro %}
+
+
+{# The contract columns of a raw row as one JSON text, for the quarantine. #}
+{% macro raw_record_json(table_name) %}
+    {{- return(adapter.dispatch('raw_record_json', 'ecommerce_segmentation')(table_name)) -}}
+{% endmacro %}
+
+{% macro default__raw_record_json(table_name) -%}
+    to_json(named_struct(
+    {%- for column in ecommerce_segmentation.contract_columns(table_name) %}
+        '{{ column.name }}', {{ column.name }}{{ ',' if not loop.last }}
+    {%- endfor %}
+    ))
+{%- endmacro %}
+
+{% macro duckdb__raw_record_json(table_name) -%}
+    cast(to_json(struct_pack(
+    {%- for column in ecommerce_segmentation.contract_columns(table_name) %}
+        {{ column.name }} := {{ column.name }}{{ ',' if not loop.last }}
+    {%- endfor %}
+    )) as varchar)
+{%- endmacro %}
+
+
+{#
+    The body of a quarantine_shop__<table> model: every quarantined row of the
+    base model, with its reason, the file it came from and the raw row as
+    JSON. carry_columns are raw columns kept as their own text columns (keys,
+    customer_id) so a row can be found again, e.g. to erase a customer.
+#}
+{% macro quarantine_select(table_name, base_relation, carry_columns=[]) -%}
+    {%- set record = ecommerce_segmentation.raw_record_json(table_name) if execute else "''" -%}
+with base as (
+
+    select * from {{ base_relation }}
+
+),
+
+quarantined as (
+
+    select
+        quarantine_reason,
+        _source_file,
+        {%- for column in carry_columns %}
+        {{ column }},
+        {%- endfor %}
+        {{ record }} as raw_record
+    from base
+    where quarantine_reason is not null
+
+),
+
+final as (
+
+    select
+        {{ dbt.concat([dbt.hash("raw_record"), "'-'", "cast(row_number() over (partition by raw_record, quarantine_reason order by _source_file) as " ~ dbt.type_string() ~ ")"]) }}
+            as quarantine_id,
+        '{{ table_name }}' as source_table,
+        _source_file as source_file,
+        quarantine_reason,
+        {{ dbt.split_part('quarantine_reason', "':'", 1) }} as reason_code,
+        {%- for column in carry_columns %}
+        {{ column }},
+        {%- endfor %}
+        raw_record
+    from quarantined
+
+)
+
+select * from final
+{%- endmacro %}

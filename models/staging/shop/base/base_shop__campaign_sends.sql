@@ -1,0 +1,29 @@
+{%- set extra_checks = [
+    {'when': 'lower(' ~ clean_text('channel') ~ ") not in ('email', 'sms', 'push')", 'reason': 'invalid_value:channel'},
+] -%}
+
+with source as (
+
+    select * from {{ source('shop', 'campaign_sends') }}
+
+),
+
+checked as (
+
+    select
+        source.*,
+        {{ contract_violation('campaign_sends', extra_checks) }} as contract_violation
+    from source
+
+),
+
+final as (
+
+    select
+        checked.*,
+        {{ quarantine_reason('campaign_sends', ['send_id']) }} as quarantine_reason
+    from checked
+
+)
+
+select * from final

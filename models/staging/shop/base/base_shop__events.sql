@@ -1,0 +1,33 @@
+{#- A repeated event_id is a duplicate delivery: the first copy is kept. -#}
+{%- set extra_checks = [
+    {'when': 'lower(' ~ clean_text('event_type') ~ ") not in ('page_view', 'category_view', 'product_view', 'search', "
+        ~ "'add_to_cart', 'remove_from_cart', 'checkout_step', 'purchase')",
+     'reason': 'invalid_value:event_type'},
+    {'when': try_parse_integer('checkout_step') ~ ' not between 1 and 4', 'reason': 'out_of_range:checkout_step'},
+] -%}
+
+with source as (
+
+    select * from {{ source('shop', 'events') }}
+
+),
+
+checked as (
+
+    select
+        source.*,
+        {{ contract_violation('events', extra_checks) }} as contract_violation
+    from source
+
+),
+
+final as (
+
+    select
+        checked.*,
+        {{ quarantine_reason('events', ['event_id']) }} as quarantine_reason
+    from checked
+
+)
+
+select * from final

@@ -1,0 +1,1 @@
+{{ quarantine_select('products', ref('base_shop__products'), carry_columns=['product_id']) }}

@@ -1,0 +1,1 @@
+{{ quarantine_select('returns', ref('base_shop__returns'), carry_columns=['order_id', 'product_id']) }}

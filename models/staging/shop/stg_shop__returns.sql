@@ -1,0 +1,40 @@
+with base as (
+
+    select * from {{ ref('base_shop__returns') }}
+    where quarantine_reason is null
+
+),
+
+typed as (
+
+    select
+        {{ clean_text('order_id') }} as order_id,
+        {{ clean_text('product_id') }} as product_id,
+        {{ try_parse_timestamp('returned_at') }} as returned_at,
+        cast({{ try_parse_integer('quantity') }} as {{ dbt.type_int() }}) as returned_quantity,
+        {{ clean_text('reason') }} as return_reason,
+        coalesce({{ try_parse_boolean('is_complaint') }}, false) as is_complaint
+    from base
+
+),
+
+final as (
+
+    select
+        {{ dbt.concat([
+            dbt.hash(dbt.concat(['order_id', "'|'", 'product_id', "'|'",
+                "coalesce(cast(returned_at as " ~ dbt.type_string() ~ "), '')"])),
+            "'-'",
+            "cast(row_number() over (partition by order_id, product_id, returned_at order by returned_quantity, return_reason, is_complaint) as " ~ dbt.type_string() ~ ")",
+        ]) }} as return_id,
+        order_id,
+        product_id,
+        returned_at,
+        returned_quantity,
+        return_reason,
+        is_complaint
+    from typed
+
+)
+
+select * from final
