@@ -40,7 +40,7 @@ final as (
 
     select
         checked.*,
-        contract_violation as quarantine_reason
+        checked.contract_violation as quarantine_reason
     from checked
 
 )

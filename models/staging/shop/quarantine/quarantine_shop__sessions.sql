@@ -1,1 +1,4 @@
-{{ quarantine_select('sessions', ref('base_shop__sessions'), carry_columns=['session_id', 'visitor_id', 'customer_id']) }}
+{{ quarantine_select(
+    'sessions', ref('base_shop__sessions'),
+    carry_columns=['session_id', 'visitor_id', 'customer_id']
+) }}

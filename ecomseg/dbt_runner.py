@@ -1,0 +1,118 @@
+"""Drive dbt from Python (dbt's programmatic API, dbtRunner).
+
+Every call runs against this repository's project and profiles. Where the
+warehouse file and the raw data live is passed explicitly, so tests and
+scripts never share state by accident.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Sequence
+
+from ecomseg import REPO_ROOT
+
+
+class DbtCommandFailed(RuntimeError):
+    """A dbt command did not succeed; the message lists what failed."""
+
+
+@dataclass(frozen=True)
+class DbtResult:
+    success: bool
+    failures: list[str]  # "<node>: <status>: <message>" for every non-passing node
+    raw: object  # dbt's own result object
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old
+
+
+def _release_duckdb() -> None:
+    """Close the DuckDB database dbt-duckdb keeps open for the whole process.
+
+    dbt-duckdb holds one environment per process (a class attribute) after a
+    command ends; while it is open, no other connection with a different
+    configuration (e.g. read_only) may open the same file in this process.
+    """
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:  # another adapter
+        return
+    with DuckDBConnectionManager._LOCK:
+        if DuckDBConnectionManager._ENV is not None:
+            DuckDBConnectionManager._ENV.close()
+            DuckDBConnectionManager._ENV = None
+
+
+def run_dbt(
+    args: Sequence[str],
+    *,
+    raw_dir: Path | str | None = None,
+    duckdb_path: Path | str | None = None,
+    target_path: Path | str | None = None,
+    dbt_vars: dict | None = None,
+    env: dict[str, str] | None = None,
+    check: bool = True,
+) -> DbtResult:
+    """Run one dbt command, e.g. run_dbt(["build"], raw_dir=..., duckdb_path=...).
+
+    raw_dir: folder of raw files (sets RAW_DATA_DIR, an absolute path).
+    duckdb_path: the warehouse file (sets DUCKDB_PATH; its folder is created).
+    target_path: where dbt writes manifest and compiled SQL (default target/).
+    dbt_vars: passed as --vars.
+    check: raise DbtCommandFailed when the command does not succeed.
+    """
+    from dbt.cli.main import dbtRunner
+
+    environment = dict(env or {})
+    if raw_dir is not None:
+        environment["RAW_DATA_DIR"] = str(Path(raw_dir).resolve())
+    if duckdb_path is not None:
+        duckdb_path = Path(duckdb_path).resolve()
+        duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+        environment["DUCKDB_PATH"] = str(duckdb_path)
+    else:
+        (REPO_ROOT / "warehouse").mkdir(exist_ok=True)
+
+    cli_args = list(args) + ["--project-dir", str(REPO_ROOT), "--profiles-dir", str(REPO_ROOT)]
+    if target_path is not None:
+        cli_args += ["--target-path", str(Path(target_path).resolve())]
+    if dbt_vars:
+        cli_args += ["--vars", json.dumps(dbt_vars)]
+
+    with _environment(environment):
+        try:
+            result = dbtRunner().invoke(cli_args)
+        finally:
+            _release_duckdb()
+
+    failures: list[str] = []
+    results = getattr(result.result, "results", None) or []
+    for node_result in results:
+        status = str(getattr(node_result, "status", ""))
+        if status.lower() in {"error", "fail", "runtime error", "skipped"}:
+            node = getattr(node_result, "node", None)
+            name = getattr(node, "unique_id", "?") if node is not None else "?"
+            failures.append(f"{name}: {status}: {getattr(node_result, 'message', '')}")
+    if result.exception is not None:
+        failures.append(f"dbt raised: {result.exception}")
+    success = bool(result.success)
+    if check and not success:
+        detail = "\n  ".join(failures) or "see the dbt log above"
+        raise DbtCommandFailed(f"dbt {' '.join(args)} failed:\n  {detail}")
+    return DbtResult(success=success, failures=failures, raw=result)

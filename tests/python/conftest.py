@@ -1,0 +1,48 @@
+"""Shared fixtures: build the project into throw-away warehouses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ecomseg.dbt_runner import run_dbt
+
+
+class Warehouse:
+    """A DuckDB warehouse built from one raw folder, in its own temp dir."""
+
+    def __init__(self, root: Path, raw_dir: Path):
+        self.root = root
+        self.raw_dir = raw_dir
+        self.path = root / "wh.duckdb"
+        self.target = root / "target"
+
+    def dbt(self, *args: str, check: bool = True, dbt_vars: dict | None = None):
+        return run_dbt(list(args), raw_dir=self.raw_dir, duckdb_path=self.path,
+                       target_path=self.target, dbt_vars=dbt_vars, check=check)
+
+    def query(self, sql: str) -> list[tuple]:
+        con = duckdb.connect(str(self.path), read_only=True)
+        try:
+            return con.execute(sql).fetchall()
+        finally:
+            con.close()
+
+    def scalar(self, sql: str):
+        return self.query(sql)[0][0]
+
+
+@pytest.fixture
+def make_warehouse(tmp_path_factory):
+    def _make(raw_dir: Path) -> Warehouse:
+        return Warehouse(tmp_path_factory.mktemp("wh"), raw_dir)
+    return _make
+
+
+def write_csv(folder: Path, name: str, text: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.csv"
+    path.write_text(text.lstrip("\n"), encoding="utf-8")
+    return path

@@ -1,0 +1,107 @@
+"""The dbt-project-evaluator rules (ecomseg.project_checks) on the real manifest,
+and on copies broken on purpose: every rule must fire on its own defect."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from ecomseg.dbt_runner import run_dbt
+from ecomseg.project_checks import check_manifest, load_manifest
+
+P = "ecommerce_segmentation"
+
+
+@pytest.fixture(scope="module")
+def manifest(tmp_path_factory):
+    target = tmp_path_factory.mktemp("parse")
+    run_dbt(["parse"], target_path=target, duckdb_path=target / "parse.duckdb")
+    return load_manifest(target / "manifest.json")
+
+
+def rules(manifest) -> set[str]:
+    return {v.rule for v in check_manifest(manifest)}
+
+
+def model(manifest, name):
+    return manifest["nodes"][f"model.{P}.{name}"]
+
+
+def test_the_project_honours_every_rule(manifest):
+    assert [str(v) for v in check_manifest(manifest)] == []
+
+
+def test_a_model_reading_a_source_outside_base_is_caught(manifest):
+    m = copy.deepcopy(manifest)
+    model(m, "stg_shop__orders")["depends_on"]["nodes"].append(f"source.{P}.shop.orders")
+    assert {"sources-only-in-base", "source-fanout"} <= rules(m)
+
+
+def test_a_root_model_and_bad_names_are_caught(manifest):
+    m = copy.deepcopy(manifest)
+    model(m, "stg_shop__orders")["original_file_path"] = "models/stg_shop__orders.sql"
+    model(m, "stg_shop__products")["name"] = "products_clean"
+    found = {(v.rule, v.node.split(".")[-1]) for v in check_manifest(m)}
+    assert ("root-models", "stg_shop__orders") in found
+    assert ("layer-naming", "stg_shop__products") in found
+
+
+def test_a_model_without_primary_key_test_is_caught(manifest):
+    m = copy.deepcopy(manifest)
+    uid = f"model.{P}.stg_shop__products"
+    for test in m["nodes"].values():
+        if test.get("attached_node") == uid and (test.get("test_metadata") or {}).get("name") == "unique":
+            test["attached_node"] = "nowhere"
+    assert "primary-key-test" in rules(m)
+
+
+def test_an_exemption_must_give_a_reason(manifest):
+    m = copy.deepcopy(manifest)
+    model(m, "base_shop__orders")["config"]["meta"]["primary_key_exempt"] = "no"
+    assert "primary-key-test" in rules(m)
+
+
+def test_missing_descriptions_are_caught(manifest):
+    m = copy.deepcopy(manifest)
+    model(m, "stg_shop__orders")["columns"]["order_id"]["description"] = ""
+    m["sources"][f"source.{P}.shop.events"]["description"] = " "
+    assert sum(v.rule == "descriptions" for v in check_manifest(m)) == 2
+
+
+def test_source_without_freshness_is_caught(manifest):
+    m = copy.deepcopy(manifest)
+    m["sources"][f"source.{P}.shop.orders"]["freshness"] = None
+    assert "source-freshness" in rules(m)
+
+
+def test_marts_need_public_access_and_enforced_typed_contracts(manifest):
+    m = copy.deepcopy(manifest)
+    node = copy.deepcopy(model(m, "stg_shop__orders"))
+    node.update(unique_id=f"model.{P}.fct_example", name="fct_example",
+                original_file_path="models/marts/core/fct_example.sql", access="protected",
+                raw_code="with o as (select * from {{ ref('stg_shop__orders') }})\nselect * from o")
+    node["config"]["contract"] = {"enforced": False}
+    m["nodes"][node["unique_id"]] = node
+    messages = [v.message for v in check_manifest(m) if v.node.endswith("fct_example")]
+    assert "mart contract is not enforced" in messages
+    assert "mart access is not public" in messages
+    assert any(msg.startswith("columns without data_type") for msg in messages)
+    assert any("select * from o" in msg for msg in messages)
+
+
+def test_marts_must_not_read_base_models(manifest):
+    m = copy.deepcopy(manifest)
+    node = copy.deepcopy(model(m, "stg_shop__orders"))
+    node.update(unique_id=f"model.{P}.dim_example", name="dim_example",
+                original_file_path="models/marts/core/dim_example.sql")
+    m["nodes"][node["unique_id"]] = node
+    assert ("layer-dependencies", f"model.{P}.dim_example") in {(v.rule, v.node) for v in check_manifest(m)}
+
+
+def test_hard_coded_table_names_are_caught(manifest):
+    m = copy.deepcopy(manifest)
+    model(m, "stg_shop__products")["raw_code"] += (
+        "\nunion all select extract(year from x), trim(both ' ' from y) from raw.products")
+    found = [v for v in check_manifest(m) if v.rule == "hard-coded-references"]
+    assert len(found) == 1 and "raw.products" in found[0].message
