@@ -5,10 +5,14 @@
 with digits as (
 
     select 1 as d
-    union all select 2
-    union all select 3
-    union all select 4
-    union all select 5
+    union all
+    select 2 as d
+    union all
+    select 3 as d
+    union all
+    select 4 as d
+    union all
+    select 5 as d
 
 ),
 
