@@ -1,9 +1,14 @@
 {#
     Contract enforcement for the base_ models. Reason codes, first failing
     check wins, in this order:
+      (load error)               a CSV record the loader could not read
+                                 (_load_error: unparseable:<column> or
+                                 unparseable:csv_record, see load_raw_tables)
       missing_required:<column>  a column the contract requires is empty
       unparseable:<column>       a non-empty value that is not of the contract type
-      out_of_range:<column>      a timestamp or date outside 1900-2100, or a
+      out_of_range:<column>      a timestamp or date outside 1900-2100 or later
+                                 than the run's start plus
+                                 var('future_date_tolerance_days'), or a
                                  table-specific range check (extra_checks)
       invalid_value:<column>     table-specific value checks (extra_checks)
       unknown_order              table-specific (order lines and returns)
@@ -12,8 +17,9 @@
 
 {% macro contract_violation(table_name, extra_checks=[]) -%}
     {%- set columns = ecommerce_segmentation.contract_columns(table_name) -%}
+    {%- set latest = ecommerce_segmentation.latest_accepted_timestamp() -%}
     case
-        when false then null
+        when _load_error is not null then _load_error
     {%- for column in columns if column.required %}
         when {{ clean_text(column.name) }} is null then 'missing_required:{{ column.name }}'
     {%- endfor %}
@@ -23,8 +29,11 @@
             then 'unparseable:{{ column.name }}'
     {%- endfor %}
     {%- for column in columns if column.contract_type in ('timestamp', 'date') %}
-        when extract(year from {{ ecommerce_segmentation.parse_as(column.name, column.contract_type) }})
-            not between 1900 and 2100
+        {%- set parsed = ecommerce_segmentation.parse_as(column.name, column.contract_type) %}
+        when extract(year from {{ parsed }}) not between 1900 and 2100
+            {%- if latest is not none %}
+            or {{ parsed }} > cast({{ latest }} as {{ 'date' if column.contract_type == 'date' else dbt.type_timestamp() }})
+            {%- endif %}
             then 'out_of_range:{{ column.name }}'
     {%- endfor %}
     {%- for check in extra_checks %}
@@ -32,6 +41,24 @@
     {%- endfor %}
     end
 {%- endmacro %}
+
+
+{#
+    latest_accepted_timestamp(): the latest time a raw timestamp or date may
+    hold, as an SQL timestamp literal: the run's start (run_started_at, UTC)
+    plus var('future_date_tolerance_days'). Later values are in the future,
+    which no recorded event can be, and are quarantined as
+    out_of_range:<column>. One literal per run, so every model of a run
+    judges alike. none when the var is null (check off).
+#}
+{% macro latest_accepted_timestamp() %}
+    {%- set days = var('future_date_tolerance_days', 1) -%}
+    {%- if days is none or (days | string | trim | lower) in ('', 'none', 'null') -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set latest = run_started_at + modules.datetime.timedelta(days=(days | float)) -%}
+    {{ return("cast('" ~ latest.strftime('%Y-%m-%d %H:%M:%S') ~ "' as " ~ dbt.type_timestamp() ~ ")") }}
+{% endmacro %}
 
 
 {#
@@ -92,7 +119,8 @@
 {#
     The body of a quarantine_shop__<table> model: every quarantined row of the
     base model, with its reason, the file it came from and the raw row as
-    JSON. carry_columns are raw columns kept as their own text columns (keys,
+    JSON (for a CSV record the loader could not read: its line number,
+    problem and text, from _rejected_record). carry_columns are raw columns kept as their own text columns (keys,
     customer_id) so a row can be found again, e.g. to erase a customer.
 #}
 {% macro quarantine_select(table_name, base_relation, carry_columns=[]) -%}
@@ -111,7 +139,7 @@ quarantined as (
         {%- for column in carry_columns %}
         {{ column }},
         {%- endfor %}
-        {{ record }} as raw_record
+        coalesce(_rejected_record, {{ record }}) as raw_record
     from base
     where quarantine_reason is not null
 

@@ -155,7 +155,8 @@ def test_reconciliation_test_fails_when_a_row_is_lost(csv_warehouse):
     con = duckdb.connect(str(csv_warehouse.path))
     con.execute("delete from staging.stg_shop__orders where order_id = '00043'")
     con.close()
-    result = csv_warehouse.dbt("test", "--select", "source:shop.orders,test_name:rows_reconcile", check=False)
+    result = csv_warehouse.dbt("test", "--select", "source:shop.orders,test_name:rows_reconcile",
+                               "--indirect-selection", "eager", check=False)
     assert not result.success
     assert any("rows_reconcile" in f for f in result.failures)
     csv_warehouse.dbt("build", "--select", "stg_shop__orders")  # restore for later tests

@@ -1,5 +1,7 @@
 {#- Recency, frequency and monetary value of every customer with at least one
-    non-cancelled order, at the as-of date (macro as_of_date). -#}
+    non-cancelled order on or before the as-of date (macro as_of_date), counting
+    only those orders: RFM is point-in-time, so segments can be computed for a
+    past as-of date on today's data. -#}
 with orders as (
 
     select * from {{ ref('int_order_revenue') }}
@@ -15,13 +17,16 @@ as_of as (
 customer_orders as (
 
     select
-        customer_id,
-        max(order_date) as last_order_date,
+        orders.customer_id,
+        max(orders.order_date) as last_order_date,
         count(*) as frequency,
-        sum(net_revenue) as monetary
+        sum(orders.net_revenue) as monetary
     from orders
-    where not is_cancelled
-    group by customer_id
+    cross join as_of
+    where
+        not orders.is_cancelled
+        and orders.order_date <= as_of.as_of_date
+    group by orders.customer_id
 
 ),
 

@@ -25,7 +25,7 @@ final as (
             dbt.hash(dbt.concat(['order_id', "'|'", 'product_id', "'|'",
                 "coalesce(cast(returned_at as " ~ dbt.type_string() ~ "), '')"])),
             "'-'",
-            "cast(row_number() over (partition by order_id, product_id, returned_at order by returned_quantity, return_reason, is_complaint) as " ~ dbt.type_string() ~ ")",
+            "cast(row_number() over (partition by order_id, product_id, returned_at order by returned_quantity nulls last, return_reason nulls last, is_complaint nulls last) as " ~ dbt.type_string() ~ ")",
         ]) }} as return_id,
         order_id,
         product_id,

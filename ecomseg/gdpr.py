@@ -1,0 +1,721 @@
+"""Personal data: the right to be forgotten, and the checks that keep
+personal data out of the marts and non-consenting customers out of
+activation outputs (docs/privacy.md).
+
+Right to be forgotten (``forget_customer``), for one customer id:
+
+1. Find everything that identifies them in the raw files: the customer id,
+   the ids of their orders, the visitors (browsers, devices) seen with their
+   customer id, and the sessions of those visitors before the login (plus the
+   sessions the warehouse stitched to them).
+2. Record salted SHA-256 hashes of those identifiers in the erasure list
+   (``<erasure dir>/erasure_list.csv``). The loader (macros/loading/
+   load_raw_tables.sql) drops matching raw rows on every build, so a raw file
+   delivered again with the customer in it does not bring them back.
+3. Rewrite the raw files without their rows (var ``erasure_identifiers``
+   says which columns identify a person in which table).
+4. Delete their rows from every table of the warehouse - models, snapshots,
+   incremental tables, copies of CSV loads, the quarantine (including its
+   ``raw_record`` JSON) - and from every file under the exports folder.
+5. Rebuild the warehouse with dbt, so aggregates no longer count them.
+6. Append to the erasure log (``erasure_log.jsonl``) what was done: a salted
+   hash of the id, the time, the rows removed per table and file. No
+   personal data.
+
+The salt is ERASURE_SALT, else PSEUDONYMISATION_SALT, else the public
+development salt; the list records a fingerprint of it and the loader refuses
+a list written with another salt.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import hashlib
+import json
+import os
+import re
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import duckdb
+import pandas as pd
+import yaml
+
+from ecomseg import REPO_ROOT, contract
+
+DEV_SALT = "ecomseg-dev-only-salt"
+LIST_FILE = "erasure_list.csv"
+LOG_FILE = "erasure_log.jsonl"
+LIST_COLUMNS = ["kind", "value_hash", "erasure_id", "salt_fingerprint"]
+KINDS = ("customer_id", "order_id", "visitor_id", "session_id")
+EXPORT_SUFFIXES = (".csv", ".parquet", ".jsonl", ".ndjson", ".json")
+EMAIL_PATTERN = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
+
+
+class ErasureError(RuntimeError):
+    """The erasure could not be done safely; the message says why."""
+
+
+# --------------------------------------------------------------------------
+# Salt and hashes (must match macros/loading/load_raw_tables.sql)
+# --------------------------------------------------------------------------
+
+def erasure_salt() -> str:
+    salt = os.environ.get("ERASURE_SALT") or os.environ.get("PSEUDONYMISATION_SALT") or DEV_SALT
+    if "'" in salt or "\\" in salt:
+        raise ErasureError("ERASURE_SALT / PSEUDONYMISATION_SALT must contain no quote or backslash")
+    return salt
+
+
+def salt_fingerprint(salt: str) -> str:
+    return hashlib.md5(f"ecomseg-erasure-salt|{salt}".encode("utf-8")).hexdigest()[:16]
+
+
+def value_hash(salt: str, kind: str, value: str) -> str:
+    return hashlib.sha256(f"{salt}|{kind}|{value}".encode("utf-8")).hexdigest()
+
+
+def subject_hash(salt: str, customer_id: str) -> str:
+    """The erasure log's reference to a person: a salted hash, distinct from the list's."""
+    return hashlib.sha256(f"{salt}|erased-subject|{customer_id}".encode("utf-8")).hexdigest()
+
+
+def clean(value) -> str | None:
+    """As the warehouse's clean_text: trimmed of spaces, empty is null."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    text = str(value).strip(" ")
+    return text or None
+
+
+# --------------------------------------------------------------------------
+# Where things are
+# --------------------------------------------------------------------------
+
+def _project_vars() -> dict:
+    doc = yaml.safe_load((REPO_ROOT / "dbt_project.yml").read_text(encoding="utf-8"))
+    return doc.get("vars") or {}
+
+
+def identifier_rules() -> dict[str, dict[str, str]]:
+    """{table: {column: 'always' | 'anonymous'}} from var erasure_identifiers."""
+    return {t: dict(rules or {}) for t, rules in (_project_vars().get("erasure_identifiers") or {}).items()}
+
+
+def erasure_dir(raw_dir: Path | str, configured: Path | str | None = None) -> Path:
+    """ERASURE_DIR (or the given folder), else <raw_dir>/_erasure, as the loader."""
+    chosen = configured or os.environ.get("ERASURE_DIR")
+    return Path(chosen) if chosen else Path(raw_dir) / "_erasure"
+
+
+def exports_dir(configured: Path | str | None = None) -> Path:
+    return Path(configured or os.environ.get("EXPORTS_DIR") or REPO_ROOT / "data" / "exports")
+
+
+def raw_file(raw_dir: Path, table: str) -> Path | None:
+    for fmt in ("parquet", "csv"):
+        path = Path(raw_dir) / f"{table}.{fmt}"
+        if path.exists():
+            return path
+    return None
+
+
+# --------------------------------------------------------------------------
+# The erasure list
+# --------------------------------------------------------------------------
+
+@dataclass
+class ErasureList:
+    path: Path
+    salt: str
+    hashes: dict[str, set[str]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, folder: Path) -> "ErasureList":
+        salt = erasure_salt()
+        path = Path(folder) / LIST_FILE
+        hashes: dict[str, set[str]] = {}
+        if path.exists():
+            with open(path, newline="", encoding="utf-8") as handle:
+                for row in csv.DictReader(handle):
+                    if row["salt_fingerprint"] != salt_fingerprint(salt):
+                        raise ErasureError(
+                            f"The erasure list {path} was written with a different salt than the one set now "
+                            "(ERASURE_SALT, else PSEUDONYMISATION_SALT): set the salt it was written with.")
+                    hashes.setdefault(row["kind"], set()).add(row["value_hash"])
+        return cls(path, salt, hashes)
+
+    def add(self, identifiers: dict[str, set[str]], erasure_id: str) -> int:
+        """Append the identifiers' hashes (new ones only); returns rows written."""
+        rows = []
+        for kind, values in identifiers.items():
+            for value in sorted(values):
+                h = value_hash(self.salt, kind, value)
+                if h not in self.hashes.setdefault(kind, set()):
+                    self.hashes[kind].add(h)
+                    rows.append([kind, h, erasure_id, salt_fingerprint(self.salt)])
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        new_file = not self.path.exists()
+        with open(self.path, "a", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            if new_file:
+                writer.writerow(LIST_COLUMNS)
+            writer.writerows(rows)
+            handle.flush()
+            os.fsync(handle.fileno())
+        return len(rows)
+
+
+def erased_mask(table: str, frame: pd.DataFrame, erasure: ErasureList) -> pd.Series:
+    """True for the rows of a raw table (text columns named as the contract)
+    that the erasure list removes: the same rule as the loader's."""
+    rules = identifier_rules().get(table, {})
+    mask = pd.Series(False, index=frame.index)
+    if not erasure.hashes:
+        return mask
+    anonymous = pd.Series(True, index=frame.index)
+    if "customer_id" in frame.columns:
+        anonymous = frame["customer_id"].map(clean).isna()
+    for column, scope in rules.items():
+        if column not in frame.columns or not erasure.hashes.get(column):
+            continue
+        wanted = erasure.hashes[column]
+        hit = frame[column].map(lambda v: (c := clean(v)) is not None and value_hash(erasure.salt, column, c) in wanted)
+        hit = hit.astype(bool)
+        if scope == "anonymous" and "customer_id" in frame.columns:
+            hit &= anonymous
+        mask |= hit
+    return mask
+
+
+# --------------------------------------------------------------------------
+# Reading and rewriting raw (and exported) files
+# --------------------------------------------------------------------------
+
+def _read_text_frame(path: Path, columns: Iterable[str] | None = None) -> pd.DataFrame:
+    """A raw or exported file as text columns named lower-case (for matching
+    only); with columns, only those (lower-case names) that the file has."""
+    wanted = None if columns is None else {c.lower() for c in columns}
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(path)
+        data = {}
+        for name, col in zip(table.column_names, table.columns):
+            key = name.strip().lower()
+            if key in data or (wanted is not None and key not in wanted):
+                continue
+            data[key] = [None if v is None else str(v) for v in col.to_pylist()]
+        return pd.DataFrame(data, index=pd.RangeIndex(table.num_rows), dtype=object)
+    header, records = _read_csv_records(path)
+    names = [h.strip().strip('"').strip().lower() for h in header]
+    positions = {}
+    for i, name in enumerate(names):
+        if name not in positions and (wanted is None or name in wanted):
+            positions[name] = i
+    return pd.DataFrame({name: [r[i] if i < len(r) else None for r in records] for name, i in positions.items()},
+                        index=pd.RangeIndex(len(records)), dtype=object)
+
+
+def _read_csv_records(path: Path) -> tuple[list[str], list[list[str]]]:
+    """Header and records of a CSV, bytes that are not UTF-8 kept (surrogateescape)."""
+    with open(path, newline="", encoding="utf-8", errors="surrogateescape") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, [])
+        records = [row for row in reader]
+    if header and header[0].startswith("\ufeff"):
+        header[0] = header[0][1:]
+    return header, records
+
+
+def _rewrite_csv(path: Path, keep: list[bool]) -> None:
+    with open(path, newline="", encoding="utf-8", errors="surrogateescape") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, [])
+        records = list(reader)
+    tmp = path.with_name(path.name + ".erasing")
+    with open(tmp, "w", newline="", encoding="utf-8", errors="surrogateescape") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(r for r, k in zip(records, keep) if k)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def _rewrite_parquet(path: Path, keep: list[bool]) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    meta = pq.ParquetFile(path).metadata
+    compression = meta.row_group(0).column(0).compression.lower() if meta.num_row_groups and meta.num_columns else "zstd"
+    table = pq.read_table(path)
+    filtered = table.filter(pa.array(keep, type=pa.bool_()))
+    tmp = path.with_name(path.name + ".erasing")
+    pq.write_table(filtered, tmp, compression=compression if compression != "uncompressed" else "none")
+    os.replace(tmp, path)
+
+
+def _rewrite(path: Path, keep: list[bool]) -> None:
+    if path.suffix == ".parquet":
+        _rewrite_parquet(path, keep)
+    else:
+        _rewrite_csv(path, keep)
+
+
+# --------------------------------------------------------------------------
+# Who the subject is
+# --------------------------------------------------------------------------
+
+@dataclass
+class Subject:
+    customer_id: str
+    order_ids: set[str] = field(default_factory=set)
+    visitor_ids: set[str] = field(default_factory=set)
+    session_ids: set[str] = field(default_factory=set)
+    emails: set[str] = field(default_factory=set)  # in memory only: for the scan, never written
+
+    def identifiers(self) -> dict[str, set[str]]:
+        return {"customer_id": {self.customer_id}, "order_id": self.order_ids,
+                "visitor_id": self.visitor_ids, "session_id": self.session_ids}
+
+
+def find_subject(customer_id: str, raw_dir: Path, duckdb_path: Path | None = None) -> Subject:
+    """Every identifier of the customer in the raw files (and sessions the
+    warehouse stitched to them)."""
+    cid = clean(customer_id)
+    if cid is None:
+        raise ErasureError("the customer id is empty")
+    subject = Subject(cid)
+    needed = ("customer_id", "order_id", "visitor_id", "session_id", "email")
+    frames = {t: _read_text_frame(p, needed) for t in contract.tables() if (p := raw_file(raw_dir, t)) is not None}
+
+    def col(frame, name):
+        return frame[name].map(clean) if name in frame.columns else pd.Series([None] * len(frame), index=frame.index, dtype=object)
+
+    if "customers" in frames:
+        f = frames["customers"]
+        subject.emails |= {e.lower() for e in col(f, "email")[col(f, "customer_id") == cid].dropna()}
+    if "orders" in frames:
+        f = frames["orders"]
+        own = col(f, "customer_id") == cid
+        subject.order_ids |= set(col(f, "order_id")[own].dropna())
+        subject.session_ids |= set(col(f, "session_id")[own].dropna())
+    for table in ("sessions", "events"):
+        if table in frames:
+            f = frames[table]
+            subject.visitor_ids |= set(col(f, "visitor_id")[col(f, "customer_id") == cid].dropna())
+    for table in ("sessions", "events"):
+        if table in frames:
+            f = frames[table]
+            customer = col(f, "customer_id")
+            own = (customer == cid) | (customer.isna() & col(f, "visitor_id").isin(subject.visitor_ids))
+            subject.session_ids |= set(col(f, "session_id")[own].dropna())
+    if duckdb_path is not None and Path(duckdb_path).exists():
+        subject.session_ids |= _stitched_sessions(Path(duckdb_path), cid)
+    return subject
+
+
+def _stitched_sessions(duckdb_path: Path, cid: str) -> set[str]:
+    """Sessions any warehouse table assigns to the customer (identity stitching)."""
+    found: set[str] = set()
+    try:
+        con = duckdb.connect(str(duckdb_path), read_only=True)
+    except duckdb.Error:
+        return found
+    try:
+        for schema, table in _tables_with_columns(con, {"session_id", "customer_id"}):
+            rows = con.execute(f'select distinct trim(session_id) from "{schema}"."{table}" '
+                               f"where trim(customer_id) = ? and session_id is not null", [cid]).fetchall()
+            found |= {r[0] for r in rows if r[0]}
+    finally:
+        con.close()
+    return found
+
+
+def _tables_with_columns(con, needed: set[str], kinds=("BASE TABLE",)) -> list[tuple[str, str]]:
+    rows = con.execute(
+        "select t.table_schema, t.table_name, list(c.column_name) from information_schema.tables t "
+        "join information_schema.columns c on c.table_schema = t.table_schema and c.table_name = t.table_name "
+        f"where t.table_type in ({', '.join(repr(k) for k in kinds)}) group by 1, 2 order by 1, 2").fetchall()
+    return [(s, t) for s, t, cols in rows if needed <= set(cols)]
+
+
+# --------------------------------------------------------------------------
+# The warehouse and the exports
+# --------------------------------------------------------------------------
+
+def _kind_of(column: str) -> str | None:
+    name = column.lower()
+    for kind in KINDS + ("customer_key", "email"):
+        if name == kind or name.endswith("_" + kind):
+            return kind
+    return None
+
+
+def _pseudonymous_key(customer_id: str) -> str:
+    """dim_customers.customer_key (macro pseudonymous_key): md5('<salt>|<id>')."""
+    salt = os.environ.get("PSEUDONYMISATION_SALT", DEV_SALT)
+    return hashlib.md5(f"{salt}|{customer_id}".encode("utf-8")).hexdigest()
+
+
+def _word_pattern(values: Iterable[str]) -> str | None:
+    values = sorted(v for v in values if v)
+    if not values:
+        return None
+    return r"(^|[^A-Za-z0-9_])(" + "|".join(re.escape(v) for v in values) + r")([^A-Za-z0-9_]|$)"
+
+
+def purge_warehouse(duckdb_path: Path, subject: Subject) -> dict[str, int]:
+    """Delete the subject's rows from every table of the warehouse; rows deleted per table."""
+    try:
+        con = duckdb.connect(str(duckdb_path))
+    except duckdb.Error as exc:
+        raise ErasureError(f"cannot open the warehouse {duckdb_path} for writing (is a build running?): {exc}") from exc
+    values = {**{k: sorted(v) for k, v in subject.identifiers().items()},
+              "customer_key": [_pseudonymous_key(subject.customer_id)], "email": sorted(subject.emails)}
+    words = _word_pattern([subject.customer_id, *subject.emails])
+    removed: dict[str, int] = {}
+    try:
+        rows = con.execute(
+            "select c.table_schema, c.table_name, list(c.column_name), list(c.data_type) "
+            "from information_schema.columns c join information_schema.tables t "
+            "on c.table_schema = t.table_schema and c.table_name = t.table_name "
+            "where t.table_type = 'BASE TABLE' group by 1, 2 order by 1, 2").fetchall()
+        con.execute("begin transaction")
+        for schema, table, columns, types in rows:
+            text_columns = [c for c, t in zip(columns, types) if t == "VARCHAR"]
+            has_customer = "customer_id" in text_columns
+            terms = []
+            for column in text_columns:
+                kind = _kind_of(column)
+                if column == "raw_record":
+                    anonymous = "nullif(trim(json_extract_string(raw_record, '$.customer_id')), '') is null"
+                    for key, kind_values in values.items():
+                        if kind_values and key in KINDS:
+                            term = f"trim(json_extract_string(raw_record, '$.{key}')) in ({_sql_list(kind_values)})"
+                            if key in ("visitor_id", "session_id"):
+                                term = f"({term} and {anonymous})"
+                            terms.append(term)
+                    if words:
+                        terms.append(f"regexp_matches(raw_record, {_sql_literal(words)})")
+                    continue
+                if kind is None or not values.get(kind):
+                    continue
+                expr = f"trim({_quote(column)})" if kind != "email" else f"lower(trim({_quote(column)}))"
+                term = f"{expr} in ({_sql_list(values[kind])})"
+                if kind == "visitor_id" and has_customer:
+                    term = f"({term} and (nullif(trim(customer_id), '') is null or trim(customer_id) = {_sql_literal(subject.customer_id)}))"
+                terms.append(term)
+            if not terms:
+                continue
+            relation = f"{_quote(schema)}.{_quote(table)}"
+            n = con.execute(f"delete from {relation} where {' or '.join(terms)}").fetchone()[0]
+            if n:
+                removed[f"{schema}.{table}"] = int(n)
+        con.execute("commit")
+        con.execute("checkpoint")
+    except Exception:
+        con.execute("rollback") if con else None
+        raise
+    finally:
+        con.close()
+    return removed
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _sql_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _sql_list(values: Iterable[str]) -> str:
+    return ", ".join(_sql_literal(v) for v in values)
+
+
+def _row_refers(row: dict, subject: Subject, key: str) -> bool:
+    values = {**subject.identifiers(), "email": subject.emails, "customer_key": {key}}
+    customer = clean(row.get("customer_id")) if "customer_id" in row else None
+    for column, value in row.items():
+        kind = _kind_of(str(column))
+        v = clean(value)
+        if kind is None or v is None:
+            continue
+        if kind == "email":
+            v = v.lower()
+        if v in values.get(kind, set()):
+            if kind == "visitor_id" and customer not in (None, subject.customer_id):
+                continue
+            return True
+    return False
+
+
+def purge_exports(folder: Path, subject: Subject) -> tuple[dict[str, int], list[str]]:
+    """Remove the subject's rows from every export file; (rows removed per file, files not checked)."""
+    removed: dict[str, int] = {}
+    unchecked: list[str] = []
+    if not folder.exists():
+        return removed, unchecked
+    key = _pseudonymous_key(subject.customer_id)
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        name = str(path.relative_to(folder))
+        suffix = path.suffix.lower()
+        if suffix not in EXPORT_SUFFIXES:
+            unchecked.append(name)
+            continue
+        if suffix in (".csv", ".parquet"):
+            frame = _read_text_frame(path)
+            keep = [not _row_refers(r, subject, key) for r in frame.to_dict("records")]
+            if not all(keep):
+                _rewrite(path, keep)
+        else:
+            text = path.read_text(encoding="utf-8")
+            if suffix == ".json":
+                data = json.loads(text)
+                if not isinstance(data, list):
+                    unchecked.append(name)
+                    continue
+                keep = [not (isinstance(r, dict) and _row_refers(r, subject, key)) for r in data]
+                if not all(keep):
+                    _atomic_write(path, json.dumps([r for r, k in zip(data, keep) if k], ensure_ascii=False))
+            else:
+                lines = [ln for ln in text.splitlines() if ln.strip()]
+                records = [json.loads(ln) for ln in lines]
+                keep = [not (isinstance(r, dict) and _row_refers(r, subject, key)) for r in records]
+                if not all(keep):
+                    _atomic_write(path, "".join(ln + "\n" for ln, k in zip(lines, keep) if k))
+        if not all(keep):
+            removed[name] = keep.count(False)
+    return removed, unchecked
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".erasing")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+# --------------------------------------------------------------------------
+# Forget
+# --------------------------------------------------------------------------
+
+@dataclass
+class ErasureResult:
+    erasure_id: str
+    subject_hash: str
+    identifiers_recorded: dict[str, int]
+    raw_rows_removed: dict[str, int]
+    warehouse_rows_removed: dict[str, int]
+    export_rows_removed: dict[str, int]
+    unchecked_exports: list[str]
+    rebuilt: bool
+    rebuild_error: str | None
+    log_path: Path
+    list_path: Path
+
+    def summary(self) -> str:
+        def fmt(d):
+            return ", ".join(f"{k} {v}" for k, v in d.items()) or "none"
+        lines = [
+            f"Erasure {self.erasure_id} (subject {self.subject_hash[:16]}...)",
+            f"  identifiers recorded in {self.list_path}: {fmt(self.identifiers_recorded)}",
+            f"  raw rows removed: {fmt(self.raw_rows_removed)}",
+            f"  warehouse rows removed: {fmt(self.warehouse_rows_removed)}",
+            f"  export rows removed: {fmt(self.export_rows_removed)}",
+        ]
+        if self.unchecked_exports:
+            lines.append(f"  WARNING: export files not checked (unknown format, remove by hand): {', '.join(self.unchecked_exports)}")
+        lines.append("  warehouse rebuilt" if self.rebuilt else
+                     f"  warehouse NOT rebuilt{': ' + self.rebuild_error if self.rebuild_error else ''}")
+        lines.append(f"  logged in {self.log_path}")
+        return "\n".join(lines)
+
+
+def forget_customer(customer_id: str, raw_dir: Path | str, duckdb_path: Path | str | None = None,
+                    exports: Path | str | None = None, erasure_folder: Path | str | None = None,
+                    rebuild: bool = True, target_path: Path | str | None = None,
+                    rebuild_args: list[str] | None = None) -> ErasureResult:
+    """Erase one customer everywhere (see the module docstring); returns what was removed.
+    rebuild_args: the dbt command of the rebuild (default ["build"])."""
+    raw_dir = Path(raw_dir)
+    if raw_file(raw_dir, "orders") is None:
+        raise ErasureError(f"no raw orders file in {raw_dir}: is --raw-dir right?")
+    folder = erasure_dir(raw_dir, erasure_folder)
+    erasure = ErasureList.load(folder)  # checks the salt before anything changes
+    duckdb_path = Path(duckdb_path) if duckdb_path else None
+    subject = find_subject(customer_id, raw_dir, duckdb_path)
+    erasure_id = uuid.uuid4().hex
+    before = {kind: len(erasure.hashes.get(kind, set())) for kind in KINDS}
+    erasure.add(subject.identifiers(), erasure_id)
+    recorded = {kind: len(erasure.hashes.get(kind, set())) - before[kind] for kind in KINDS}
+
+    raw_removed: dict[str, int] = {}
+    for table in contract.tables():
+        path = raw_file(raw_dir, table)
+        if path is None:
+            continue
+        needed = set(identifier_rules().get(table, {})) | {"customer_id"}
+        mask = erased_mask(table, _read_text_frame(path, needed), erasure)
+        if mask.any():
+            _rewrite(path, (~mask).tolist())
+            raw_removed[table] = int(mask.sum())
+
+    warehouse_removed: dict[str, int] = {}
+    if duckdb_path is not None and duckdb_path.exists():
+        warehouse_removed = purge_warehouse(duckdb_path, subject)
+    export_removed, unchecked = purge_exports(exports_dir(exports), subject)
+
+    rebuilt, rebuild_error = False, None
+    if rebuild and duckdb_path is not None:
+        from ecomseg.dbt_runner import run_dbt
+
+        result = run_dbt(list(rebuild_args or ["build"]), raw_dir=raw_dir, duckdb_path=duckdb_path, target_path=target_path,
+                         env={"ERASURE_DIR": str(folder.resolve())}, check=False)
+        rebuilt = result.success
+        if not rebuilt:
+            rebuild_error = "; ".join(result.failures[:5]) or "dbt build failed"
+
+    salt = erasure.salt
+    entry = {
+        "erasure_id": erasure_id,
+        "subject": subject_hash(salt, subject.customer_id),
+        "erased_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "identifiers_recorded": recorded,
+        "raw_rows_removed": raw_removed,
+        "warehouse_rows_removed": warehouse_removed,
+        "export_rows_removed": export_removed,
+        "unchecked_exports": unchecked,
+        "rebuilt": rebuilt,
+    }
+    log_path = folder / LOG_FILE
+    with open(log_path, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(entry, sort_keys=True) + "\n")
+    return ErasureResult(erasure_id, entry["subject"], recorded, raw_removed, warehouse_removed, export_removed,
+                         unchecked, rebuilt, rebuild_error, log_path, erasure.path)
+
+
+def find_references(duckdb_path: Path, needles: Iterable[str]) -> list[tuple[str, str, int]]:
+    """Every (relation, column, rows) of any table or view whose text contains
+    one of the needles (an id, an e-mail, ...). Empty when nothing refers to them."""
+    needles = [n for n in needles if n]
+    found = []
+    con = duckdb.connect(str(duckdb_path), read_only=True)
+    try:
+        rows = con.execute(
+            "select table_schema, table_name, column_name from information_schema.columns "
+            "where data_type = 'VARCHAR' and table_schema not in ('information_schema', 'pg_catalog') order by 1, 2, 3").fetchall()
+        for schema, table, column in rows:
+            condition = " or ".join(f"contains({_quote(column)}, {_sql_literal(n)})" for n in needles)
+            n = con.execute(f"select count(*) from {_quote(schema)}.{_quote(table)} where {condition}").fetchone()[0]
+            if n:
+                found.append((f"{schema}.{table}", column, int(n)))
+    finally:
+        con.close()
+    return found
+
+
+# --------------------------------------------------------------------------
+# Privacy and consent checks (pytest and scripts/validate.py)
+# --------------------------------------------------------------------------
+
+PII_NAME = re.compile(
+    r"(e_?mail|birth|(^|_)dob($|_)|phone|mobile|telephone|first_name|last_name|full_name|surname|street"
+    r"|address|post_?code|zip_?code|(^|_)ip($|_)|iban|pesel|ssn|passport)")
+
+
+@dataclass
+class Finding:
+    check_id: str
+    violations: int
+    explanation: str
+
+
+def pii_contract_columns() -> set[str]:
+    """Columns the raw data contract marks personal (meta.pii), e.g. email, birth_date (and city if a shop marks it)."""
+    return {c.name for t in contract.tables().values() for c in t.columns if c.pii}
+
+
+def pii_column_names(columns: Iterable[str]) -> list[str]:
+    marked = pii_contract_columns()
+    out = []
+    for name in columns:
+        low = name.lower()
+        if PII_NAME.search(low) or low in marked or any(low.endswith("_" + m) for m in marked):
+            out.append(name)
+    return out
+
+
+def activation_models(manifest: dict) -> list[dict]:
+    return [n for n in manifest["nodes"].values() if n["resource_type"] == "model"
+            and ({**(n.get("meta") or {}), **((n.get("config") or {}).get("meta") or {})}).get("activation") is True]
+
+
+def activation_models_without_consent_test(manifest: dict) -> list[str]:
+    """unique_ids of activation models (meta.activation: true) with no only_consenting_customers test."""
+    tested = {t.get("attached_node") for t in manifest["nodes"].values()
+              if t["resource_type"] == "test" and (t.get("test_metadata") or {}).get("name") == "only_consenting_customers"}
+    return sorted(n["unique_id"] for n in activation_models(manifest) if n["unique_id"] not in tested)
+
+
+def privacy_findings(con, manifest: dict) -> tuple[list[Finding], list[str]]:
+    from ecomseg.validation import display_name, model_nodes, relation_of
+
+    findings: list[Finding] = []
+    warnings: list[str] = []
+    dev_salted: list[str] = []
+    has_customers = bool(con.execute(
+        "select count(*) from information_schema.tables where table_schema = 'staging' and table_name = 'stg_shop__customers'").fetchone()[0])
+    for node in model_nodes(manifest, "marts"):
+        label = display_name(node)
+        bad_names = pii_column_names(node.get("columns") or {})
+        findings.append(Finding(f"pii_column_names:{label}", len(bad_names),
+                                "no column named like personal data" + (f": {', '.join(bad_names)}" if bad_names else "")))
+        schema, name = node["schema"], node.get("alias") or node["name"]
+        cols = con.execute("select column_name, data_type from information_schema.columns where table_schema = ? and table_name = ?",
+                           [schema, name]).fetchall()
+        if not cols:
+            continue
+        relation = relation_of(node)
+        text_cols = [c for c, t in cols if t == "VARCHAR"]
+        if text_cols:
+            any_email = " + ".join(f"count(case when regexp_matches({_quote(c)}, '{EMAIL_PATTERN}') then 1 end)" for c in text_cols)
+            n = con.execute(f"select {any_email} from {relation}").fetchone()[0]
+            if has_customers:
+                known = " + ".join(
+                    f"(select count(*) from {relation} m join (select distinct lower(trim(email)) as email from staging.stg_shop__customers "
+                    f"where email is not null) e on contains(lower(m.{_quote(c)}), e.email))" for c in text_cols)
+                n += con.execute(f"select {known}").fetchone()[0]
+            findings.append(Finding(f"email_values:{label}", int(n), "no value holds an e-mail address (of a customer or any other)"))
+        col_names = {c for c, _ in cols}
+        dated = [c for c, t in cols if t in ("DATE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE")]
+        if has_customers and "customer_id" in col_names and dated:
+            same = " + ".join(f"count(case when cast(m.{_quote(c)} as date) = s.birth_date then 1 end)" for c in dated)
+            n = con.execute(f"select {same} from {relation} m join staging.stg_shop__customers s on m.customer_id = s.customer_id "
+                            "where s.birth_date is not null").fetchone()[0]
+            findings.append(Finding(f"birth_dates:{label}", int(n), "no date equals the customer's exact birth date"))
+        for c in text_cols:
+            if c.endswith("customer_key") and "customer_id" in col_names:
+                unsalted = con.execute(f"select count(*) from {relation} where {_quote(c)} = md5(customer_id)").fetchone()[0]
+                findings.append(Finding(f"unsalted_key:{label}.{c}", int(unsalted), "the pseudonymous key is salted"))
+                dev = con.execute(f"select count(*) from {relation} where {_quote(c)} = md5('{DEV_SALT}|' || customer_id)").fetchone()[0]
+                if dev:
+                    dev_salted.append(f"{label}.{c}")
+    if dev_salted:
+        warnings.append("pseudonymous keys built with the public development salt (set PSEUDONYMISATION_SALT, "
+                        "a secret, wherever the marts are used): " + ", ".join(dev_salted))
+    for uid in activation_models_without_consent_test(manifest):
+        findings.append(Finding(f"consent_test:{uid}", 1, "an activation model (meta.activation) carries the only_consenting_customers test"))
+    for node in activation_models(manifest):
+        schema, name = node["schema"], node.get("alias") or node["name"]
+        has_col = con.execute("select count(*) from information_schema.columns where table_schema = ? and table_name = ? "
+                              "and column_name = 'customer_id'", [schema, name]).fetchone()[0]
+        if has_col and has_customers:
+            n = con.execute(f"select count(*) from {relation_of(node)} m left join staging.stg_shop__customers s "
+                            "on m.customer_id = s.customer_id where not coalesce(s.has_marketing_consent, false)").fetchone()[0]
+            findings.append(Finding(f"consent_rows:{display_name(node)}", int(n), "every activated customer gave marketing consent"))
+    return findings, warnings

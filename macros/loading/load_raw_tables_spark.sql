@@ -1,0 +1,287 @@
+{#
+    spark__load_raw_tables: the Spark (dbt-spark over Thrift) implementation of
+    load_raw_tables (macros/loading/load_raw_tables.sql, run by on-run-start).
+    For every table of the raw data contract it (re)creates the view
+    {{ var('raw_schema') }}.<table> over <raw_data_dir>/<table>.parquet or .csv:
+
+      - every contract column as string, matched case-insensitively (names
+        trimmed); an optional column the file lacks is all null; extra
+        columns are ignored;
+      - _source_file (the file name), _record_at (the table's record time,
+        parsed) and _load_error / _rejected_record (always null here: Spark's
+        CSV reader has no rejects table, see below);
+      - rows of erased customers are left out, as on DuckDB (erasure list
+        <erasure_dir>/erasure_list.csv copied to <raw_schema>._erasure_list);
+      - a missing optional file gives an empty view; a missing required file,
+        a required column missing from a file, an empty (0-byte) file, two
+        files for one table or an erasure list written with another salt stop
+        the run with an error naming the file.
+
+    How files are found without Python or a failing query: the raw folder is
+    listed once through Spark's binaryFile data source, as the external table
+    <raw_schema>._raw_files (path, length; the content column is never read),
+    with recursiveFileLookup so that sub-folders (e.g. _erasure/) do not
+    trigger partition discovery; only files directly in the folder count.
+    Each file then becomes an external table <raw_schema>.<table>__file
+    (`using parquet|csv options (path ...)`; a CSV with header, every column
+    string, multi-line quoted fields, "" as the quote escape), and the view
+    <raw_schema>.<table> selects the contract columns from it. `drop table`
+    of an external table leaves the file alone.
+
+    The paths are read by the Spark server: raw_data_dir must be absolute and
+    on storage the cluster sees (docs/spark.md).
+
+    Every DDL statement runs alone through adapter.execute (no fetch): PyHive
+    0.7.0 fails fetching a DDL result from Spark 3.5 (docs/spark.md).
+
+    Not done on Spark (DuckDB does it): CSV records that cannot be read
+    (not UTF-8, broken quoting, wrong field count) are not turned into
+    unparseable:csv_record rows; Spark's PERMISSIVE CSV mode pads or cuts
+    such a record and the base_ models judge its fields like any other.
+#}
+
+{% macro spark__load_raw_tables() %}
+    {%- set raw_dir = (var('raw_data_dir') | string).rstrip('/') -%}
+    {%- if not raw_dir.startswith('/') and ':' not in raw_dir -%}
+        {{ exceptions.raise_compiler_error(
+            "raw_data_dir must be an absolute path (or a URI such as s3a://...) on Spark: the Spark server, "
+            ~ "not dbt, reads the files; got '" ~ raw_dir ~ "' (set RAW_DATA_DIR).") }}
+    {%- endif -%}
+    {%- set raw_schema = var('raw_schema') -%}
+    {%- do adapter.execute('create schema if not exists ' ~ raw_schema) -%}
+    {%- set files = ecommerce_segmentation.spark__list_raw_files(raw_dir, raw_schema, '_raw_files') -%}
+    {%- set erasure = ecommerce_segmentation.spark__load_erasure_list(raw_dir, raw_schema) -%}
+    {%- set loaded = [] -%}
+    {%- for table_name in ecommerce_segmentation.contract_table_names() -%}
+        {%- set meta = ecommerce_segmentation.contract_table_meta(table_name) -%}
+        {%- set columns = ecommerce_segmentation.contract_columns(table_name) -%}
+        {%- set raw_file = ecommerce_segmentation.spark__find_raw_file(raw_dir, table_name, files) -%}
+        {%- set file_table = raw_schema ~ '.' ~ table_name ~ '__file' -%}
+        {%- do adapter.execute('drop table if exists ' ~ file_table) -%}
+        {%- if raw_file is none and meta.get('required_file', false) -%}
+            {{ exceptions.raise_compiler_error(
+                "Required raw file missing: neither " ~ raw_dir ~ "/" ~ table_name ~ ".parquet nor "
+                ~ raw_dir ~ "/" ~ table_name ~ ".csv exists (raw_data_dir = '" ~ raw_dir ~ "'). "
+                ~ "Generate sample data with scripts/generate_data.py or set RAW_DATA_DIR.") }}
+        {%- endif -%}
+
+        {%- if raw_file is none -%}
+            {%- set select_list = [] -%}
+            {%- for column in columns -%}
+                {%- do select_list.append('cast(null as string) as ' ~ column.name) -%}
+            {%- endfor -%}
+            {%- do select_list.append('cast(null as string) as _source_file') -%}
+            {%- do select_list.append('cast(null as timestamp) as _record_at') -%}
+            {%- do select_list.append('cast(null as string) as _load_error') -%}
+            {%- do select_list.append('cast(null as string) as _rejected_record') -%}
+            {%- set body = 'select ' ~ (select_list | join(', ')) ~ ' from (select 1 as one) as no_file where 1 = 0' -%}
+            {%- do loaded.append(table_name ~ ' (no file: empty)') -%}
+        {%- else -%}
+            {%- do adapter.execute(ecommerce_segmentation.spark__create_file_table_sql(file_table, raw_file)) -%}
+            {#- file_columns: lower-cased trimmed name -> the quoted column of the file table -#}
+            {%- set file_columns = {} -%}
+            {%- set found_names = [] -%}
+            {%- for row in run_query('describe table ' ~ file_table) -%}
+                {%- set name = row['col_name'] -%}
+                {%- if not name or name.startswith('#') -%}
+                    {%- break -%}
+                {%- endif -%}
+                {%- set key = name | trim | lower -%}
+                {%- do found_names.append(name) -%}
+                {%- if key not in file_columns -%}
+                    {%- do file_columns.update({key: '`' ~ (name | replace('`', '``')) ~ '`'}) -%}
+                {%- endif -%}
+            {%- endfor -%}
+            {%- set missing = [] -%}
+            {%- set select_list = [] -%}
+            {%- for column in columns -%}
+                {%- if column.name in file_columns -%}
+                    {%- do select_list.append('cast(' ~ file_columns[column.name] ~ ' as string) as ' ~ column.name) -%}
+                {%- elif column.optional_column -%}
+                    {%- do select_list.append('cast(null as string) as ' ~ column.name) -%}
+                {%- else -%}
+                    {%- do missing.append(column.name) -%}
+                {%- endif -%}
+            {%- endfor -%}
+            {%- if missing -%}
+                {%- do adapter.execute('drop table if exists ' ~ file_table) -%}
+                {{ exceptions.raise_compiler_error(
+                    "Raw file " ~ raw_file.path ~ " lacks the column(s) " ~ (missing | join(', '))
+                    ~ " that the raw data contract requires for table '" ~ table_name ~ "'. "
+                    ~ "Columns found: " ~ (found_names | join(', '))) }}
+            {%- endif -%}
+            {%- do select_list.append("'" ~ raw_file.name ~ "' as _source_file") -%}
+            {%- if meta.get('record_time_column') and meta.record_time_column in file_columns -%}
+                {%- do select_list.append(
+                    ecommerce_segmentation.try_parse_timestamp('cast(' ~ file_columns[meta.record_time_column] ~ ' as string)')
+                    ~ ' as _record_at') -%}
+            {%- else -%}
+                {%- do select_list.append('cast(null as timestamp) as _record_at') -%}
+            {%- endif -%}
+            {%- do select_list.append('cast(null as string) as _load_error') -%}
+            {%- do select_list.append('cast(null as string) as _rejected_record') -%}
+            {%- set body = 'select ' ~ (select_list | join(',\n    ')) ~ '\nfrom ' ~ file_table -%}
+            {%- do loaded.append(table_name ~ ' (' ~ raw_file.name ~ ')') -%}
+        {%- endif -%}
+        {%- set erased = ecommerce_segmentation.spark__erasure_predicate(table_name, columns, erasure, raw_schema) -%}
+        {%- if erased -%}
+            {%- set body = 'select * from (\n' ~ body ~ '\n) as loaded\nwhere not (' ~ erased ~ ')' -%}
+        {%- endif -%}
+        {%- do adapter.execute('create or replace view ' ~ raw_schema ~ '.' ~ table_name ~ ' as\n' ~ body) -%}
+    {%- endfor -%}
+    {{ return(loaded) }}
+{% endmacro %}
+
+
+{#
+    The files directly in `folder` as a list of {path, name, size}, through the
+    external binaryFile table <raw_schema>.<listing_table> (dropped again).
+    A folder that does not exist stops the run with Spark's PATH_NOT_FOUND.
+#}
+{% macro spark__list_raw_files(folder, raw_schema, listing_table) %}
+    {%- set listing = raw_schema ~ '.' ~ listing_table -%}
+    {%- set quoted_folder = folder | replace('\\', '\\\\') | replace("'", "\\'") -%}
+    {%- do adapter.execute('drop table if exists ' ~ listing) -%}
+    {%- do adapter.execute(
+        "create table " ~ listing ~ " using binaryFile options (path '" ~ quoted_folder ~ "', "
+        ~ "recursiveFileLookup 'true')") -%}
+    {%- set rows = run_query('select path, length from ' ~ listing) -%}
+    {%- do adapter.execute('drop table if exists ' ~ listing) -%}
+    {%- set files = [] -%}
+    {%- for row in rows -%}
+        {%- set full = row['path'] | string -%}
+        {%- set name = full.split('/')[-1] -%}
+        {#- only files directly in the folder: the parent of the path ends with the folder -#}
+        {%- set parent = full[:(full | length) - (name | length) - 1] -%}
+        {%- if parent.endswith(folder) -%}
+            {%- do files.append({'path': folder ~ '/' ~ name, 'name': name, 'size': row['length']}) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(files) }}
+{% endmacro %}
+
+
+{# The one file for a table, as {path, name, format}, or none; the errors of the DuckDB loader. #}
+{% macro spark__find_raw_file(raw_dir, table_name, files) %}
+    {%- set found = [] -%}
+    {%- for fmt in ['parquet', 'csv'] -%}
+        {%- for file in files if file.name == table_name ~ '.' ~ fmt -%}
+            {%- do found.append({'path': file.path, 'name': file.name, 'format': fmt, 'size': file.size}) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {%- if found | length > 1 -%}
+        {{ exceptions.raise_compiler_error(
+            "Two raw files for table '" ~ table_name ~ "' in " ~ raw_dir ~ ": "
+            ~ (found | map(attribute='name') | join(' and ')) ~ ". Keep exactly one.") }}
+    {%- endif -%}
+    {%- if not found -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set raw_file = found[0] -%}
+    {%- if (raw_file.size | int) == 0 -%}
+        {{ exceptions.raise_compiler_error(
+            "Raw file " ~ raw_file.path ~ " is empty (0 bytes). A CSV needs at least its header row; "
+            ~ "a Parquet file its schema. Remove the file to treat an optional table as empty.") }}
+    {%- endif -%}
+    {{ return(raw_file) }}
+{% endmacro %}
+
+
+{# create table <file_table> over one raw file (external: the file stays where it is). #}
+{% macro spark__create_file_table_sql(file_table, raw_file) %}
+    {%- set path = raw_file.path | replace('\\', '\\\\') | replace("'", "\\'") -%}
+    {%- if raw_file.format == 'parquet' -%}
+        {{ return("create table " ~ file_table ~ " using parquet options (path '" ~ path ~ "')") }}
+    {%- else -%}
+        {{ return("create table " ~ file_table ~ " using csv options (path '" ~ path ~ "', "
+            ~ "header 'true', inferSchema 'false', multiLine 'true', quote '\"', escape '\"', "
+            ~ "sep ',', encoding 'UTF-8', mode 'PERMISSIVE')") }}
+    {%- endif -%}
+{% endmacro %}
+
+
+{#
+    The erasure list on Spark, as duckdb__load_erasure_list: copies
+    <erasure_dir>/erasure_list.csv into <raw_schema>._erasure_list and returns
+    {'salt', 'rows', 'path'}, or none when there is no list; stops the run
+    when the list was written with another salt.
+#}
+{% macro spark__load_erasure_list(raw_dir, raw_schema) %}
+    {%- set configured = (var('erasure_dir', '') or '') | string | trim -%}
+    {%- set erasure_dir = configured.rstrip('/') if configured not in ('', 'none', 'None') else raw_dir ~ '/_erasure' -%}
+    {%- set list_path = erasure_dir ~ '/erasure_list.csv' -%}
+    {%- do adapter.execute('drop table if exists ' ~ raw_schema ~ '._erasure_list') -%}
+    {%- do adapter.execute('drop table if exists ' ~ raw_schema ~ '._erasure_list__file') -%}
+    {%- set present = ecommerce_segmentation.spark__file_size(list_path, raw_schema) is not none -%}
+    {%- if not present -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set salt = ecommerce_segmentation.erasure_salt() -%}
+    {%- set fingerprint = ecommerce_segmentation.erasure_salt_fingerprint(salt) -%}
+    {%- set quoted_path = list_path | replace('\\', '\\\\') | replace("'", "\\'") -%}
+    {%- do adapter.execute(
+        "create table " ~ raw_schema ~ "._erasure_list__file (kind string, value_hash string, erasure_id string, "
+        ~ "salt_fingerprint string) using csv options (path '" ~ quoted_path ~ "', header 'true')") -%}
+    {%- do adapter.execute(
+        "create table " ~ raw_schema ~ "._erasure_list using parquet as select kind, value_hash, salt_fingerprint from "
+        ~ raw_schema ~ "._erasure_list__file") -%}
+    {%- do adapter.execute('drop table if exists ' ~ raw_schema ~ '._erasure_list__file') -%}
+    {%- set other = run_query(
+        "select count(*) from " ~ raw_schema ~ "._erasure_list where salt_fingerprint <> '" ~ fingerprint ~ "'"
+        ).columns[0].values()[0] -%}
+    {%- if other > 0 -%}
+        {{ exceptions.raise_compiler_error(
+            "The erasure list " ~ list_path ~ " was written with a different salt than the one set now "
+            ~ "(ERASURE_SALT, else PSEUDONYMISATION_SALT): its hashes would match nothing and erased "
+            ~ "customers would come back. Set the salt the list was written with (docs/privacy.md).") }}
+    {%- endif -%}
+    {%- set rows = run_query('select count(*) from ' ~ raw_schema ~ '._erasure_list').columns[0].values()[0] -%}
+    {{ return({'salt': salt, 'rows': rows, 'path': list_path}) }}
+{% endmacro %}
+
+
+{#
+    The size in bytes of one file, or none when it does not exist. An external
+    binaryFile table over a path that does not exist reads as empty (Spark
+    ignores a missing root path of a catalog table), so this needs no query
+    that can fail. Names starting with _ or . are fine: only files found by
+    listing a folder are filtered by those rules, not the path given.
+#}
+{% macro spark__file_size(path, raw_schema) %}
+    {%- set probe = raw_schema ~ '._file_probe' -%}
+    {%- set quoted_path = path | replace('\\', '\\\\') | replace("'", "\\'") -%}
+    {%- do adapter.execute('drop table if exists ' ~ probe) -%}
+    {%- do adapter.execute("create table " ~ probe ~ " using binaryFile options (path '" ~ quoted_path ~ "')") -%}
+    {%- set rows = run_query('select length from ' ~ probe) -%}
+    {%- do adapter.execute('drop table if exists ' ~ probe) -%}
+    {%- if rows | length == 0 -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return(rows.columns[0].values()[0]) }}
+{% endmacro %}
+
+
+{# As duckdb__erasure_predicate, with Spark's sha2(..., 256) for DuckDB's sha256(...). #}
+{% macro spark__erasure_predicate(table_name, columns, erasure, raw_schema) %}
+    {%- if erasure is none or erasure.rows == 0 -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set rules = (var('erasure_identifiers', {}) or {}).get(table_name, {}) or {} -%}
+    {%- set names = columns | map(attribute='name') | list -%}
+    {%- set always = [] -%}
+    {%- set anonymous = [] -%}
+    {%- for column, scope in rules.items() if column in names -%}
+        {%- set hashed = "sha2('" ~ erasure.salt ~ "|" ~ column ~ "|' || nullif(trim(" ~ column ~ "), ''), 256)" -%}
+        {%- set term = "coalesce(" ~ hashed ~ " in (select value_hash from " ~ raw_schema
+            ~ "._erasure_list where kind = '" ~ column ~ "'), false)" -%}
+        {%- if scope == 'anonymous' and 'customer_id' in names -%}
+            {%- do anonymous.append(term) -%}
+        {%- else -%}
+            {%- do always.append(term) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if anonymous -%}
+        {%- do always.append("(nullif(trim(customer_id), '') is null and (" ~ (anonymous | join(' or ')) ~ "))") -%}
+    {%- endif -%}
+    {{ return(always | join('\n    or ')) }}
+{% endmacro %}

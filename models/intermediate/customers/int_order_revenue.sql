@@ -1,0 +1,118 @@
+{#-
+    One row per order: revenue (from int_order_item_revenue), the session that
+    led to it and its place among the customer's orders.
+
+    - net_revenue = greatest(0, gross - discount - returned); 0 for cancelled
+      orders, whose revenue columns are all 0.
+    - session_id: orders.session_id, else the session of the order's purchase
+      event (earliest; tie: smallest session_id).
+    - order_sequence_number: 1, 2, ... over the customer's non-cancelled
+      orders by ordered_at (tie: order_id). Cancelled orders get null and are
+      never the first order.
+-#}
+with orders as (
+
+    select * from {{ ref('stg_shop__orders') }}
+
+),
+
+item_revenue as (
+
+    select * from {{ ref('int_order_item_revenue') }}
+
+),
+
+identity_links as (
+
+    select * from {{ ref('int_event_identity_links') }}
+    where link_type = 'order_session'
+
+),
+
+order_totals as (
+
+    select
+        order_id,
+        count(*) as line_count,
+        sum(quantity) as item_count,
+        sum(gross_revenue) as gross_revenue,
+        sum(returned_quantity) as returned_quantity,
+        sum(returned_revenue) as returned_revenue
+    from item_revenue
+    group by order_id
+
+),
+
+purchase_sessions as (
+
+    select
+        order_id,
+        session_id,
+        row_number() over (partition by order_id order by first_seen_at, session_id) as session_rank
+    from identity_links
+
+),
+
+joined as (
+
+    select
+        orders.order_id,
+        orders.customer_id,
+        orders.ordered_at,
+        orders.order_date,
+        orders.order_status,
+        orders.is_cancelled,
+        orders.payment_method,
+        orders.delivery_method,
+        orders.shipping_region,
+        orders.shipping_city,
+        coalesce(orders.session_id, purchase_sessions.session_id) as session_id,
+        coalesce(order_totals.line_count, 0) as line_count,
+        coalesce(order_totals.item_count, 0) as item_count,
+        coalesce(order_totals.gross_revenue, 0) as gross_revenue,
+        case when orders.is_cancelled then 0 else orders.discount_amount end as discount_amount,
+        coalesce(order_totals.returned_quantity, 0) as returned_quantity,
+        coalesce(order_totals.returned_revenue, 0) as returned_revenue
+    from orders
+    left join order_totals
+        on orders.order_id = order_totals.order_id
+    left join purchase_sessions
+        on orders.order_id = purchase_sessions.order_id
+            and purchase_sessions.session_rank = 1
+
+),
+
+final as (
+
+    select
+        order_id,
+        customer_id,
+        ordered_at,
+        order_date,
+        order_status,
+        is_cancelled,
+        payment_method,
+        delivery_method,
+        shipping_region,
+        shipping_city,
+        session_id,
+        cast(line_count as {{ dbt.type_int() }}) as line_count,
+        cast(item_count as {{ dbt.type_bigint() }}) as item_count,
+        cast(gross_revenue as decimal(18, 2)) as gross_revenue,
+        cast(discount_amount as decimal(18, 2)) as discount_amount,
+        cast(returned_quantity as {{ dbt.type_bigint() }}) as returned_quantity,
+        cast(returned_revenue as decimal(18, 2)) as returned_revenue,
+        cast(
+            greatest(cast(0 as decimal(18, 2)), gross_revenue - discount_amount - returned_revenue) as decimal(18, 2)
+        ) as net_revenue,
+        case
+            when not is_cancelled then row_number() over (
+                    partition by customer_id, is_cancelled
+                    order by ordered_at, order_id
+                )
+        end as order_sequence_number
+    from joined
+
+)
+
+select * from final

@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""Right to be forgotten: erase one customer from the raw files, the warehouse and the exports.
+
+Records salted hashes of the customer's identifiers (customer id, their
+orders, visitors and pre-login sessions) in the erasure list that every build
+honours, rewrites the raw files without their rows, deletes their rows from
+every warehouse table (models, snapshots, incremental tables, quarantine),
+removes them from every file under the exports folder, rebuilds the
+warehouse and appends what it did to the erasure log (no personal data).
+The logic is ecomseg.gdpr; docs/privacy.md explains the design.
+
+Examples:
+  python scripts/forget_customer.py C0000042
+  python scripts/forget_customer.py C0000042 --raw-dir data/ci/raw --duckdb warehouse/ci.duckdb
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from ecomseg import DEFAULT_RAW_DIR  # noqa: E402
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="forget_customer.py", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("customer_id", help="the customer to erase, as in the raw files")
+    parser.add_argument("--raw-dir", type=Path, default=Path(os.environ.get("RAW_DATA_DIR", DEFAULT_RAW_DIR)),
+                        help="the raw files (default: $RAW_DATA_DIR or data/raw)")
+    parser.add_argument("--duckdb", type=Path,
+                        default=Path(os.environ.get("DUCKDB_PATH", ROOT / "warehouse" / "ecommerce.duckdb")),
+                        help="the warehouse (default: $DUCKDB_PATH or warehouse/ecommerce.duckdb)")
+    parser.add_argument("--exports-dir", type=Path, default=None,
+                        help="folder of exported outputs (default: $EXPORTS_DIR or data/exports)")
+    parser.add_argument("--erasure-dir", type=Path, default=None,
+                        help="erasure list and log (default: $ERASURE_DIR or <raw-dir>/_erasure)")
+    parser.add_argument("--target-path", type=Path, default=None, help="dbt target path for the rebuild")
+    parser.add_argument("--no-rebuild", action="store_true", help="do not rebuild the warehouse afterwards")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from ecomseg.gdpr import ErasureError, forget_customer
+
+    try:
+        result = forget_customer(args.customer_id, args.raw_dir, duckdb_path=args.duckdb,
+                                 exports=args.exports_dir, erasure_folder=args.erasure_dir,
+                                 rebuild=not args.no_rebuild, target_path=args.target_path)
+    except ErasureError as exc:
+        print(f"forget_customer.py: {exc}", file=sys.stderr)
+        return 2
+    print(result.summary())
+    if result.unchecked_exports or (not args.no_rebuild and not result.rebuilt):
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

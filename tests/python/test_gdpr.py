@@ -1,0 +1,290 @@
+"""Personal data: the right to be forgotten, no personal data in marts,
+consent on activation outputs (docs/privacy.md).
+
+The forget test builds a small generated shop, picks a customer who has
+orders, returns, sessions (also anonymous ones of their visitor), events,
+campaign sends and a quarantined raw row, adds exports and a history table
+that a rebuild would not touch, erases them, and then scans every text
+column of every table and view of the warehouse, the raw files, the exports
+and the erasure log: nothing may refer to them - not after the erasure, not
+after a rebuild, and not after the shop delivers its old files again.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from conftest import Warehouse
+from ecomseg import REPO_ROOT, gdpr
+from ecomseg.generator import generate
+
+BUILD = ["build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
+
+
+def _pick_subject(wh: Warehouse) -> str:
+    """The customer present in the most kinds of data (ties: smallest id); in the
+    quarantine means a quarantined raw row holds their id or one of their visitor ids."""
+    rows = wh.query("""
+        with raw_sessions as (select * from raw.sessions),
+        known_visitors as (
+            select distinct trim(customer_id) as customer_id, trim(visitor_id) as visitor_id
+            from raw_sessions where nullif(trim(customer_id), '') is not null and visitor_id is not null
+        ),
+        scores as (
+            select c.customer_id,
+                (select count(*) > 0 from staging.stg_shop__orders o where o.customer_id = c.customer_id) as has_orders,
+                (select count(*) > 0 from staging.stg_shop__returns r join staging.stg_shop__orders o using (order_id)
+                    where o.customer_id = c.customer_id) as has_returns,
+                (select count(*) > 0 from staging.stg_shop__campaign_sends s where s.customer_id = c.customer_id) as has_sends,
+                (select count(*) > 0 from staging.stg_shop__events e where e.customer_id = c.customer_id) as has_events,
+                (select count(*) > 0 from raw_sessions s join known_visitors v on trim(s.visitor_id) = v.visitor_id
+                    where v.customer_id = c.customer_id and nullif(trim(s.customer_id), '') is null) as has_anonymous_sessions,
+                (select count(*) > 0 from (
+                    select raw_record from quarantine.quarantine_shop__orders
+                    union all select raw_record from quarantine.quarantine_shop__events
+                ) q where contains(q.raw_record, '"' || c.customer_id || '"')
+                    or exists (select 1 from known_visitors v where v.customer_id = c.customer_id
+                               and contains(q.raw_record, '"' || v.visitor_id || '"'))) as in_quarantine
+            from staging.stg_shop__customers c
+        )
+        select customer_id, has_orders, has_returns, has_sends, has_events, has_anonymous_sessions, in_quarantine
+        from scores
+        order by (cast(has_orders as int) + cast(has_returns as int) + cast(has_sends as int) + cast(has_events as int)
+                  + cast(has_anonymous_sessions as int) + cast(in_quarantine as int)) desc, customer_id
+        limit 1
+    """)
+    customer_id, *flags = rows[0]
+    assert all(flags), f"no customer with every kind of data in this shop: {rows}"
+    return customer_id
+
+
+def _raw_references(raw_dir: Path, needles: list[str]) -> dict[str, int]:
+    con = duckdb.connect()
+    found = {}
+    for path in sorted(raw_dir.glob("*.parquet")) + sorted(raw_dir.glob("*.csv")):
+        reader = f"read_parquet('{path}')" if path.suffix == ".parquet" else f"read_csv('{path}', all_varchar = true)"
+        columns = [r[0] for r in con.execute(f"describe select * from {reader}").fetchall()]
+        condition = " or ".join(f'contains(cast("{c}" as varchar), \'{n}\')' for c in columns for n in needles)
+        n = con.execute(f"select count(*) from {reader} where {condition}").fetchone()[0]
+        if n:
+            found[path.name] = n
+    return found
+
+
+@pytest.fixture(scope="module")
+def forgotten(tmp_path_factory):
+    root = tmp_path_factory.mktemp("gdpr")
+    raw = root / "raw"
+    generate(raw, customers=300, days=120, seed=11, fmt="parquet", dirt_rate=0.03)
+    pristine = root / "delivered_again"
+    shutil.copytree(raw, pristine)
+    wh = Warehouse(root / "wh", raw)
+    wh.dbt(*BUILD)
+    subject = gdpr.find_subject(_pick_subject(wh), raw, wh.path)
+    email = next(iter(subject.emails))
+    needles = [subject.customer_id, email, *sorted(subject.visitor_ids)]
+    before = {t: wh.scalar(f"select count(*) from staging.stg_shop__{t}") for t in ("customers", "orders", "sessions")}
+
+    # outputs a rebuild would not touch: exported files and a history table
+    exports = root / "exports"
+    (exports / "audiences").mkdir(parents=True)
+    wh_con = duckdb.connect(str(wh.path))
+    audience = wh_con.execute("select customer_id, customer_key, age_band from marts.dim_customers order by customer_id").df()
+    wh_con.execute("create schema if not exists snapshots")
+    wh_con.execute("create table snapshots.customer_history as "
+                   "select *, current_date as dbt_valid_from from marts.dim_customers")
+    wh_con.close()
+    audience.to_csv(exports / "audiences" / "newsletter.csv", index=False)
+    audience.to_parquet(exports / "audience.parquet", index=False)
+    (exports / "sends.jsonl").write_text("".join(json.dumps({"customer_id": c, "email": f"{c}@example.com"}) + "\n"
+                                                 for c in audience.customer_id[:20].tolist() + [subject.customer_id]))
+    (exports / "notes.txt").write_text("a file of a format the erasure cannot read\n")
+
+    result = gdpr.forget_customer(subject.customer_id, raw, duckdb_path=wh.path, exports=exports,
+                                  target_path=wh.target, rebuild_args=BUILD)
+    return {"wh": wh, "raw": raw, "pristine": pristine, "subject": subject, "needles": needles,
+            "result": result, "before": before, "exports": exports, "audience_rows": len(audience)}
+
+
+def test_the_subject_was_everywhere_before(forgotten):
+    s = forgotten["subject"]
+    assert s.order_ids and s.visitor_ids and s.session_ids and s.emails
+    assert _raw_references(forgotten["pristine"], forgotten["needles"])  # present in the delivered files
+
+
+def test_nothing_in_the_warehouse_refers_to_them(forgotten):
+    result = forgotten["result"]
+    assert result.rebuilt, result.rebuild_error
+    assert gdpr.find_references(forgotten["wh"].path, forgotten["needles"]) == []
+
+
+def test_raw_files_no_longer_hold_them_and_others_are_kept(forgotten):
+    wh, s, before = forgotten["wh"], forgotten["subject"], forgotten["before"]
+    assert _raw_references(forgotten["raw"], forgotten["needles"]) == {}
+    removed = forgotten["result"].raw_rows_removed
+    assert removed["customers"] == 1 and removed["orders"] >= len(s.order_ids) - 1 and removed["sessions"] >= 1
+    assert {"order_items", "events", "campaign_sends", "returns"} <= set(removed)
+    assert wh.scalar("select count(*) from staging.stg_shop__customers") == before["customers"] - 1
+    assert wh.scalar("select count(*) from staging.stg_shop__orders") > before["orders"] - len(s.order_ids) - 1
+    # raw rows = staged + quarantined still holds after the erasure
+    for table in ("orders", "order_items", "sessions", "events"):
+        raw_rows = wh.scalar(f"select count(*) from raw.{table}")
+        assert raw_rows == wh.scalar(f"select count(*) from staging.stg_shop__{table}") + wh.scalar(
+            f"select count(*) from quarantine.quarantine_shop__{table}"), table
+
+
+def test_history_tables_and_exports_are_cleaned(forgotten):
+    wh, s, result = forgotten["wh"], forgotten["subject"], forgotten["result"]
+    assert result.warehouse_rows_removed["snapshots.customer_history"] == 1
+    assert wh.scalar("select count(*) from snapshots.customer_history") == forgotten["audience_rows"] - 1
+    exports = forgotten["exports"]
+    newsletter = pd.read_csv(exports / "audiences" / "newsletter.csv", dtype=str)
+    assert s.customer_id not in set(newsletter.customer_id) and len(newsletter) == forgotten["audience_rows"] - 1
+    assert s.customer_id not in set(pd.read_parquet(exports / "audience.parquet").customer_id)
+    lines = (exports / "sends.jsonl").read_text().splitlines()
+    assert len(lines) == 20 and s.customer_id not in "".join(lines)
+    assert result.export_rows_removed == {"audiences/newsletter.csv": 1, "audience.parquet": 1, "sends.jsonl": 1}
+    assert result.unchecked_exports == ["notes.txt"]  # reported, to be handled by hand
+
+
+def test_erasure_log_and_list_hold_no_personal_data(forgotten):
+    result, needles, s = forgotten["result"], forgotten["needles"], forgotten["subject"]
+    log_text = result.log_path.read_text()
+    list_text = result.list_path.read_text()
+    for secret in needles + sorted(s.order_ids) + sorted(s.session_ids):
+        assert secret not in log_text and secret not in list_text
+    entry = json.loads(log_text.splitlines()[-1])
+    assert entry["subject"] == gdpr.subject_hash(gdpr.erasure_salt(), s.customer_id)
+    assert entry["raw_rows_removed"] == result.raw_rows_removed
+    assert entry["warehouse_rows_removed"] == result.warehouse_rows_removed
+    assert entry["erased_at"] and entry["rebuilt"] is True
+    listed = pd.read_csv(result.list_path, dtype=str)
+    assert list(listed.columns) == gdpr.LIST_COLUMNS
+    assert listed.value_hash.str.fullmatch(r"[0-9a-f]{64}").all()
+    assert set(listed.kind) == {"customer_id", "order_id", "visitor_id", "session_id"}
+
+
+def test_files_delivered_again_do_not_bring_them_back(forgotten):
+    """The shop sends its old files (with the customer) again: the erasure list keeps them out."""
+    wh, raw = forgotten["wh"], forgotten["raw"]
+    for path in forgotten["pristine"].glob("*.parquet"):
+        shutil.copy(path, raw / path.name)
+    assert _raw_references(raw, forgotten["needles"])  # they are in the files again
+    wh.dbt(*BUILD)
+    assert gdpr.find_references(wh.path, forgotten["needles"]) == []
+    assert wh.scalar("select count(*) from staging.stg_shop__customers") == forgotten["before"]["customers"] - 1
+
+
+def test_an_erasure_list_with_another_salt_stops_the_build(forgotten, monkeypatch):
+    monkeypatch.setenv("ERASURE_SALT", "another-salt")
+    result = forgotten["wh"].dbt("run", "--select", "base_shop__orders", check=False)
+    assert not result.success
+    assert "was written with a different salt" in "\n".join(result.failures)
+    with pytest.raises(gdpr.ErasureError, match="different salt"):
+        gdpr.ErasureList.load(gdpr.erasure_dir(forgotten["raw"]))
+
+
+def test_forget_cli_help_and_bad_input(tmp_path, capsys):
+    import runpy
+
+    module = runpy.run_path(str(REPO_ROOT / "scripts" / "forget_customer.py"), run_name="forget_cli")
+    with pytest.raises(SystemExit):
+        module["main"](["--help"])
+    out = capsys.readouterr().out
+    for option in ("customer_id", "--raw-dir", "--duckdb", "--exports-dir", "--erasure-dir", "--no-rebuild"):
+        assert option in out
+    assert module["main"](["C1", "--raw-dir", str(tmp_path)]) == 2
+    assert "no raw orders file" in capsys.readouterr().err
+
+
+# --- personal data in marts ------------------------------------------------------
+
+def test_built_marts_hold_no_personal_data(forgotten):
+    wh = forgotten["wh"]
+    from ecomseg.validation import load_manifest
+
+    con = duckdb.connect(str(wh.path), read_only=True)
+    try:
+        findings, _ = gdpr.privacy_findings(con, load_manifest(wh.target / "manifest.json"))
+    finally:
+        con.close()
+    assert findings and [f for f in findings if f.violations] == []
+    checked = {f.check_id.split(":")[0] for f in findings}
+    assert {"pii_column_names", "email_values", "birth_dates", "unsalted_key"} <= checked
+
+
+def _mart_node(name: str, columns: list[str], meta: dict | None = None) -> dict:
+    return {"resource_type": "model", "package_name": "ecommerce_segmentation", "name": name, "alias": name,
+            "schema": "marts", "unique_id": f"model.ecommerce_segmentation.{name}", "version": None,
+            "original_file_path": f"models/marts/x/{name}.sql", "config": {"meta": meta or {}}, "meta": {},
+            "columns": {c: {"name": c} for c in columns}}
+
+
+def test_privacy_check_catches_leaks(tmp_path):
+    """A tiny warehouse whose marts leak: every kind of leak is found."""
+    path = tmp_path / "leaky.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("create schema staging; create schema marts")
+    con.execute("create table staging.stg_shop__customers as select * from (values "
+                "('C1', 'anna@example.com', date '1990-05-17', true), ('C2', 'bob(at)example', date '1985-01-02', false)) "
+                "as t(customer_id, email, birth_date, has_marketing_consent)")
+    con.execute("create table marts.named_leak as select 'C1' as customer_id, 'x' as contact_email, date '2000-01-01' as date_of_birth")
+    con.execute("create table marts.value_leak as select * from (values ('C1', 'write to anna@example.com'), "
+                "('C2', 'bob(at)example')) as t(customer_id, note)")
+    con.execute("create table marts.birthday_leak as select 'C1' as customer_id, date '1990-05-17' as some_date")
+    con.execute("create table marts.unsalted as select 'C1' as customer_id, md5('C1') as customer_key")
+    con.execute("create table marts.audience as select * from (values ('C1'), ('C2')) as t(customer_id)")
+    manifest = {"nodes": {n["unique_id"]: n for n in [
+        _mart_node("named_leak", ["customer_id", "contact_email", "date_of_birth"]),
+        _mart_node("value_leak", ["customer_id", "note"]),
+        _mart_node("birthday_leak", ["customer_id", "some_date"]),
+        _mart_node("unsalted", ["customer_id", "customer_key"]),
+        _mart_node("audience", ["customer_id"], meta={"activation": True}),
+    ]}}
+    findings, _ = gdpr.privacy_findings(con, manifest)
+    con.close()
+    bad = {f.check_id: f.violations for f in findings if f.violations}
+    assert bad == {
+        "pii_column_names:marts.named_leak": 2,
+        "email_values:marts.value_leak": 3,  # anna's address looks like one and is a customer's; bob's only matches as a customer's
+        "birth_dates:marts.birthday_leak": 1,
+        "unsalted_key:marts.unsalted.customer_key": 1,
+        "consent_test:model.ecommerce_segmentation.audience": 1,  # activation model without the test
+        "consent_rows:marts.audience": 1,  # C2 did not consent
+    }
+
+
+def test_a_shop_marking_city_personal_keeps_it_out_of_marts(monkeypatch):
+    """Columns the contract marks pii (e.g. city, if a shop marks it so) may not appear in marts."""
+    monkeypatch.setattr(gdpr, "pii_contract_columns", lambda: {"email", "birth_date", "city"})
+    assert gdpr.pii_column_names(["customer_id", "age_band", "city", "shipping_city", "velocity"]) == ["city", "shipping_city"]
+    monkeypatch.undo()
+    assert gdpr.pii_column_names(["customer_id", "age_band", "region"]) == []
+
+
+# --- consent ----------------------------------------------------------------------
+
+def test_every_activation_model_carries_the_consent_test(forgotten):
+    """Project rule over this project's manifest: a model marked config.meta.activation =
+    true must carry only_consenting_customers (the dbt test itself is proven to fail on a
+    non-consenting customer in test_generic_tests.py)."""
+    from ecomseg.validation import load_manifest
+
+    manifest = load_manifest(forgotten["wh"].target / "manifest.json")
+    assert gdpr.activation_models_without_consent_test(manifest) == []
+
+
+def test_the_consent_rule_flags_an_untested_activation_model():
+    audience = _mart_node("audience", ["customer_id"], meta={"activation": True})
+    plain = _mart_node("report", ["customer_id"])
+    manifest = {"nodes": {audience["unique_id"]: audience, plain["unique_id"]: plain}}
+    assert gdpr.activation_models_without_consent_test(manifest) == ["model.ecommerce_segmentation.audience"]
+    manifest["nodes"]["test.x"] = {"resource_type": "test", "attached_node": audience["unique_id"],
+                                   "test_metadata": {"name": "only_consenting_customers", "kwargs": {}}}
+    assert gdpr.activation_models_without_consent_test(manifest) == []
