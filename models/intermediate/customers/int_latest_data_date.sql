@@ -1,7 +1,8 @@
 {#-
     One row: the latest order or event time in the data, as a UTC date. It is
     the default as-of date (macro as_of_date() when var('as_of_date') is
-    empty). A single-column max over the events, which is cheap. Falls back to today only when there are no orders and no events.
+    empty). A single-column max over the events, which is cheap. Falls back
+    to today only when there are no orders and no events.
 -#}
 with orders as (
 
