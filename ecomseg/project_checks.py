@@ -21,6 +21,11 @@ re-stated as plain checks over the manifest that `dbt parse` writes:
                           (meta record_time_column) has freshness configured
   mart-contracts          every mart has access public and an enforced
                           contract with a data_type for every column
+  mart-versions           every mart is a versioned model (latest_version and
+                          versions), and its latest version keeps the mart's
+                          address (alias = the mart's name), so BI tools read
+                          the same relation while a breaking change ships as
+                          a new version beside it (docs/quality.md)
   hard-coded-references   no `from`/`join` of a name that is not a CTE, ref or source
   no-select-star-in-marts marts use select * only in import CTEs
                           (select * from {{ ref(...) }}) and `select * from final`
@@ -157,6 +162,11 @@ def check_manifest(manifest: dict) -> list[Violation]:
             untyped = [c for c, col in node.get("columns", {}).items() if not col.get("data_type")]
             if untyped:
                 out.append(Violation("mart-contracts", uid, f"columns without data_type: {', '.join(untyped)}"))
+            if node.get("version") is None or node.get("latest_version") is None:
+                out.append(Violation("mart-versions", uid, "mart is not versioned (latest_version and versions)"))
+            elif str(node["version"]) == str(node["latest_version"]) and node.get("alias") != name:
+                out.append(Violation("mart-versions", uid,
+                                     f"the latest version must keep the mart's address: alias {name}, not {node.get('alias')}"))
 
         raw = node.get("raw_code") or ""
         out += _hard_coded_references(uid, raw)

@@ -388,14 +388,11 @@
 
 {#
     The salt of the erasure list: env ERASURE_SALT, else PSEUDONYMISATION_SALT,
-    else the public development salt (as macro pseudonymous_key).
+    else the public development salt on a development target only (macro
+    secret_salt).
 #}
 {% macro erasure_salt() %}
-    {%- set salt = env_var('ERASURE_SALT', '') or env_var('PSEUDONYMISATION_SALT', '') or 'ecomseg-dev-only-salt' -%}
-    {%- if "'" in salt or '\\' in salt -%}
-        {{ exceptions.raise_compiler_error("ERASURE_SALT / PSEUDONYMISATION_SALT must contain no quote or backslash") }}
-    {%- endif -%}
-    {{ return(salt) }}
+    {{ return(secret_salt(['ERASURE_SALT', 'PSEUDONYMISATION_SALT'])) }}
 {% endmacro %}
 
 

@@ -254,6 +254,17 @@ def test_customer_recommendations_are_new_products_from_matching_rules(shop):
     assert recs["customer_recommendation_id"].is_unique
 
 
+def test_customer_recommendations_reach_only_consenting_customers(shop):
+    """An activation output: every customer with recommendations gave marketing consent,
+    and buyers without consent exist in the shop (so the filter is really exercised)."""
+    customers = shop.df("select customer_id, has_marketing_consent from staging.stg_shop__customers")
+    consenting = set(customers.loc[customers["has_marketing_consent"], "customer_id"])
+    recommended = set(shop.df("select distinct customer_id from marts.customer_product_recommendations")["customer_id"])
+    buyers = set(shop.df("select distinct customer_id from staging.stg_shop__orders where not is_cancelled")["customer_id"])
+    assert recommended and recommended <= consenting, sorted(recommended - consenting)[:5]
+    assert buyers - consenting, "the sample shop should hold buyers without consent"
+
+
 def test_customer_recommendations_hold_no_personal_data(shop):
     pii = {c.name for t in contract.tables().values() for c in t.columns if c.pii}
     pii |= {"email", "birth_date", "city", "region", "gender", "income_band"}

@@ -22,6 +22,7 @@ import pytest
 
 from conftest import Warehouse
 from ecomseg import REPO_ROOT, gdpr
+from ecomseg.dbt_runner import run_dbt
 from ecomseg.generator import generate
 
 BUILD = ["build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
@@ -258,6 +259,29 @@ def test_privacy_check_catches_leaks(tmp_path):
         "consent_test:model.ecommerce_segmentation.audience": 1,  # activation model without the test
         "consent_rows:marts.audience": 1,  # C2 did not consent
     }
+
+
+def test_a_non_development_target_refuses_the_public_salt(tmp_path, monkeypatch):
+    """The public development salt stands in for PSEUDONYMISATION_SALT only on the
+    development targets (var development_targets); the `prod` target stops with a
+    message naming the variable, and compiles with the secret salt once it is set."""
+    monkeypatch.delenv("PSEUDONYMISATION_SALT", raising=False)
+    monkeypatch.delenv("ERASURE_SALT", raising=False)
+    args = ["compile", "--target", "prod", "--select", "dim_customers"]
+    refused = run_dbt(args, target_path=tmp_path / "t1", duckdb_path=tmp_path / "prod.duckdb", check=False)
+    assert not refused.success
+    message = "\n".join(refused.failures)
+    assert "PSEUDONYMISATION_SALT is not set" in message and "target 'prod'" in message
+    compiled = run_dbt(args, target_path=tmp_path / "t2", duckdb_path=tmp_path / "prod.duckdb",
+                       env={"PSEUDONYMISATION_SALT": "a-secret-salt-4711"})
+    assert compiled.success
+    sql = next((tmp_path / "t2").rglob("dim_customers.sql")).read_text()
+    assert "a-secret-salt-4711|" in sql and gdpr.DEV_SALT not in sql
+    # the development target keeps working without a salt
+    dev = run_dbt(["compile", "--select", "dim_customers"], target_path=tmp_path / "t3",
+                  duckdb_path=tmp_path / "dev.duckdb")
+    assert gdpr.DEV_SALT in next((tmp_path / "t3").rglob("dim_customers.sql")).read_text()
+    assert dev.success
 
 
 def test_a_shop_marking_city_personal_keeps_it_out_of_marts(monkeypatch):

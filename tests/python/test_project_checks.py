@@ -25,7 +25,12 @@ def rules(manifest) -> set[str]:
 
 
 def model(manifest, name):
-    return manifest["nodes"][f"model.{P}.{name}"]
+    node = manifest["nodes"].get(f"model.{P}.{name}")
+    if node is None:  # a versioned mart: its latest version
+        (node,) = [n for n in manifest["nodes"].values()
+                   if n["resource_type"] == "model" and n["name"] == name
+                   and n.get("version") is not None and n["version"] == n.get("latest_version")]
+    return node
 
 
 def test_the_project_honours_every_rule(manifest):
@@ -88,6 +93,21 @@ def test_marts_need_public_access_and_enforced_typed_contracts(manifest):
     assert "mart access is not public" in messages
     assert any(msg.startswith("columns without data_type") for msg in messages)
     assert any("select * from o" in msg for msg in messages)
+
+
+def test_marts_must_be_versioned_at_a_stable_address(manifest):
+    m = copy.deepcopy(manifest)
+    unversioned = copy.deepcopy(model(m, "dim_customers"))
+    unversioned.update(unique_id=f"model.{P}.dim_unversioned", name="dim_unversioned",
+                       alias="dim_unversioned", version=None, latest_version=None)
+    moved = copy.deepcopy(model(m, "dim_customers"))
+    moved.update(unique_id=f"model.{P}.dim_moved.v1", name="dim_moved", alias="dim_moved_v1")
+    m["nodes"][unversioned["unique_id"]] = unversioned
+    m["nodes"][moved["unique_id"]] = moved
+    found = {(v.rule, v.node): v.message for v in check_manifest(m) if v.rule == "mart-versions"}
+    assert found[("mart-versions", f"model.{P}.dim_unversioned")] == "mart is not versioned (latest_version and versions)"
+    assert "alias dim_moved, not dim_moved_v1" in found[("mart-versions", f"model.{P}.dim_moved.v1")]
+    assert len(found) == 2
 
 
 def test_marts_must_not_read_base_models(manifest):

@@ -5,8 +5,12 @@
     they have bought (in any of their orders). A product reachable through
     several rules keeps its best rule. Score = that rule's confidence (the
     share of orders with the antecedent that also hold the product); ties by
-    lift, support, then ids. Customer ids only: no personal data (consent
-    filtering happens in the activation layer).
+    lift, support, then ids. Customer ids only: no personal data.
+
+    An activation output (meta.activation): only customers who gave
+    marketing consent (stg_shop__customers.has_marketing_consent) get rows;
+    a customer without consent, or missing from the customer file, gets
+    none. The rules themselves still learn from every order.
 -#}
 {%- set customer_recommendation_id = dbt.concat([
     'ranked.customer_id', "'|'", 'cast(ranked.recommendation_rank as ' ~ dbt.type_string() ~ ')']) -%}
@@ -28,12 +32,29 @@ products as (
 
 ),
 
+customers as (
+
+    select * from {{ ref('stg_shop__customers') }}
+
+),
+
+consenting_customers as (
+
+    select distinct customer_id
+    from customers
+    where has_marketing_consent
+
+),
+
 customer_products as (
 
+    {#- what each consenting customer has bought -#}
     select distinct
-        customer_id,
-        product_id
+        basket_items.customer_id,
+        basket_items.product_id
     from basket_items
+    inner join consenting_customers
+        on basket_items.customer_id = consenting_customers.customer_id
 
 ),
 
