@@ -352,7 +352,7 @@ def _dbt_test_expectations(manifest: dict, node: dict, pii: set[str]) -> list:
         elif name == "accepted_values":
             values = list(kw.get("values") or [])
             exps.append(expectation("expect_column_values_to_be_in_set", origin, column=col, value_set=values))
-        elif name in ("values_in_range", "column_in_range"):
+        elif name == "values_in_range":
             strict = name == "values_in_range" and kw.get("inclusive") is False
             args = {}
             if kw.get("min_value") is not None:
