@@ -8,12 +8,21 @@ with source as (
 
 ),
 
+parsed as (
+
+    select
+        {{ parsed_columns('campaign_sends') }}
+        source.*
+    from source
+
+),
+
 checked as (
 
     select
-        source.*,
+        parsed.*,
         {{ contract_violation('campaign_sends', extra_checks) }} as contract_violation
-    from source
+    from parsed
 
 ),
 

@@ -1,5 +1,5 @@
 {%- set extra_checks = [
-    {'when': try_parse_integer('preferred_contact_hour') ~ ' not between 0 and 23',
+    {'when': parsed_column('preferred_contact_hour') ~ ' not between 0 and 23',
      'reason': 'out_of_range:preferred_contact_hour'},
 ] -%}
 
@@ -9,12 +9,21 @@ with source as (
 
 ),
 
+parsed as (
+
+    select
+        {{ parsed_columns('customers') }}
+        source.*
+    from source
+
+),
+
 checked as (
 
     select
-        source.*,
+        parsed.*,
         {{ contract_violation('customers', extra_checks) }} as contract_violation
-    from source
+    from parsed
 
 ),
 

@@ -3,7 +3,7 @@
     {'when': 'lower(' ~ clean_text('event_type') ~ ") not in ('page_view', 'category_view', 'product_view', 'search', "
         ~ "'add_to_cart', 'remove_from_cart', 'checkout_step', 'purchase')",
      'reason': 'invalid_value:event_type'},
-    {'when': try_parse_integer('checkout_step') ~ ' not between 1 and 4', 'reason': 'out_of_range:checkout_step'},
+    {'when': parsed_column('checkout_step') ~ ' not between 1 and 4', 'reason': 'out_of_range:checkout_step'},
 ] -%}
 
 with source as (
@@ -12,12 +12,21 @@ with source as (
 
 ),
 
+parsed as (
+
+    select
+        {{ parsed_columns('events') }}
+        source.*
+    from source
+
+),
+
 checked as (
 
     select
-        source.*,
+        parsed.*,
         {{ contract_violation('events', extra_checks) }} as contract_violation
-    from source
+    from parsed
 
 ),
 

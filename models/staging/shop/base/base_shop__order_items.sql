@@ -1,13 +1,22 @@
 {%- set extra_checks = [
-    {'when': try_parse_integer('quantity') ~ ' <= 0', 'reason': 'out_of_range:quantity'},
-    {'when': try_parse_decimal('unit_price') ~ ' < 0', 'reason': 'out_of_range:unit_price'},
-    {'when': try_parse_integer('line_number') ~ ' <= 0', 'reason': 'out_of_range:line_number'},
+    {'when': parsed_column('quantity') ~ ' <= 0', 'reason': 'out_of_range:quantity'},
+    {'when': parsed_column('unit_price') ~ ' < 0', 'reason': 'out_of_range:unit_price'},
+    {'when': parsed_column('line_number') ~ ' <= 0', 'reason': 'out_of_range:line_number'},
     {'when': 'not is_known_order', 'reason': 'unknown_order'},
 ] -%}
 
 with source as (
 
     select * from {{ source('shop', 'order_items') }}
+
+),
+
+parsed as (
+
+    select
+        {{ parsed_columns('order_items') }}
+        source.*
+    from source
 
 ),
 
@@ -20,11 +29,11 @@ orders as (
 joined as (
 
     select
-        source.*,
+        parsed.*,
         orders.order_id is not null as is_known_order
-    from source
+    from parsed
     left join orders
-        on {{ clean_text('source.order_id') }} = orders.order_id
+        on {{ clean_text('parsed.order_id') }} = orders.order_id
 
 ),
 

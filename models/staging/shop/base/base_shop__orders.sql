@@ -1,5 +1,5 @@
 {%- set extra_checks = [
-    {'when': try_parse_decimal('discount_amount') ~ ' < 0', 'reason': 'out_of_range:discount_amount'},
+    {'when': parsed_column('discount_amount') ~ ' < 0', 'reason': 'out_of_range:discount_amount'},
     {'when': 'lower(' ~ clean_text('status') ~ ") not in ('placed', 'paid', 'shipped', 'delivered', 'cancelled')",
      'reason': 'invalid_value:status'},
 ] -%}
@@ -10,12 +10,21 @@ with source as (
 
 ),
 
+parsed as (
+
+    select
+        {{ parsed_columns('orders') }}
+        source.*
+    from source
+
+),
+
 checked as (
 
     select
-        source.*,
+        parsed.*,
         {{ contract_violation('orders', extra_checks) }} as contract_violation
-    from source
+    from parsed
 
 ),
 

@@ -1,5 +1,5 @@
 {%- set extra_checks = [
-    {'when': try_parse_decimal('list_price') ~ ' < 0', 'reason': 'out_of_range:list_price'},
+    {'when': parsed_column('list_price') ~ ' < 0', 'reason': 'out_of_range:list_price'},
 ] -%}
 
 with source as (
@@ -8,12 +8,21 @@ with source as (
 
 ),
 
+parsed as (
+
+    select
+        {{ parsed_columns('products') }}
+        source.*
+    from source
+
+),
+
 checked as (
 
     select
-        source.*,
+        parsed.*,
         {{ contract_violation('products', extra_checks) }} as contract_violation
-    from source
+    from parsed
 
 ),
 

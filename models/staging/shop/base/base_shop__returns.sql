@@ -1,12 +1,21 @@
 {#- Returns have no key in the contract: identical rows are separate returns. -#}
 {%- set extra_checks = [
-    {'when': try_parse_integer('quantity') ~ ' <= 0', 'reason': 'out_of_range:quantity'},
+    {'when': parsed_column('quantity') ~ ' <= 0', 'reason': 'out_of_range:quantity'},
     {'when': 'not is_known_order', 'reason': 'unknown_order'},
 ] -%}
 
 with source as (
 
     select * from {{ source('shop', 'returns') }}
+
+),
+
+parsed as (
+
+    select
+        {{ parsed_columns('returns') }}
+        source.*
+    from source
 
 ),
 
@@ -19,11 +28,11 @@ orders as (
 joined as (
 
     select
-        source.*,
+        parsed.*,
         orders.order_id is not null as is_known_order
-    from source
+    from parsed
     left join orders
-        on {{ clean_text('source.order_id') }} = orders.order_id
+        on {{ clean_text('parsed.order_id') }} = orders.order_id
 
 ),
 

@@ -4,12 +4,21 @@ with source as (
 
 ),
 
+parsed as (
+
+    select
+        {{ parsed_columns('sessions') }}
+        source.*
+    from source
+
+),
+
 checked as (
 
     select
-        source.*,
+        parsed.*,
         {{ contract_violation('sessions') }} as contract_violation
-    from source
+    from parsed
 
 ),
 
