@@ -40,10 +40,14 @@
     candidate's first two items and its third one. Nothing is sampled and no
     basket leaves the warehouse.
 
-    The SQL is portable (DuckDB and Spark 3.5 in ANSI mode): supports are
-    doubles computed from integer counts, every division is guarded, items
-    are compared as text. Inner CTE names carry the prefix ar_ so that they
-    cannot clash with the calling model's CTEs.
+    Two versions (adapter.dispatch), the same itemsets and rules:
+    default__association_rules is portable SQL (Spark 3.5 in ANSI mode runs
+    it); duckdb__association_rules uses DuckDB's list functions, lambdas and
+    materialized CTEs to group the lines by transaction only once (see
+    docs/association-rules.md). Both share the argument checks and the rule
+    step. Supports are doubles computed from integer counts, every division
+    is guarded, items are compared as text. Inner CTE names carry the prefix
+    ar_ so that they cannot clash with the calling model's CTEs.
 #}
 {% macro association_rules(
         transactions_relation,
