@@ -352,9 +352,10 @@ with
 
 ar_lines as not materialized (
 
-    -- read twice (item codes, baskets): cheaper than materializing the lines
+    -- read twice (item codes, baskets): cheaper than materializing the lines;
+    -- the transaction keeps its own type (only grouped by, never returned)
     select
-        cast({{ transaction_column }} as {{ string_type }}) as transaction_id,
+        {{ transaction_column }} as transaction_id,
         cast({{ item_column }} as {{ string_type }}) as item
     from {{ transactions_relation }}
     where {{ transaction_column }} is not null
@@ -380,8 +381,10 @@ ar_baskets as materialized (
     -- one row per transaction: its distinct item codes
     select
         case
-            when len(ar_grouped.item_codes) > 1 then list_distinct(ar_grouped.item_codes)
-            else ar_grouped.item_codes
+            when len(ar_grouped.item_codes) = 1 then ar_grouped.item_codes
+            when len(ar_grouped.item_codes) = 2 and ar_grouped.item_codes[1] != ar_grouped.item_codes[2]
+                then ar_grouped.item_codes
+            else list_distinct(ar_grouped.item_codes)
         end as item_codes
     from (
         select list(ar_item_codes.item_code) as item_codes
@@ -523,9 +526,45 @@ ar_candidate_prefixes as (
 
 ),
 
+ar_triple_recode as materialized (
+
+    -- one row: in_candidate[item_index] = the item is in some candidate triple
+    select
+        list(
+            ar_frequent_items.item_index in (
+                select item_index_1 from ar_candidate_triples
+                union all
+                select item_index_2 from ar_candidate_triples
+                union all
+                select item_index_3 from ar_candidate_triples
+            )
+            order by ar_frequent_items.item_index
+        ) as in_candidate
+    from ar_frequent_items
+
+),
+
+ar_triple_baskets as materialized (
+
+    -- baskets restricted to the items of candidate triples, kept with >= 3 of them
+    select item_indexes
+    from (
+        select
+            list_filter(
+                ar_frequent_baskets.item_indexes,
+                lambda item_index: ar_triple_recode.in_candidate[item_index]
+            ) as item_indexes
+        from ar_frequent_baskets
+        cross join ar_triple_recode
+        where len(ar_frequent_baskets.item_indexes) >= 3
+    ) as ar_restricted
+    where len(item_indexes) >= 3
+
+),
+
 ar_prefix_occurrences as (
 
-    -- pairs of baskets with >= 3 frequent items that start a candidate
+    -- pairs of these baskets that start a candidate
     select
         ar_prefixes.item_index_1,
         ar_prefixes.item_index_2,
@@ -539,8 +578,7 @@ ar_prefix_occurrences as (
             select
                 unnest(item_indexes) as item_index_1,
                 item_indexes
-            from ar_frequent_baskets
-            where len(item_indexes) >= 3
+            from ar_triple_baskets
         ) as ar_firsts
     ) as ar_prefixes
     semi join ar_candidate_prefixes
