@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Benchmark the association_rules macro (SQL in DuckDB) against mlxtend.
 
-Times the macro, mlxtend fpgrowth and mlxtend apriori on the same synthetic
-baskets at growing sizes, each measurement in its own subprocess (wall time
-and peak RSS), and checks that all engines find the identical rules. Prints
+Times the macro, mlxtend fpgrowth (sparse and dense one-hot) and mlxtend
+apriori on the same synthetic baskets at growing sizes, each measurement in
+its own subprocess (wall and CPU time, peak RSS), and checks that all engines find the identical rules. Prints
 a Markdown table (docs/association-rules.md holds the last results). The
 logic is in ecomseg/basket_benchmark.py. Not a test: it takes minutes.
 

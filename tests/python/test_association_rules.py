@@ -6,7 +6,8 @@ DuckDB):
     set, every metric equal to 1e-9) for several parameter settings, on
     products, categories and brands: through the marts (the dbt_project.yml
     defaults) and through the macro itself (one `dbt compile --inline` that
-    renders it for every setting);
+    renders it for every setting, both the version DuckDB dispatches to and
+    the portable default__ version that Spark runs);
   * the generator's planted product pairs are found with lift well above 1,
     and its planted accessories appear in accessory_recommendations;
   * customer_product_recommendations holds no personal data and never
@@ -91,19 +92,28 @@ def baskets(shop) -> pd.DataFrame:
     return lines
 
 
+# The macro dispatches to duckdb__association_rules on DuckDB; the portable
+# default__ version (the one Spark runs) is checked on DuckDB as well.
+MACRO_VERSIONS = {"dispatched": "association_rules",
+                  "portable": "ecommerce_segmentation.default__association_rules"}
+
+
 @pytest.fixture(scope="module")
-def macro_rules(shop) -> dict[str, pd.DataFrame]:
-    """The macro's rules for every MACRO_SETTINGS entry, rendered in one dbt compile."""
+def macro_rules(shop) -> dict[tuple[str, str], pd.DataFrame]:
+    """Each version's rules for every MACRO_SETTINGS entry, rendered in one dbt compile."""
     parts = []
-    for name, item, ms, mc, ml, k in MACRO_SETTINGS:
-        parts.append(
-            f"select '{name}' as setting, r.* from ("
-            f"{{{{ association_rules(ref('int_basket_items'), 'order_id', '{item}', "
-            f"{ms!r}, {mc!r}, {ml!r}, {k}) }}}}) as r")
+    for version, macro in MACRO_VERSIONS.items():
+        for name, item, ms, mc, ml, k in MACRO_SETTINGS:
+            parts.append(
+                f"select '{version}' as version, '{name}' as setting, r.* from ("
+                f"{{{{ {macro}(ref('int_basket_items'), 'order_id', '{item}', "
+                f"{ms!r}, {mc!r}, {ml!r}, {k}) }}}}) as r")
     result = shop.dbt("compile", "--log-level", "none", "--inline", "\nunion all\n".join(parts))
     sql = result.raw.result.results[0].node.compiled_code
     rules = shop.df(sql)
-    return {name: rules[rules.setting == name].drop(columns="setting") for name, *_ in MACRO_SETTINGS}
+    return {(version, name): rules[(rules.version == version) & (rules.setting == name)]
+            .drop(columns=["version", "setting"])
+            for version in MACRO_VERSIONS for name, *_ in MACRO_SETTINGS}
 
 
 def mlxtend_rules(baskets: pd.DataFrame, item: str, min_support: float, min_confidence: float,
@@ -159,13 +169,14 @@ def assert_same_rules(ours: pd.DataFrame, theirs: pd.DataFrame) -> None:
             assert abs(actual - expected) <= TOLERANCE, (key, metric, actual, expected)
 
 
+@pytest.mark.parametrize("version", list(MACRO_VERSIONS))
 @pytest.mark.parametrize("setting", MACRO_SETTINGS, ids=[s[0] for s in MACRO_SETTINGS])
-def test_macro_equals_mlxtend(setting, macro_rules, baskets):
+def test_macro_equals_mlxtend(setting, version, macro_rules, baskets):
     name, item, ms, mc, ml, k = setting
     theirs = mlxtend_rules(baskets, item, ms, mc, ml, k)
-    assert_same_rules(macro_rules[name], theirs)
+    assert_same_rules(macro_rules[(version, name)], theirs)
     if k == 1:
-        assert macro_rules[name]["antecedent_item_2"].isna().all()
+        assert macro_rules[(version, name)]["antecedent_item_2"].isna().all()
 
 
 @pytest.mark.parametrize("mart, item", [("product_association_rules", "product_id"),

@@ -2,62 +2,13 @@
     Association rules between product categories: "orders with a product of
     the antecedent category(ies) also hold a product of the consequent
     category". Transactions are the non-cancelled orders with at least one
-    product of a known category (products missing from the catalogue or
-    without a category do not count).
+    product of a known category: rows with a null category (products missing
+    from the catalogue or without a category) are ignored by the macro. The
+    body is shared with product_association_rules
+    (macros/basket/association_rules_mart.sql).
 -#}
-with basket_items as (
-
-    select * from {{ ref('int_basket_items') }}
-
-),
-
-category_items as (
-
-    select
-        order_id,
-        category
-    from basket_items
-    where category is not null
-
-),
-
-rules as (
-
-    {{ association_rules(
-        transactions_relation='category_items',
-        transaction_column='order_id',
-        item_column='category',
-        min_support=var('association_min_support'),
-        min_confidence=var('association_min_confidence'),
-        min_lift=var('association_min_lift'),
-        max_antecedent_items=var('association_max_antecedent_items'),
-    ) }}
-
-),
-
-final as (
-
-    select
-        cast({{ association_rule_id() }} as {{ dbt.type_string() }}) as rule_id,
-        cast(antecedents as {{ dbt.type_string() }}) as antecedents,
-        cast(antecedent_item_1 as {{ dbt.type_string() }}) as antecedent_item_1,
-        cast(antecedent_item_2 as {{ dbt.type_string() }}) as antecedent_item_2,
-        cast(consequent_item as {{ dbt.type_string() }}) as consequent_item,
-        cast(antecedent_size as {{ dbt.type_int() }}) as antecedent_size,
-        cast(total_transactions as {{ dbt.type_bigint() }}) as total_transactions,
-        cast(transactions_with_antecedent as {{ dbt.type_bigint() }}) as transactions_with_antecedent,
-        cast(transactions_with_consequent as {{ dbt.type_bigint() }}) as transactions_with_consequent,
-        cast(transactions_with_both as {{ dbt.type_bigint() }}) as transactions_with_both,
-        cast(antecedent_support as double) as antecedent_support,
-        cast(consequent_support as double) as consequent_support,
-        cast(support as double) as support,  -- noqa: RF04
-        cast(confidence as double) as confidence,
-        cast(lift as double) as lift,
-        cast(leverage as double) as leverage,
-        cast(conviction as double) as conviction,
-        cast(zhangs_metric as double) as zhangs_metric
-    from rules
-
-)
-
-select * from final
+{{ association_rules_mart(
+    transactions_relation=ref('int_basket_items'),
+    transaction_column='order_id',
+    item_column='category',
+) }}

@@ -1,0 +1,50 @@
+{#
+    association_rules_mart: the body of a rule mart (product_association_rules,
+    category_association_rules): the association_rules macro over
+    transactions_relation with the project's association_* vars, plus the
+    rule_id key and the mart's column types. Rows with a null item are
+    ignored by association_rules, so a transaction counts only if it holds
+    at least one non-null item.
+#}
+{% macro association_rules_mart(transactions_relation, transaction_column, item_column) %}
+with rules as (
+
+    {{ ecommerce_segmentation.association_rules(
+        transactions_relation=transactions_relation,
+        transaction_column=transaction_column,
+        item_column=item_column,
+        min_support=var('association_min_support'),
+        min_confidence=var('association_min_confidence'),
+        min_lift=var('association_min_lift'),
+        max_antecedent_items=var('association_max_antecedent_items'),
+    ) }}
+
+),
+
+final as (
+
+    select
+        cast({{ ecommerce_segmentation.association_rule_id() }} as {{ dbt.type_string() }}) as rule_id,
+        cast(antecedents as {{ dbt.type_string() }}) as antecedents,
+        cast(antecedent_item_1 as {{ dbt.type_string() }}) as antecedent_item_1,
+        cast(antecedent_item_2 as {{ dbt.type_string() }}) as antecedent_item_2,
+        cast(consequent_item as {{ dbt.type_string() }}) as consequent_item,
+        cast(antecedent_size as {{ dbt.type_int() }}) as antecedent_size,
+        cast(total_transactions as {{ dbt.type_bigint() }}) as total_transactions,
+        cast(transactions_with_antecedent as {{ dbt.type_bigint() }}) as transactions_with_antecedent,
+        cast(transactions_with_consequent as {{ dbt.type_bigint() }}) as transactions_with_consequent,
+        cast(transactions_with_both as {{ dbt.type_bigint() }}) as transactions_with_both,
+        cast(antecedent_support as double) as antecedent_support,
+        cast(consequent_support as double) as consequent_support,
+        cast(support as double) as support,
+        cast(confidence as double) as confidence,
+        cast(lift as double) as lift,
+        cast(leverage as double) as leverage,
+        cast(conviction as double) as conviction,
+        cast(zhangs_metric as double) as zhangs_metric
+    from rules
+
+)
+
+select * from final
+{%- endmacro %}
