@@ -52,10 +52,13 @@
 
 {#
     Whole numbers only: '3' and '3.0' parse, '1.5' does not (a plain
-    try_cast to integer would round it on DuckDB).
+    try_cast to integer would round it on DuckDB). Through decimal(18, 6),
+    so whole numbers of up to 12 digits parse; a longer one is unparseable.
+    (decimal(38, 6) would take any 32 digits, but on DuckDB it parses about
+    fifteen times slower: a 128-bit decimal.)
 #}
 {% macro try_parse_integer(expression) -%}
-    {%- set as_decimal = ecommerce_segmentation.try_cast(clean_text(expression), 'decimal(38, 6)') -%}
+    {%- set as_decimal = ecommerce_segmentation.try_cast(clean_text(expression), 'decimal(18, 6)') -%}
     case
         when {{ as_decimal }} = floor({{ as_decimal }})
             then cast({{ as_decimal }} as {{ dbt.type_bigint() }})
