@@ -136,3 +136,30 @@
 
 ),
 {%- endmacro %}
+
+
+{#
+    middle_values(relation, group_column, value_column, condition='true'):
+    the same rows (median_group, middle, median_value) as one query starting
+    with `with`, for the body of a model's own CTE:
+        recency_middles as ( {{ '{{' }} middle_values('rfm', 'segment_name', 'recency_days') {{ '}}' }} )
+#}
+{% macro middle_values(relation, group_column, value_column, condition='true') %}
+with
+{{ ecommerce_segmentation.middle_values_ctes('middle_values', relation, group_column, value_column, condition) }}
+middle_values_result as (
+
+    select
+        median_group,
+        middle,
+        median_value
+    from middle_values
+
+)
+
+select
+    median_group,
+    middle,
+    median_value
+from middle_values_result
+{%- endmacro %}

@@ -52,7 +52,11 @@ shop_totals as (
 
 ),
 
-{{ middle_values_ctes('recency_middles', 'rfm', 'segment_name', 'recency_days') }}
+recency_middles as (
+
+    {{ middle_values('rfm', 'segment_name', 'recency_days') }}
+
+),
 
 median_recency as (
 
