@@ -8,8 +8,8 @@
         trimmed); an optional column the file lacks is all null; extra
         columns are ignored;
       - _source_file (the file name), _record_at (the table's record time,
-        parsed) and _load_error / _rejected_record (always null here: Spark's
-        CSV reader has no rejects table, see below);
+        parsed) and _load_error / _rejected_record, set for a CSV record
+        that cannot be read (spark__load_csv below), null otherwise;
       - rows of erased customers are left out, as on DuckDB (erasure list
         <erasure_dir>/erasure_list.csv copied to <raw_schema>._erasure_list);
       - a missing optional file gives an empty view; a missing required file,
@@ -34,10 +34,10 @@
     Every DDL statement runs alone through adapter.execute (no fetch): PyHive
     0.7.0 fails fetching a DDL result from Spark 3.5 (docs/spark.md).
 
-    Not done on Spark (DuckDB does it): CSV records that cannot be read
-    (not UTF-8, broken quoting, wrong field count) are not turned into
-    unparseable:csv_record rows; Spark's PERMISSIVE CSV mode pads or cuts
-    such a record and the base_ models judge its fields like any other.
+    Differences from DuckDB (docs/spark.md): no line number for a CSV
+    record that cannot be read; a quote left open is not detected (it
+    swallows the rest of the file into one field); Spark lists no 0-byte
+    file, so an empty file counts as missing.
 #}
 
 {% macro spark__load_raw_tables() %}
