@@ -75,7 +75,7 @@ test-spark: install-spark
 	DBT_TARGET=duckdb DUCKDB_PATH=$(SPARK_CI_DB) RAW_DATA_DIR=$(SPARK_CI_RAW) \
 	  $(BIN)/dbt build --profiles-dir . --target-path target/test-spark-duckdb --quiet
 	@set -e; \
-	trap '$(SPARK_ENV) bash scripts/spark_cluster.sh stop' EXIT; \
+	trap '$(SPARK_ENV) bash scripts/spark_cluster.sh stop' EXIT; trap 'exit 130' INT TERM; \
 	$(SPARK_ENV) bash scripts/spark_cluster.sh clean; \
 	$(SPARK_ENV) bash scripts/spark_cluster.sh start; \
 	for run in 1 2; do \
