@@ -1,7 +1,8 @@
 # The two commands of the README:
 #   make demo   install, generate a small sample shop, build the warehouse, print a summary
 #   make test   install, then every check: lint, project rules, dbt build with all tests (twice),
-#               Great Expectations validation of every layer, pytest
+#               Great Expectations validation of every layer, pytest, and the same project
+#               built twice on a local Spark cluster and compared with DuckDB (test-spark)
 # Everything runs inside .venv, created from the pinned requirements.txt.
 
 PYTHON ?= python3.11
@@ -11,7 +12,7 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f
 CI_RAW := data/ci/raw
 CI_DB  := warehouse/ci.duckdb
 
-.PHONY: install demo test lint project-checks build-ci pytest clean test-spark
+.PHONY: install install-spark demo test lint project-checks build-ci pytest clean test-spark
 
 $(STAMP): requirements.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11"; exit 1; }
@@ -25,7 +26,7 @@ install: $(STAMP)
 demo: install
 	$(BIN)/python scripts/build_warehouse.py --scale small
 
-test: install lint project-checks build-ci pytest
+test: install lint project-checks build-ci pytest test-spark
 	@echo "All checks passed."
 
 lint: install
@@ -43,42 +44,52 @@ build-ci: install
 	$(BIN)/python scripts/build_warehouse.py --raw-dir $(CI_RAW) --duckdb $(CI_DB) --no-generate
 	$(BIN)/python scripts/validate.py --duckdb $(CI_DB) --raw-dir $(CI_RAW) --manifest target/manifest.json --docs-dir target/gx_docs
 
-# The Spark port (docs/spark.md), not part of `make test`: installs the Spark
-# requirements into .venv and Java if missing, starts the local cluster
-# (stopped again on exit, also on failure), generates a small shop, builds
-# SPARK_SELECT twice on DuckDB and twice on Spark and compares the marts of
-# the two warehouses (scripts/compare_engines.py). Raw paths must be absolute:
-# the Spark server reads the files.
-SPARK_SELECT ?= +path:models/staging +path:models/marts/basket +customer_rfm
-# the marts SPARK_SELECT builds (compare_engines.py compares every mart without --select)
-SPARK_COMPARE ?= accessory_recommendations category_association_rules customer_product_recommendations \
-	customer_rfm frequently_bought_together product_association_rules
-SPARK_CI_RAW := $(CURDIR)/data/spark-ci/raw
-SPARK_CI_DB  := warehouse/spark-ci.duckdb
-SPARK_DBT     = $(BIN)/dbt build --profiles-dir . --select $(SPARK_SELECT)
+# The Spark half of `make test` (docs/spark.md): installs the Spark
+# requirements into .venv (stamp below) and Java if missing, generates a small
+# shop (absolute path: the Spark server reads the files), builds it once on
+# DuckDB, then starts the local Spark cluster from scratch (stopped again on
+# exit, also on failure), builds EVERYTHING twice on Spark (every model, seed,
+# data test and unit test; the second build runs the incremental paths),
+# compares every mart of the two warehouses (scripts/compare_engines.py: row
+# counts, sums, key sets) and runs the pytest tests marked `spark` (the Spark
+# loader's error paths) while the cluster is up.
+SPARK_CI_RAW  := $(CURDIR)/data/spark-ci/raw
+SPARK_CI_DB   := warehouse/spark-ci.duckdb
+SPARK_THREADS ?= 4
+SPARK_STAMP   := $(VENV)/.spark-installed-$(shell cat requirements.txt requirements-spark.txt | cksum | cut -d' ' -f1)
+SPARK_ENV      = PYTHON=$(abspath $(BIN))/python
+SPARK_DBT      = DBT_TARGET=spark DBT_THREADS=$(SPARK_THREADS) RAW_DATA_DIR=$(SPARK_CI_RAW) \
+	$(BIN)/dbt build --profiles-dir . --target-path target/test-spark
 
-test-spark: install
+$(SPARK_STAMP): requirements-spark.txt $(STAMP)
 	$(BIN)/python -m pip install --quiet -r requirements-spark.txt
+	@rm -f $(VENV)/.spark-installed-* && touch $(SPARK_STAMP)
+
+install-spark: install $(SPARK_STAMP)
 	bash scripts/install_system_deps.sh
+
+test-spark: install-spark
 	$(BIN)/python scripts/generate_data.py --customers 300 --days 120 --seed 7 --out $(SPARK_CI_RAW) --force --quiet
+	rm -f $(SPARK_CI_DB)
+	@echo "== DuckDB build (reference for the comparison)"
+	DBT_TARGET=duckdb DUCKDB_PATH=$(SPARK_CI_DB) RAW_DATA_DIR=$(SPARK_CI_RAW) \
+	  $(BIN)/dbt build --profiles-dir . --target-path target/test-spark-duckdb --quiet
 	@set -e; \
-	trap 'PYTHON=$(BIN)/python bash scripts/spark_cluster.sh stop' EXIT; \
-	PYTHON=$(BIN)/python bash scripts/spark_cluster.sh start; \
-	for run in 1 2; do \
-	  echo "== DuckDB build $$run"; \
-	  DBT_TARGET=duckdb DUCKDB_PATH=$(SPARK_CI_DB) RAW_DATA_DIR=$(SPARK_CI_RAW) \
-	    $(SPARK_DBT) --target-path target/test-spark-duckdb; \
-	done; \
+	trap '$(SPARK_ENV) bash scripts/spark_cluster.sh stop' EXIT; trap 'exit 130' INT TERM; \
+	$(SPARK_ENV) bash scripts/spark_cluster.sh clean; \
+	$(SPARK_ENV) bash scripts/spark_cluster.sh start; \
 	for run in 1 2; do \
 	  echo "== Spark build $$run"; \
-	  DBT_TARGET=spark RAW_DATA_DIR=$(SPARK_CI_RAW) \
-	    $(SPARK_DBT) --target-path target/test-spark-spark; \
+	  start=$$(date +%s); \
+	  $(SPARK_DBT); \
+	  echo "== Spark build $$run took $$(( $$(date +%s) - start )) s"; \
 	done; \
-	$(BIN)/python scripts/compare_engines.py --manifest target/test-spark-spark/manifest.json \
-	  --duckdb $(SPARK_CI_DB) --select $(SPARK_COMPARE)
+	$(BIN)/python scripts/compare_engines.py --manifest target/test-spark/manifest.json --duckdb $(SPARK_CI_DB); \
+	$(BIN)/python -m pytest --spark -m spark
 
 pytest: install
 	$(BIN)/python -m pytest
 
 clean:
 	rm -rf target logs warehouse/*.duckdb data
+	bash scripts/spark_cluster.sh clean

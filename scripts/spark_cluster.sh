@@ -31,9 +31,12 @@ Environment (defaults in brackets):
   SPARK_SHUFFLE_PARTITIONS  spark.sql.shuffle.partitions [4]
   SPARK_UI_ENABLED          Thrift server's own web UI on port 4040 [false]
   SPARK_START_TIMEOUT       seconds to wait for the Thrift server [240]
-  SPARK_JVM_OPTS            extra JVM flags for master, worker and Thrift server
+  SPARK_JVM_OPTS            extra JVM flags for master and worker
                             [-XX:TieredStopAtLevel=1 -XX:+UseSerialGC]; "" = JVM defaults
+  SPARK_DRIVER_JVM_OPTS     extra JVM flags for the Thrift server (driver) [-XX:+UseSerialGC]
   SPARK_EXECUTOR_JVM_OPTS   extra JVM flags for the executor [same as SPARK_JVM_OPTS]
+  SPARK_ADAPTIVE            spark.sql.adaptive.enabled [false]
+  SPARK_CODEGEN             spark.sql.codegen.wholeStage [false]
   SPARK_STATE_DIR           state folder [<repo>/.spark]
   JAVA_HOME                 Java 17 (or 8/11/21) to use; else `java` on PATH
 
@@ -54,11 +57,18 @@ EXECUTOR_MEMORY="${SPARK_EXECUTOR_MEMORY:-2g}"
 WORKER_CORES="${SPARK_WORKER_CORES:-2}"
 SHUFFLE_PARTITIONS="${SPARK_SHUFFLE_PARTITIONS:-4}"
 UI_ENABLED="${SPARK_UI_ENABLED:-false}"
+ADAPTIVE="${SPARK_ADAPTIVE:-false}"
 START_TIMEOUT="${SPARK_START_TIMEOUT:-240}"
 # Small-CI JVM flags: C1-only JIT and the serial GC cut start-up CPU by about a third on
 # 2 cores; set SPARK_JVM_OPTS="" for the JVM defaults (better for long, heavy queries).
 JVM_OPTS="${SPARK_JVM_OPTS--XX:TieredStopAtLevel=1 -XX:+UseSerialGC}"
 EXECUTOR_JVM_OPTS="${SPARK_EXECUTOR_JVM_OPTS-$JVM_OPTS}"
+# The Thrift server (driver) plans every query of a build: over a 10-minute build the full
+# (C2) JIT pays off there, so it keeps the JVM's default JIT and only takes the serial GC.
+DRIVER_JVM_OPTS="${SPARK_DRIVER_JVM_OPTS--XX:+UseSerialGC}"
+# Whole-stage code generation compiles Java for every query stage: on a few thousand rows
+# that costs more than it saves, so it is off by default here (SPARK_CODEGEN=true for on).
+CODEGEN="${SPARK_CODEGEN:-false}"
 HOST=127.0.0.1
 
 LOG_DIR="$STATE_DIR/logs"
@@ -129,7 +139,7 @@ setup_env() {
   find_java
   find_spark_home
   mkdir -p "$LOG_DIR" "$PID_DIR" "$WAREHOUSE_DIR" "$METASTORE_DIR" "$SCRATCH_DIR" \
-    "$SCRATCH_DIR/hive" "$SCRATCH_DIR/hive-local"
+    "$SCRATCH_DIR/hive" "$SCRATCH_DIR/hive-local" "$SCRATCH_DIR/hive-resources"
   export SPARK_LOCAL_IP="$HOST"
   export SPARK_LOG_DIR="$LOG_DIR"
   export SPARK_PID_DIR="$PID_DIR"
@@ -298,7 +308,7 @@ do_start() {
   local derby_url="jdbc:derby:;databaseName=$METASTORE_DIR/metastore_db;create=true"
   # HiveThriftServer2 takes its heap from SPARK_DAEMON_MEMORY (not --driver-memory) when
   # launched through spark-submit, so set both.
-  SPARK_DAEMON_MEMORY="$DRIVER_MEMORY" start_daemon submit "$THRIFT_CLASS" \
+  SPARK_DAEMON_MEMORY="$DRIVER_MEMORY" SPARK_DAEMON_JAVA_OPTS="$DRIVER_JVM_OPTS" start_daemon submit "$THRIFT_CLASS" \
     --master "spark://$HOST:$MASTER_PORT" \
     --name "Thrift JDBC/ODBC Server (dbt local)" \
     --driver-memory "$DRIVER_MEMORY" \
@@ -315,11 +325,15 @@ do_start() {
     --conf "spark.sql.legacy.createHiveTableByDefault=false" \
     --conf "spark.sql.session.timeZone=UTC" \
     --conf "spark.sql.shuffle.partitions=$SHUFFLE_PARTITIONS" \
+    --conf "spark.locality.wait=0s" \
+    --conf "spark.sql.adaptive.enabled=$ADAPTIVE" \
+    --conf "spark.sql.codegen.wholeStage=$CODEGEN" \
+    --conf "spark.scheduler.mode=FAIR" \
     --hiveconf "hive.server2.thrift.bind.host=$HOST" \
     --hiveconf "hive.server2.thrift.port=$THRIFT_PORT" \
     --hiveconf "hive.exec.scratchdir=$SCRATCH_DIR/hive" \
     --hiveconf "hive.exec.local.scratchdir=$SCRATCH_DIR/hive-local" \
-    --hiveconf "hive.downloaded.resources.dir=$SCRATCH_DIR/hive-resources" \
+    --hiveconf "hive.downloaded.resources.dir=$SCRATCH_DIR/hive-resources/\${hive.session.id}_resources" \
     --hiveconf "hive.server2.logging.operation.log.location=$SCRATCH_DIR/operation_logs" \
     --hiveconf "hive.querylog.location=$SCRATCH_DIR/querylog"
   wait "$worker_job" || fail_start "worker did not start"

@@ -644,50 +644,46 @@ ar_frequent_triples as (
 {%- set min_lift_sql = args.min_lift_sql -%}
 ar_candidate_rules as (
 
-    -- every split of a frequent itemset into antecedent -> one consequent item
+    -- every split of a frequent itemset into antecedent -> one consequent item;
+    -- each itemset CTE is read once, crossed with its split numbers (Spark copies
+    -- a CTE into every reference before optimising: docs/spark.md)
     select
-        item_index_1 as antecedent_index_1,
+        case when ar_pair_splits.split_number = 1 then ar_frequent_pairs.item_index_1
+            else ar_frequent_pairs.item_index_2 end as antecedent_index_1,
         cast(null as {{ bigint_type }}) as antecedent_index_2,
-        item_index_2 as consequent_index,
-        pair_transactions as rule_transactions
+        case when ar_pair_splits.split_number = 1 then ar_frequent_pairs.item_index_2
+            else ar_frequent_pairs.item_index_1 end as consequent_index,
+        ar_frequent_pairs.pair_transactions as rule_transactions
     from ar_frequent_pairs
-
-    union all
-
-    select
-        item_index_2 as antecedent_index_1,
-        cast(null as {{ bigint_type }}) as antecedent_index_2,
-        item_index_1 as consequent_index,
-        pair_transactions as rule_transactions
-    from ar_frequent_pairs
+    cross join (
+        select 1 as split_number
+        union all
+        select 2 as split_number
+    ) as ar_pair_splits
 {%- if max_antecedent_items == 2 %}
 
     union all
 
+    -- splits of {a, b, c}: 1 = a + b -> c, 2 = a + c -> b, 3 = b + c -> a
     select
-        item_index_1 as antecedent_index_1,
-        item_index_2 as antecedent_index_2,
-        item_index_3 as consequent_index,
-        triple_transactions as rule_transactions
+        case when ar_triple_splits.split_number = 3 then ar_frequent_triples.item_index_2
+            else ar_frequent_triples.item_index_1 end as antecedent_index_1,
+        case when ar_triple_splits.split_number = 1 then ar_frequent_triples.item_index_2
+            else ar_frequent_triples.item_index_3 end as antecedent_index_2,
+        case
+            when ar_triple_splits.split_number = 1 then ar_frequent_triples.item_index_3
+            when ar_triple_splits.split_number = 2 then ar_frequent_triples.item_index_2
+            else ar_frequent_triples.item_index_1
+        end as consequent_index,
+        ar_frequent_triples.triple_transactions as rule_transactions
     from ar_frequent_triples
-
-    union all
-
-    select
-        item_index_1 as antecedent_index_1,
-        item_index_3 as antecedent_index_2,
-        item_index_2 as consequent_index,
-        triple_transactions as rule_transactions
-    from ar_frequent_triples
-
-    union all
-
-    select
-        item_index_2 as antecedent_index_1,
-        item_index_3 as antecedent_index_2,
-        item_index_1 as consequent_index,
-        triple_transactions as rule_transactions
-    from ar_frequent_triples
+    cross join (
+        select 1 as split_number
+        union all
+        select 2 as split_number
+        union all
+        select 3 as split_number
+    ) as ar_triple_splits
 {%- endif %}
 
 ),

@@ -24,8 +24,9 @@
       top_categories               the 3 most common top_purchased_category
                                    values, ' | '-joined in rank order
     Ties in every "top" value go to the alphabetically smallest value (macro
-    preference_rank). Medians are exact, with window functions (no engine
-    specific median/percentile), so DuckDB and Spark agree to the cent.
+    preference_rank). Medians are exact, from counts and running totals (no
+    engine specific median/percentile, and no window over the whole group:
+    macro middle_values_ctes), so DuckDB and Spark agree to the cent.
 #}
 {% macro typical_customer_profile(customers_relation, group_by_column=none) %}
 {%- set group_expression = "'all customers'" if group_by_column is none
@@ -68,55 +69,31 @@ profile_sizes as (
 
 ),
 
-profile_age_positions as (
-
-    select
-        profile_group,
-        age_band_order,
-        row_number() over (partition by profile_group order by age_band_order, customer_id) as row_position,
-        count(*) over (partition by profile_group) as known_count
-    from profile_customers
-    where age_band_order is not null
-
-),
+{#- Medians without a window over the whole group (macro middle_values_ctes). #}
+{{ ecommerce_segmentation.middle_values_ctes('profile_age_middles', 'profile_customers', 'profile_group', 'age_band_order') }}
 
 profile_median_age as (
 
+    {#- the lower median of the known bands -#}
     select
-        profile_group,
-        max(age_band_order) as median_age_band_order
-    from profile_age_positions
-    where row_position = {{ ecommerce_segmentation.integer_divide('known_count + 1', '2') }}
-    group by profile_group
+        median_group as profile_group,
+        max(case when middle = 1 then median_value end) as median_age_band_order
+    from profile_age_middles
+    group by median_group
 
 ),
 
-profile_revenue_positions as (
-
-    select
-        profile_group,
-        lifetime_net_revenue,
-        row_number() over (partition by profile_group order by lifetime_net_revenue, customer_id) as row_position,
-        count(*) over (partition by profile_group) as buyer_count
-    from profile_customers
-    where order_count > 0
-
-),
+{{ ecommerce_segmentation.middle_values_ctes('profile_revenue_middles', 'profile_customers', 'profile_group',
+    'lifetime_net_revenue', 'order_count > 0') }}
 
 profile_median_revenue as (
 
+    {#- the mean of the two middle values (the same value twice for an odd count) -#}
     select
-        profile_group,
-        cast(round(
-            sum(lifetime_net_revenue) * case when count(*) = 2 then 0.5 else 1.0 end,
-            2
-        ) as decimal(18, 2)) as median_lifetime_net_revenue
-    from profile_revenue_positions
-    where row_position in (
-        {{ ecommerce_segmentation.integer_divide('buyer_count + 1', '2') }},
-        {{ ecommerce_segmentation.integer_divide('buyer_count + 2', '2') }}
-    )
-    group by profile_group
+        median_group as profile_group,
+        cast(round(sum(median_value) * 0.5, 2) as decimal(18, 2)) as median_lifetime_net_revenue
+    from profile_revenue_middles
+    group by median_group
 
 ),
 {% for output_column, value_column in tops.items() %}

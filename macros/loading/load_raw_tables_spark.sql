@@ -8,8 +8,8 @@
         trimmed); an optional column the file lacks is all null; extra
         columns are ignored;
       - _source_file (the file name), _record_at (the table's record time,
-        parsed) and _load_error / _rejected_record (always null here: Spark's
-        CSV reader has no rejects table, see below);
+        parsed) and _load_error / _rejected_record, set for a CSV record
+        that cannot be read (spark__load_csv below), null otherwise;
       - rows of erased customers are left out, as on DuckDB (erasure list
         <erasure_dir>/erasure_list.csv copied to <raw_schema>._erasure_list);
       - a missing optional file gives an empty view; a missing required file,
@@ -34,10 +34,10 @@
     Every DDL statement runs alone through adapter.execute (no fetch): PyHive
     0.7.0 fails fetching a DDL result from Spark 3.5 (docs/spark.md).
 
-    Not done on Spark (DuckDB does it): CSV records that cannot be read
-    (not UTF-8, broken quoting, wrong field count) are not turned into
-    unparseable:csv_record rows; Spark's PERMISSIVE CSV mode pads or cuts
-    such a record and the base_ models judge its fields like any other.
+    Differences from DuckDB (docs/spark.md): no line number for a CSV
+    record that cannot be read; a quote left open is not detected (it
+    swallows the rest of the file into one field); Spark lists no 0-byte
+    file, so an empty file counts as missing.
 #}
 
 {% macro spark__load_raw_tables() %}
@@ -58,10 +58,14 @@
         {%- set raw_file = ecommerce_segmentation.spark__find_raw_file(raw_dir, table_name, files) -%}
         {%- set file_table = raw_schema ~ '.' ~ table_name ~ '__file' -%}
         {%- do adapter.execute('drop table if exists ' ~ file_table) -%}
+        {%- if raw_file is none -%}
+            {%- do adapter.execute('drop table if exists ' ~ raw_schema ~ '.' ~ table_name ~ '__csv_rows') -%}
+        {%- endif -%}
         {%- if raw_file is none and meta.get('required_file', false) -%}
             {{ exceptions.raise_compiler_error(
                 "Required raw file missing: neither " ~ raw_dir ~ "/" ~ table_name ~ ".parquet nor "
-                ~ raw_dir ~ "/" ~ table_name ~ ".csv exists (raw_data_dir = '" ~ raw_dir ~ "'). "
+                ~ raw_dir ~ "/" ~ table_name ~ ".csv exists as a non-empty file (raw_data_dir = '" ~ raw_dir ~ "'; "
+                ~ "Spark does not list 0-byte files, so an empty file counts as missing). "
                 ~ "Generate sample data with scripts/generate_data.py or set RAW_DATA_DIR.") }}
         {%- endif -%}
 
@@ -78,25 +82,42 @@
             {%- do loaded.append(table_name ~ ' (no file: empty)') -%}
         {%- else -%}
             {%- do adapter.execute(ecommerce_segmentation.spark__create_file_table_sql(file_table, raw_file)) -%}
-            {#- file_columns: lower-cased trimmed name -> the quoted column of the file table -#}
-            {%- set file_columns = {} -%}
             {%- set found_names = [] -%}
             {%- for row in run_query('describe table ' ~ file_table) -%}
                 {%- set name = row['col_name'] -%}
                 {%- if not name or name.startswith('#') -%}
                     {%- break -%}
                 {%- endif -%}
-                {%- set key = name | trim | lower -%}
                 {%- do found_names.append(name) -%}
+            {%- endfor -%}
+            {#- file_columns: lower-cased trimmed name -> the column of source_relation holding it.
+                A CSV is read once more with positional columns c1..cN and a corrupt-record
+                column, into <table>__csv_rows (spark__load_csv); a Parquet file is read as is. -#}
+            {%- set file_columns = {} -%}
+            {%- set is_csv = raw_file.format == 'csv' -%}
+            {%- if is_csv -%}
+                {%- set source_relation = ecommerce_segmentation.spark__load_csv(
+                    raw_file, found_names, table_name, raw_schema, file_table) -%}
+            {%- else -%}
+                {%- set source_relation = file_table -%}
+                {%- do adapter.execute('drop table if exists ' ~ raw_schema ~ '.' ~ table_name ~ '__csv_rows') -%}
+            {%- endif -%}
+            {%- for name in found_names -%}
+                {%- set key = name | replace('\ufeff', '') | trim | lower -%}
                 {%- if key not in file_columns -%}
-                    {%- do file_columns.update({key: '`' ~ (name | replace('`', '``')) ~ '`'}) -%}
+                    {%- do file_columns.update({key: ('c' ~ loop.index) if is_csv
+                        else '`' ~ (name | replace('`', '``')) ~ '`'}) -%}
                 {%- endif -%}
             {%- endfor -%}
+            {#- a CSV record that could not be read has every contract column null -#}
+            {%- set read_ok = 'case when _load_error is null then ' if is_csv else '' -%}
+            {%- set read_ok_end = ' end' if is_csv else '' -%}
             {%- set missing = [] -%}
             {%- set select_list = [] -%}
             {%- for column in columns -%}
                 {%- if column.name in file_columns -%}
-                    {%- do select_list.append('cast(' ~ file_columns[column.name] ~ ' as string) as ' ~ column.name) -%}
+                    {%- do select_list.append(read_ok ~ 'cast(' ~ file_columns[column.name] ~ ' as string)'
+                        ~ read_ok_end ~ ' as ' ~ column.name) -%}
                 {%- elif column.optional_column -%}
                     {%- do select_list.append('cast(null as string) as ' ~ column.name) -%}
                 {%- else -%}
@@ -105,6 +126,7 @@
             {%- endfor -%}
             {%- if missing -%}
                 {%- do adapter.execute('drop table if exists ' ~ file_table) -%}
+                {%- do adapter.execute('drop table if exists ' ~ raw_schema ~ '.' ~ table_name ~ '__csv_rows') -%}
                 {{ exceptions.raise_compiler_error(
                     "Raw file " ~ raw_file.path ~ " lacks the column(s) " ~ (missing | join(', '))
                     ~ " that the raw data contract requires for table '" ~ table_name ~ "'. "
@@ -112,15 +134,20 @@
             {%- endif -%}
             {%- do select_list.append("'" ~ raw_file.name ~ "' as _source_file") -%}
             {%- if meta.get('record_time_column') and meta.record_time_column in file_columns -%}
-                {%- do select_list.append(
+                {%- do select_list.append(read_ok ~
                     ecommerce_segmentation.try_parse_timestamp('cast(' ~ file_columns[meta.record_time_column] ~ ' as string)')
-                    ~ ' as _record_at') -%}
+                    ~ read_ok_end ~ ' as _record_at') -%}
             {%- else -%}
                 {%- do select_list.append('cast(null as timestamp) as _record_at') -%}
             {%- endif -%}
-            {%- do select_list.append('cast(null as string) as _load_error') -%}
-            {%- do select_list.append('cast(null as string) as _rejected_record') -%}
-            {%- set body = 'select ' ~ (select_list | join(',\n    ')) ~ '\nfrom ' ~ file_table -%}
+            {%- if is_csv -%}
+                {%- do select_list.append('_load_error') -%}
+                {%- do select_list.append('_rejected_record') -%}
+            {%- else -%}
+                {%- do select_list.append('cast(null as string) as _load_error') -%}
+                {%- do select_list.append('cast(null as string) as _rejected_record') -%}
+            {%- endif -%}
+            {%- set body = 'select ' ~ (select_list | join(',\n    ')) ~ '\nfrom ' ~ source_relation -%}
             {%- do loaded.append(table_name ~ ' (' ~ raw_file.name ~ ')') -%}
         {%- endif -%}
         {%- set erased = ecommerce_segmentation.spark__erasure_predicate(table_name, columns, erasure, raw_schema) -%}
@@ -284,4 +311,110 @@
         {%- do always.append("(nullif(trim(customer_id), '') is null and (" ~ (anonymous | join(' or ')) ~ "))") -%}
     {%- endif -%}
     {{ return(always | join('\n    or ')) }}
+{% endmacro %}
+
+
+{#
+    A CSV file on Spark, read once into the Parquet table
+    <raw_schema>.<table>__csv_rows (returned): the fields of every record as
+    positional string columns c1..cN (N = fields in the header), plus
+    _load_error and _rejected_record for a record that could not be read,
+    as the DuckDB loader does (duckdb__load_csv):
+
+      - wrong field count: Spark's PERMISSIVE mode keeps the record text in
+        a corrupt-record column (too few fields are padded, extra fields
+        cut); the record is quarantined as unparseable:csv_record, problem
+        missing_columns / too_many_columns (fields counted outside quotes);
+      - not UTF-8: Spark's reader replaces an invalid byte sequence by
+        U+FFFD; a field holding U+FFFD makes the record unparseable:<column>
+        (unparseable:csv_record when the column is not in the contract),
+        problem invalid_encoding. A genuine U+FFFD in a UTF-8 file is taken
+        for an encoding error too.
+      - a header row that is not UTF-8 (U+FFFD or NUL in a column name, as a
+        UTF-16 file gives) stops the run with an error naming the file.
+
+    Unlike DuckDB, the line number is not known on Spark ("line": null in
+    _rejected_record) and raw_line of an invalid_encoding record is the
+    fields joined with commas (U+FFFD for the bad bytes). The table is
+    written once (a Parquet copy), so every query of the raw view sees the
+    same records; Spark's corrupt-record column must not be queried straight
+    from the file (the result could depend on the columns read).
+    file_table already exists over the file (header row as names); it is
+    recreated with the positional schema.
+#}
+{% macro spark__load_csv(raw_file, header, table_name, raw_schema, file_table) %}
+    {%- for name in header -%}
+        {%- if '\ufffd' in name or '\x00' in name -%}
+            {%- do adapter.execute('drop table if exists ' ~ file_table) -%}
+            {{ exceptions.raise_compiler_error(
+                "Raw file " ~ raw_file.path ~ ": the header row (line 1) is not valid UTF-8. The raw data contract "
+                ~ "requires UTF-8 CSV files: re-export the file as UTF-8.") }}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set n = header | length -%}
+    {%- set path = raw_file.path | replace('\\', '\\\\') | replace("'", "\\'") -%}
+    {%- set rows_relation = raw_schema ~ '.' ~ table_name ~ '__csv_rows' -%}
+    {%- set contract_names = ecommerce_segmentation.contract_columns(table_name) | map(attribute='name') | list -%}
+    {%- set fields = [] -%}
+    {%- set positions = [] -%}
+    {%- set encoding_cases = [] -%}
+    {%- for name in header -%}
+        {%- set key = name | replace('\ufeff', '') | trim | lower -%}
+        {%- do fields.append('c' ~ loop.index ~ ' string') -%}
+        {%- do positions.append('c' ~ loop.index) -%}
+        {%- set reason = ('unparseable:' ~ key) if key in contract_names else 'unparseable:csv_record' -%}
+        {%- do encoding_cases.append("when instr(c" ~ loop.index ~ ", '\\uFFFD') > 0 then '" ~ reason ~ "'") -%}
+    {%- endfor -%}
+    {%- do adapter.execute('drop table if exists ' ~ file_table) -%}
+    {%- do adapter.execute(
+        "create table " ~ file_table ~ " (" ~ (fields | join(', ')) ~ ", _corrupt_record string) "
+        ~ "using csv options (path '" ~ path ~ "', header 'true', enforceSchema 'true', multiLine 'true', "
+        ~ "quote '\"', escape '\"', sep ',', encoding 'UTF-8', mode 'PERMISSIVE', "
+        ~ "columnNameOfCorruptRecord '_corrupt_record')") -%}
+    {%- set field_count -%}
+        (length(regexp_replace(_corrupt_record, '"[^"]*"', ''))
+            - length(replace(regexp_replace(_corrupt_record, '"[^"]*"', ''), ',', '')) + 1)
+    {%- endset -%}
+    {%- set joined_fields -%}
+        concat_ws(',', {% for p in positions %}coalesce({{ p }}, ''){{ ', ' if not loop.last }}{% endfor %})
+    {%- endset -%}
+    {%- set sql -%}
+        create table {{ rows_relation }} using parquet as
+        with records as (
+            select
+                {{ positions | join(', ') }},
+                _corrupt_record,
+                case
+                    when _corrupt_record is not null then 'unparseable:csv_record'
+                    {{ encoding_cases | join('\n                    ') }}
+                end as _load_error
+            from {{ file_table }}
+        )
+        select
+            {{ positions | join(', ') }},
+            _load_error,
+            case when _load_error is not null then to_json(named_struct(
+                'line', cast(null as bigint),
+                'problem', case
+                    when _corrupt_record is null then 'invalid_encoding'
+                    when {{ field_count }} < {{ n }} then 'missing_columns'
+                    when {{ field_count }} > {{ n }} then 'too_many_columns'
+                    else 'malformed_record'
+                end,
+                'message', case
+                    when _corrupt_record is null then 'invalid UTF-8 byte sequence in a field'
+                    else concat('expected {{ n }} fields, found ', cast({{ field_count }} as string))
+                end,
+                'raw_line', coalesce(_corrupt_record, {{ joined_fields }})
+            ), map('ignoreNullFields', 'false')) end as _rejected_record
+        from records
+    {%- endset -%}
+    {%- do adapter.execute('drop table if exists ' ~ rows_relation) -%}
+    {%- do adapter.execute(sql) -%}
+    {%- set rejected = run_query('select count(*) from ' ~ rows_relation ~ ' where _load_error is not null').columns[0].values()[0] -%}
+    {%- if rejected > 0 -%}
+        {{- log('Raw file ' ~ raw_file.path ~ ': ' ~ rejected ~ ' record(s) could not be read as CSV; '
+            ~ 'they are quarantined with reason unparseable:<column> or unparseable:csv_record', info=true) -}}
+    {%- endif -%}
+    {{ return(rows_relation) }}
 {% endmacro %}

@@ -10,6 +10,21 @@ import pytest
 from ecomseg.dbt_runner import run_dbt
 
 
+def pytest_addoption(parser):
+    parser.addoption("--spark", action="store_true", default=False,
+                     help="run the tests marked spark, against the local Spark cluster "
+                          "(scripts/spark_cluster.sh start; make test-spark does this)")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--spark"):
+        return
+    skip = pytest.mark.skip(reason="needs the local Spark cluster: run with --spark (make test-spark)")
+    for item in items:
+        if "spark" in item.keywords:
+            item.add_marker(skip)
+
+
 class Warehouse:
     """A DuckDB warehouse built from one raw folder, in its own temp dir."""
 

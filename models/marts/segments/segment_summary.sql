@@ -52,28 +52,20 @@ shop_totals as (
 
 ),
 
-recency_positions as (
+recency_middles as (
 
-    select
-        segment_name,
-        recency_days,
-        row_number() over (partition by segment_name order by recency_days, customer_id) as row_position,
-        count(*) over (partition by segment_name) as segment_customer_count
-    from rfm
+    {{ middle_values('rfm', 'segment_name', 'recency_days') }}
 
 ),
 
 median_recency as (
 
-    {#- Exact median: the middle value, or the mean of the two middle values. #}
+    {#- Exact median: the mean of the two middle values (macro middle_values_ctes). #}
     select
-        segment_name,
-        avg(cast(recency_days as double)) as median_recency_days
-    from recency_positions
-    where
-        row_position = {{ integer_divide('segment_customer_count + 1', '2') }}
-        or row_position = {{ integer_divide('segment_customer_count + 2', '2') }}
-    group by segment_name
+        median_group as segment_name,
+        avg(cast(median_value as double)) as median_recency_days
+    from recency_middles
+    group by median_group
 
 ),
 
