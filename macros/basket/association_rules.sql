@@ -203,14 +203,8 @@ ar_pair_counts as (
 
 ar_frequent_pairs as (
 
-    select
-        ar_pair_counts.item_index_1,
-        ar_pair_counts.item_index_2,
-        ar_pair_counts.pair_transactions
-    from ar_pair_counts
-    cross join ar_transaction_total
-    where cast(ar_pair_counts.pair_transactions as double)
-        / cast(ar_transaction_total.total_transactions as double) >= {{ min_support_sql }}
+    {{ ecommerce_segmentation.association_rules_frequent(
+        'ar_pair_counts', ['item_index_1', 'item_index_2'], 'pair_transactions', min_support_sql) }}
 
 ),
 {%- if max_antecedent_items == 2 %}
@@ -299,15 +293,8 @@ ar_triple_counts as (
 
 ar_frequent_triples as (
 
-    select
-        ar_triple_counts.item_index_1,
-        ar_triple_counts.item_index_2,
-        ar_triple_counts.item_index_3,
-        ar_triple_counts.triple_transactions
-    from ar_triple_counts
-    cross join ar_transaction_total
-    where cast(ar_triple_counts.triple_transactions as double)
-        / cast(ar_transaction_total.total_transactions as double) >= {{ min_support_sql }}
+    {{ ecommerce_segmentation.association_rules_frequent(
+        'ar_triple_counts', ['item_index_1', 'item_index_2', 'item_index_3'], 'triple_transactions', min_support_sql) }}
 
 ),
 {%- endif %}
@@ -487,14 +474,8 @@ ar_pair_counts as (
 
 ar_frequent_pairs as materialized (
 
-    select
-        ar_pair_counts.item_index_1,
-        ar_pair_counts.item_index_2,
-        ar_pair_counts.pair_transactions
-    from ar_pair_counts
-    cross join ar_transaction_total
-    where cast(ar_pair_counts.pair_transactions as double)
-        / cast(ar_transaction_total.total_transactions as double) >= {{ min_support_sql }}
+    {{ ecommerce_segmentation.association_rules_frequent(
+        'ar_pair_counts', ['item_index_1', 'item_index_2'], 'pair_transactions', min_support_sql) }}
 
 ),
 {%- if max_antecedent_items == 2 %}
@@ -611,21 +592,33 @@ ar_triple_counts as (
 
 ar_frequent_triples as (
 
-    select
-        ar_triple_counts.item_index_1,
-        ar_triple_counts.item_index_2,
-        ar_triple_counts.item_index_3,
-        ar_triple_counts.triple_transactions
-    from ar_triple_counts
-    cross join ar_transaction_total
-    where cast(ar_triple_counts.triple_transactions as double)
-        / cast(ar_transaction_total.total_transactions as double) >= {{ min_support_sql }}
+    {{ ecommerce_segmentation.association_rules_frequent(
+        'ar_triple_counts', ['item_index_1', 'item_index_2', 'item_index_3'], 'triple_transactions', min_support_sql) }}
 
 ),
 {%- endif %}
 
 {{ ecommerce_segmentation.association_rules_from_itemsets(args) }}
 {%- endmacro %}
+
+
+{#-
+    The body of a frequent-itemset CTE, for every engine's version: the rows
+    of counts_cte (key_columns and count_column, transactions holding the
+    itemset) whose support, count_column / ar_transaction_total, is at least
+    min_support_sql.
+-#}
+{% macro association_rules_frequent(counts_cte, key_columns, count_column, min_support_sql) %}
+    select
+        {%- for column in key_columns %}
+        {{ counts_cte }}.{{ column }},
+        {%- endfor %}
+        {{ counts_cte }}.{{ count_column }}
+    from {{ counts_cte }}
+    cross join ar_transaction_total
+    where cast({{ counts_cte }}.{{ count_column }} as double)
+        / cast(ar_transaction_total.total_transactions as double) >= {{ min_support_sql }}
+{% endmacro %}
 
 
 {#-
