@@ -341,17 +341,7 @@
         "create table " ~ raw_schema ~ "._erasure_list as select kind, value_hash, salt_fingerprint "
         ~ "from read_csv('" ~ quoted_path ~ "', header = true, auto_detect = false, columns = "
         ~ "{'kind': 'varchar', 'value_hash': 'varchar', 'erasure_id': 'varchar', 'salt_fingerprint': 'varchar'})") -%}
-    {%- set other = run_query(
-        "select count(*) from " ~ raw_schema ~ "._erasure_list where salt_fingerprint <> '" ~ fingerprint ~ "'"
-        ).columns[0].values()[0] -%}
-    {%- if other > 0 -%}
-        {{ exceptions.raise_compiler_error(
-            "The erasure list " ~ list_path ~ " was written with a different salt than the one set now "
-            ~ "(ERASURE_SALT, else PSEUDONYMISATION_SALT): its hashes would match nothing and erased "
-            ~ "customers would come back. Set the salt the list was written with (docs/privacy.md).") }}
-    {%- endif -%}
-    {%- set rows = run_query('select count(*) from ' ~ raw_schema ~ '._erasure_list').columns[0].values()[0] -%}
-    {{ return({'salt': salt, 'rows': rows, 'path': list_path}) }}
+    {{ return(ecommerce_segmentation.checked_erasure_list(raw_schema, list_path, salt, fingerprint)) }}
 {% endmacro %}
 
 
@@ -393,6 +383,27 @@
 #}
 {% macro erasure_salt() %}
     {{ return(secret_salt(['ERASURE_SALT', 'PSEUDONYMISATION_SALT'])) }}
+{% endmacro %}
+
+
+{#
+    checked_erasure_list: after an engine's loader has read the erasure list
+    into <raw_schema>._erasure_list, stop the run when a row was written with
+    another salt (its hashes would match nothing), else describe the list.
+    Shared by the DuckDB and the Spark loader.
+#}
+{% macro checked_erasure_list(raw_schema, list_path, salt, fingerprint) %}
+    {%- set other = run_query(
+        "select count(*) from " ~ raw_schema ~ "._erasure_list where salt_fingerprint <> '" ~ fingerprint ~ "'"
+        ).columns[0].values()[0] -%}
+    {%- if other > 0 -%}
+        {{ exceptions.raise_compiler_error(
+            "The erasure list " ~ list_path ~ " was written with a different salt than the one set now "
+            ~ "(ERASURE_SALT, else PSEUDONYMISATION_SALT): its hashes would match nothing and erased "
+            ~ "customers would come back. Set the salt the list was written with (docs/privacy.md).") }}
+    {%- endif -%}
+    {%- set rows = run_query('select count(*) from ' ~ raw_schema ~ '._erasure_list').columns[0].values()[0] -%}
+    {{ return({'salt': salt, 'rows': rows, 'path': list_path}) }}
 {% endmacro %}
 
 

@@ -253,17 +253,7 @@
         "create table " ~ raw_schema ~ "._erasure_list using parquet as select kind, value_hash, salt_fingerprint from "
         ~ raw_schema ~ "._erasure_list__file") -%}
     {%- do adapter.execute('drop table if exists ' ~ raw_schema ~ '._erasure_list__file') -%}
-    {%- set other = run_query(
-        "select count(*) from " ~ raw_schema ~ "._erasure_list where salt_fingerprint <> '" ~ fingerprint ~ "'"
-        ).columns[0].values()[0] -%}
-    {%- if other > 0 -%}
-        {{ exceptions.raise_compiler_error(
-            "The erasure list " ~ list_path ~ " was written with a different salt than the one set now "
-            ~ "(ERASURE_SALT, else PSEUDONYMISATION_SALT): its hashes would match nothing and erased "
-            ~ "customers would come back. Set the salt the list was written with (docs/privacy.md).") }}
-    {%- endif -%}
-    {%- set rows = run_query('select count(*) from ' ~ raw_schema ~ '._erasure_list').columns[0].values()[0] -%}
-    {{ return({'salt': salt, 'rows': rows, 'path': list_path}) }}
+    {{ return(ecommerce_segmentation.checked_erasure_list(raw_schema, list_path, salt, fingerprint)) }}
 {% endmacro %}
 
 
