@@ -50,9 +50,11 @@
 {%- endmacro %}
 
 {#- Spark: from_utc_timestamp renders a UTC timestamp in the given zone (the
-    project's sessions run with spark.sql.session.timeZone=UTC, docs/spark.md). -#}
+    project's sessions run with spark.sql.session.timeZone=UTC, docs/spark.md).
+    The explicit cast makes a timestamp_ntz input (raw Parquet timestamps) a
+    timestamp first; with the session in UTC its wall clock is kept. -#}
 {% macro spark__to_shop_time(expression, timezone) -%}
-    from_utc_timestamp({{ expression }}, '{{ timezone }}')
+    from_utc_timestamp(cast({{ expression }} as timestamp), '{{ timezone }}')
 {%- endmacro %}
 
 

@@ -160,6 +160,18 @@ def test_session_and_event_dates_and_visit_to_order_days_are_in_shop_time(warsaw
     assert days == {"C1": 1, "C2": 0}
 
 
+def test_the_default_utc_reads_the_same_orders_in_utc(make_warehouse, warsaw):
+    wh = make_warehouse(warsaw.raw_dir)
+    wh.dbt("build", "--select", "+fct_orders", "+dim_customers", "--exclude", "test_type:unit")  # default var
+    assert dict(wh.query("select order_id, order_date from marts.fct_orders where order_id like 'O%'")) == {
+        "O1": dt.date(2025, 3, 29), "O2": dt.date(2025, 3, 30), "O3": dt.date(2024, 12, 31),
+        "O4": dt.date(2025, 10, 26), "O5": dt.date(2025, 10, 26), "O6": dt.date(2025, 12, 31)}
+    assert {c: (w, h) for c, w, h in wh.query(
+        "select customer_id, preferred_order_weekday, preferred_order_hour from marts.dim_customers "
+        "where customer_id like 'C%'")} == {"C1": (3, 23), "C2": (7, 1), "C3": (2, 23), "C4": (7, 0)}
+    assert wh.scalar("select latest_data_date from intermediate.int_latest_data_date") == dt.date(2025, 12, 31)
+
+
 def test_an_unknown_time_zone_is_a_clear_error(make_warehouse, tmp_path):
     raw = tmp_path / "raw"
     write_csv(raw, "orders", "order_id,customer_id,ordered_at\nO1,C1,2025-01-01T10:00:00\n")
