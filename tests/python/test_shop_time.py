@@ -172,6 +172,18 @@ def test_the_default_utc_reads_the_same_orders_in_utc(make_warehouse, warsaw):
     assert wh.scalar("select latest_data_date from intermediate.int_latest_data_date") == dt.date(2025, 12, 31)
 
 
+def test_without_data_the_as_of_date_is_the_shops_date_of_the_run(make_warehouse, tmp_path):
+    raw = tmp_path / "raw"
+    write_csv(raw, "orders", "order_id,customer_id,ordered_at\n")
+    write_csv(raw, "order_items", "order_id,product_id,quantity,unit_price\n")
+    wh = make_warehouse(raw)
+    before = dt.datetime.now(WARSAW).date()
+    wh.dbt("build", "--select", "+int_latest_data_date", "--exclude", "test_type:unit",
+           dbt_vars={"shop_timezone": "Europe/Warsaw"})
+    after = dt.datetime.now(WARSAW).date()
+    assert wh.scalar("select latest_data_date from intermediate.int_latest_data_date") in {before, after}
+
+
 def test_an_unknown_time_zone_is_a_clear_error(make_warehouse, tmp_path):
     raw = tmp_path / "raw"
     write_csv(raw, "orders", "order_id,customer_id,ordered_at\nO1,C1,2025-01-01T10:00:00\n")
