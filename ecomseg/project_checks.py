@@ -29,6 +29,11 @@ re-stated as plain checks over the manifest that `dbt parse` writes:
   hard-coded-references   no `from`/`join` of a name that is not a CTE, ref or source
   no-select-star-in-marts marts use select * only in import CTEs
                           (select * from {{ ref(...) }}) and `select * from final`
+  shop-time               no date, hour, weekday or quarter read straight off a
+                          UTC timestamp (`cast(<x>_at as date)`, `extract(...
+                          from <x>_at)`, iso_day_of_week / date_trunc /
+                          days_between of an <x>_at column): use shop_date() /
+                          to_shop_time() (macros/cross_db/shop_time.sql)
 """
 
 from __future__ import annotations
@@ -170,6 +175,7 @@ def check_manifest(manifest: dict) -> list[Violation]:
 
         raw = node.get("raw_code") or ""
         out += _hard_coded_references(uid, raw)
+        out += _utc_calendar_reads(uid, raw)
         if layer == "marts":
             out += _select_star(uid, raw)
 
@@ -234,6 +240,28 @@ def _select_star(uid: str, raw: str) -> list[Violation]:
     if re.search(r"select\s+\*\s*(?!\s*from)", sql) or re.search(r"\.\*", sql):
         out.append(Violation("no-select-star-in-marts", uid, "a wildcard outside an import CTE: list the columns"))
     return out
+
+
+_TIMESTAMP = r"(?:[a-z_][a-z0-9_]*\.)?[a-z_][a-z0-9_]*_at"
+_UTC_CALENDAR_READS = [
+    re.compile(r"cast\(\s*" + _TIMESTAMP + r"\s+as\s+date\s*\)"),
+    re.compile(r"cast\(\s*\{\{\s*try_parse_timestamp\([^)]*\)\s*\}\}\s+as\s+date\s*\)"),
+    re.compile(r"extract\(\s*[a-z_]+\s+from\s+" + _TIMESTAMP + r"\s*\)"),
+    re.compile(r"(?:iso_day_of_week|days_between)\(\s*['\"]" + _TIMESTAMP + r"['\"]"),
+    re.compile(r"date_trunc\(\s*['\"][a-z]+['\"]\s*,\s*['\"]" + _TIMESTAMP + r"['\"]"),
+]
+
+
+def _utc_calendar_reads(uid: str, raw: str) -> list[Violation]:
+    """shop-time: calendar values read straight off an <x>_at (UTC) column.
+
+    raw: a model's raw code (Jinja included, comments dropped). Returns one
+    violation per match; shop_date(...) / to_shop_time(...) do not match.
+    """
+    sql = re.sub(r"\{#.*?#\}", "", _COMMENT.sub("", raw), flags=re.S).lower()
+    return [Violation("shop-time", uid, f"'{match.group(0)}' reads a UTC timestamp as a calendar value: "
+                                        "use shop_date() / to_shop_time() (var shop_timezone)")
+            for pattern in _UTC_CALENDAR_READS for match in pattern.finditer(sql)]
 
 
 def load_manifest(path: Path | str) -> dict:

@@ -5,7 +5,8 @@
 
     - dbt var `as_of_date` set (YYYY-MM-DD): that date, as a literal.
     - var unset / null / empty (the default): the latest order or event time
-      in the data, as a UTC date (model int_latest_data_date). Re-running on
+      in the data, as a date in shop time (var shop_timezone; model
+      int_latest_data_date). Re-running on
       the same historical data therefore gives the same results, whatever
       the wall-clock date.
 

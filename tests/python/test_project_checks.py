@@ -125,3 +125,15 @@ def test_hard_coded_table_names_are_caught(manifest):
         "\nunion all select extract(year from x), trim(both ' ' from y) from raw.products")
     found = [v for v in check_manifest(m) if v.rule == "hard-coded-references"]
     assert len(found) == 1 and "raw.products" in found[0].message
+
+
+def test_calendar_values_read_off_utc_timestamps_are_caught(manifest):
+    m = copy.deepcopy(manifest)
+    model(m, "stg_shop__orders")["raw_code"] += (
+        "\nselect cast(orders.ordered_at as date), extract(hour from ordered_at),"
+        " {{ iso_day_of_week('ordered_at') }}, {{ shop_date('ordered_at') }},"
+        " extract(hour from {{ to_shop_time('ordered_at') }}) from final")
+    found = [v.message for v in check_manifest(m) if v.rule == "shop-time"]
+    assert len(found) == 3
+    for snippet in ("cast(orders.ordered_at as date)", "extract(hour from ordered_at)", "iso_day_of_week('ordered_at'"):
+        assert sum(snippet in message for message in found) == 1, (snippet, found)

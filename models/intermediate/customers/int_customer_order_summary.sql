@@ -7,7 +7,8 @@
     - net_revenue_last_90_days / _365_days: orders dated in the 90 / 365 days
       ending on the as-of date (inclusive): as_of_date - 89 .. as_of_date.
     - Preferred payment / delivery method, weekday (ISO, 1 = Monday) and hour
-      (UTC): the value with most non-cancelled orders; tie: smallest value.
+      (in shop time, var shop_timezone): the value with most non-cancelled
+      orders; tie: smallest value. Dates are shop dates too.
     - latest_shipping_region / _city: of the customer's latest order (any
       status) that has a shipping region (tie: largest order_id).
     - return_count / complaint_count: return registrations (complaints) on
@@ -68,8 +69,8 @@ order_totals as (
 {%- set habits = {
     'payment_method': 'payment_method',
     'delivery_method': 'delivery_method',
-    'order_weekday': iso_day_of_week('ordered_at'),
-    'order_hour': 'cast(extract(hour from ordered_at) as ' ~ dbt.type_int() ~ ')',
+    'order_weekday': iso_day_of_week(to_shop_time('ordered_at')),
+    'order_hour': 'cast(extract(hour from ' ~ to_shop_time('ordered_at') ~ ') as ' ~ dbt.type_int() ~ ')',
 } %}
 
 habit_values as (
@@ -141,8 +142,8 @@ final as (
         cast(order_totals.order_count as {{ dbt.type_bigint() }}) as order_count,
         cast(order_totals.cancelled_order_count as {{ dbt.type_bigint() }}) as cancelled_order_count,
         order_totals.first_order_at,
-        cast(order_totals.first_order_at as date) as first_order_date,
-        cast(order_totals.last_order_at as date) as last_order_date,
+        {{ shop_date('order_totals.first_order_at') }} as first_order_date,
+        {{ shop_date('order_totals.last_order_at') }} as last_order_date,
         cast(coalesce(order_totals.item_count, 0) as {{ dbt.type_bigint() }}) as item_count,
         cast(order_totals.gross_revenue as decimal(38, 2)) as gross_revenue,
         cast(order_totals.returned_revenue as decimal(38, 2)) as returned_revenue,

@@ -8,9 +8,10 @@
     - visits_before_first_order: sessions started at or before the first
       non-cancelled order, so it includes the session that placed it; null
       when the customer has no such order.
-    - days_from_first_visit_to_first_order: calendar days from the first
-      session's date to the first non-cancelled order's date; null when there
-      is no order or the first session came after the first order.
+    - days_from_first_visit_to_first_order: calendar days (shop dates, var
+      shop_timezone) from the first session's date to the first non-cancelled
+      order's date; null when there is no order or the first session came
+      after the first order.
 -#}
 with sessions as (
 
@@ -104,7 +105,9 @@ final as (
         ) as visits_before_first_order,
         case
             when visit_totals.first_visit_at <= visit_totals.first_order_at
-                then {{ days_between('visit_totals.first_visit_at', 'visit_totals.first_order_at') }}
+                then {{ days_between(
+                    shop_date('visit_totals.first_visit_at'), shop_date('visit_totals.first_order_at')
+                ) }}
         end as days_from_first_visit_to_first_order
     from visit_totals
     left join preferred_sources

@@ -1,8 +1,9 @@
 {#-
-    One row: the latest order or event time in the data, as a UTC date. It is
-    the default as-of date (macro as_of_date() when var('as_of_date') is
-    empty). A single-column max over the events, which is cheap. Falls back
-    to today only when there are no orders and no events.
+    One row: the latest order or event time in the data, as a date in shop
+    time (var shop_timezone). It is the default as-of date (macro
+    as_of_date() when var('as_of_date') is empty). A single-column max over
+    the events, which is cheap. Falls back to the shop's date at the run's
+    start only when there are no orders and no events.
 -#}
 with orders as (
 
@@ -28,7 +29,7 @@ final as (
 
     select
         'latest_data_date' as as_of_id,
-        coalesce(cast(max(latest_at) as date), cast({{ dbt.current_timestamp() }} as date)) as latest_data_date
+        coalesce({{ shop_date('max(latest_at)') }}, {{ shop_date_of_run() }}) as latest_data_date
     from latest
 
 )

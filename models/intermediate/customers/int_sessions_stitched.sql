@@ -149,7 +149,7 @@ final as (
         joined.identified_customer_id is null and visitor_customers.customer_id is not null as is_stitched,
         joined.is_recorded_session,
         joined.started_at,
-        cast(joined.started_at as date) as session_date,
+        {{ shop_date('joined.started_at') }} as session_date,
         case
             when joined.last_event_at > joined.started_at then joined.last_event_at
             else joined.started_at

@@ -216,8 +216,8 @@ customer_measures as (
         {#- First day of being a prospect: registration, first visit or first
             order of any status, whichever came first, capped at the as-of date. #}
         least(
-            coalesce(cast(customers.signed_up_at as date), as_of.as_of_date),
-            coalesce(cast(customers.first_visit_at as date), as_of.as_of_date),
+            coalesce({{ shop_date('customers.signed_up_at') }}, as_of.as_of_date),
+            coalesce({{ shop_date('customers.first_visit_at') }}, as_of.as_of_date),
             coalesce(first_contacts.first_any_order_date, as_of.as_of_date),
             as_of.as_of_date
         ) as first_contact_date

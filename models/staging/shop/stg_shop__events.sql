@@ -36,7 +36,7 @@ final as (
         visitor_id,
         customer_id,
         occurred_at,
-        cast(occurred_at as date) as event_date,
+        {{ shop_date('occurred_at') }} as event_date,
         event_type,
         product_id,
         category,

@@ -11,7 +11,7 @@ final as (
         {{ clean_text('order_id') }} as order_id,
         {{ clean_text('customer_id') }} as customer_id,
         {{ try_parse_timestamp('ordered_at') }} as ordered_at,
-        cast({{ try_parse_timestamp('ordered_at') }} as date) as order_date,
+        {{ shop_date(try_parse_timestamp('ordered_at')) }} as order_date,
         coalesce(lower({{ clean_text('status') }}), 'delivered') as order_status,
         coalesce(lower({{ clean_text('status') }}) = 'cancelled', false) as is_cancelled,
         lower({{ clean_text('payment_method') }}) as payment_method,

@@ -34,7 +34,7 @@ final as (
         typed.visitor_id,
         typed.customer_id,
         typed.started_at,
-        cast(typed.started_at as date) as session_date,
+        {{ shop_date('typed.started_at') }} as session_date,
         case
             when typed.source_traffic_source is null then 'direct'
             else coalesce(traffic_source_mapping.traffic_source, 'other')
