@@ -67,7 +67,7 @@
             {%- do run_query('drop table if exists ' ~ relation_name) -%}
             {%- do run_query(create_sql) -%}
             {%- do run_query('insert into ' ~ relation_name ~ ' values (' ~ ecommerce_segmentation.text_literal(current)
-                ~ ', ' ~ ecommerce_segmentation.text_literal(modules.datetime.datetime.now(modules.datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ'))
+                ~ ', ' ~ ecommerce_segmentation.text_literal(modules.datetime.datetime.now(modules.pytz.utc).strftime('%Y-%m-%dT%H:%M:%SZ'))
                 ~ ')') -%}
             {{- log('Warehouse ' ~ ecommerce_segmentation.warehouse_name() ~ ' is built from ' ~ current, info=true) -}}
         {%- endif -%}
