@@ -29,15 +29,17 @@
 {% macro check_warehouse_identity() %}
     {%- if execute -%}
         {#- Plain statements only (no adapter.get_relation): a relation lookup
-            opens a transaction that dbt rolls back after the hooks. -#}
+            opens a transaction that dbt rolls back after the hooks. DDL through
+            adapter.execute (no fetch: docs/spark.md, "Never fetch the result of
+            DDL"), run_query only for the select. -#}
         {%- set raw_schema = var('raw_schema') -%}
         {%- set relation_name = raw_schema ~ '._warehouse_identity' -%}
         {%- set configured = (var('warehouse_identity', '') or '') | string | trim -%}
         {%- set current = configured if configured else ecommerce_segmentation.absolute_folder(var('raw_data_dir')) -%}
         {%- set create_sql = 'create table if not exists ' ~ relation_name
             ~ ' (built_from string, first_built_at string) ' ~ ecommerce_segmentation.warehouse_identity_table_format() -%}
-        {%- do run_query('create schema if not exists ' ~ raw_schema) -%}
-        {%- do run_query(create_sql) -%}
+        {%- do adapter.execute('create schema if not exists ' ~ raw_schema) -%}
+        {%- do adapter.execute(create_sql) -%}
         {%- set rows = run_query('select built_from, first_built_at from ' ~ relation_name) -%}
         {%- set stored = rows[0] if rows | length > 0 else none -%}
         {%- set other_data = stored is not none and stored[0] != current -%}
@@ -64,9 +66,9 @@
             {%- endfor -%}
         {%- endif -%}
         {%- if stored is none or other_data or flags.FULL_REFRESH -%}
-            {%- do run_query('drop table if exists ' ~ relation_name) -%}
-            {%- do run_query(create_sql) -%}
-            {%- do run_query('insert into ' ~ relation_name ~ ' values (' ~ ecommerce_segmentation.text_literal(current)
+            {%- do adapter.execute('drop table if exists ' ~ relation_name) -%}
+            {%- do adapter.execute(create_sql) -%}
+            {%- do adapter.execute('insert into ' ~ relation_name ~ ' values (' ~ ecommerce_segmentation.text_literal(current)
                 ~ ', ' ~ ecommerce_segmentation.text_literal(modules.datetime.datetime.now(modules.pytz.utc).strftime('%Y-%m-%dT%H:%M:%SZ'))
                 ~ ')') -%}
             {{- log('Warehouse ' ~ ecommerce_segmentation.warehouse_name() ~ ' is built from ' ~ current, info=true) -}}
