@@ -18,9 +18,16 @@ Right to be forgotten (``forget_customer``), for one customer id:
    incremental tables, copies of CSV loads, the quarantine (including its
    ``raw_record`` JSON) - and from every file under the exports folder.
 5. Rebuild the warehouse with dbt, so aggregates no longer count them.
-6. Append to the erasure log (``erasure_log.jsonl``) what was done: a salted
-   hash of the id, the time, the rows removed per table and file. No
-   personal data.
+6. Append to the erasure log (``erasure_log.jsonl``) one line for this
+   erasure: a salted hash of the id, the time, the rows of this subject
+   removed per table and file; rows of earlier erasures' subjects found
+   again in the raw files (old files delivered again) are removed too and
+   counted apart, per earlier erasure id. No personal data.
+
+An id found in no raw file and no warehouse table raises SubjectNotFound
+before anything is written (unless force=True). The id never reaches dbt's
+command line (ecomseg.dbt_runner.run_dbt), so neither logs/dbt.log nor
+target/run_results.json holds it.
 
 The salt is ERASURE_SALT, else PSEUDONYMISATION_SALT, else the public
 development salt; the list records a fingerprint of it and the loader refuses
