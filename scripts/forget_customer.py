@@ -18,8 +18,9 @@ erased before) changes nothing: "not found", exit status 3. --force records
 it anyway, so that a later delivery of that customer is kept out.
 
 Exit status: 0 erased; 1 erased, but the rebuild failed or some export files
-could not be checked (see the summary); 2 error, nothing erased (the message
-says why); 3 customer id not found, nothing changed.
+could not be checked (see the summary); 2 the erasure stopped with an error
+(the message says why, e.g. no raw files, an erasure list written with
+another salt); 3 customer id not found, nothing changed.
 The logic is ecomseg.gdpr; docs/privacy.md explains the design.
 
 Examples:
