@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +41,24 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = old
+
+
+@contextmanager
+def _command_line(cli_args: Sequence[str]) -> Iterator[None]:
+    """Make sys.argv the dbt command being run, for the time of the call.
+
+    dbt takes its invocation command (written to logs/dbt.log and to
+    run_results.json as args.invocation_command) and some flags from
+    sys.argv, not from the arguments given to dbtRunner. Without this, the
+    calling script's own command line would be recorded, e.g. the customer
+    id given to scripts/forget_customer.py, in clear.
+    """
+    saved = sys.argv
+    sys.argv = ["dbt", *cli_args]
+    try:
+        yield
+    finally:
+        sys.argv = saved
 
 
 def _release_duckdb() -> None:
@@ -76,6 +95,9 @@ def run_dbt(
     target_path: where dbt writes manifest and compiled SQL (default target/).
     dbt_vars: passed as --vars.
     check: raise DbtCommandFailed when the command does not succeed.
+
+    dbt records the command (args and vars, not env) in logs/dbt.log and
+    target/run_results.json: never pass personal data in args or dbt_vars.
     """
     from dbt.cli.main import dbtRunner
 
@@ -95,7 +117,7 @@ def run_dbt(
     if dbt_vars:
         cli_args += ["--vars", json.dumps(dbt_vars)]
 
-    with _environment(environment):
+    with _environment(environment), _command_line(cli_args):
         try:
             result = dbtRunner().invoke(cli_args)
         finally:

@@ -18,9 +18,16 @@ Right to be forgotten (``forget_customer``), for one customer id:
    incremental tables, copies of CSV loads, the quarantine (including its
    ``raw_record`` JSON) - and from every file under the exports folder.
 5. Rebuild the warehouse with dbt, so aggregates no longer count them.
-6. Append to the erasure log (``erasure_log.jsonl``) what was done: a salted
-   hash of the id, the time, the rows removed per table and file. No
-   personal data.
+6. Append to the erasure log (``erasure_log.jsonl``) one line for this
+   erasure: a salted hash of the id, the time, the rows of this subject
+   removed per table and file; rows of earlier erasures' subjects found
+   again in the raw files (old files delivered again) are removed too and
+   counted apart, per earlier erasure id. No personal data.
+
+An id found in no raw file and no warehouse table raises SubjectNotFound
+before anything is written (unless force=True). The id never reaches dbt's
+command line (ecomseg.dbt_runner.run_dbt), so neither logs/dbt.log nor
+target/run_results.json holds it.
 
 The salt is ERASURE_SALT, else PSEUDONYMISATION_SALT, else the public
 development salt; the list records a fingerprint of it and the loader refuses
@@ -57,6 +64,11 @@ EMAIL_PATTERN = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
 
 class ErasureError(RuntimeError):
     """The erasure could not be done safely; the message says why."""
+
+
+class SubjectNotFound(ErasureError):
+    """The customer id is in no raw file and no warehouse table (a typo?);
+    nothing was changed. forget_customer(..., force=True) records it anyway."""
 
 
 # --------------------------------------------------------------------------
@@ -132,12 +144,14 @@ class ErasureList:
     path: Path
     salt: str
     hashes: dict[str, set[str]] = field(default_factory=dict)
+    owners: dict[str, str] = field(default_factory=dict)  # value_hash -> erasure_id that recorded it
 
     @classmethod
     def load(cls, folder: Path) -> "ErasureList":
         salt = erasure_salt()
         path = Path(folder) / LIST_FILE
         hashes: dict[str, set[str]] = {}
+        owners: dict[str, str] = {}
         if path.exists():
             with open(path, newline="", encoding="utf-8") as handle:
                 for row in csv.DictReader(handle):
@@ -146,7 +160,8 @@ class ErasureList:
                             f"The erasure list {path} was written with a different salt than the one set now "
                             "(ERASURE_SALT, else PSEUDONYMISATION_SALT): set the salt it was written with.")
                     hashes.setdefault(row["kind"], set()).add(row["value_hash"])
-        return cls(path, salt, hashes)
+                    owners.setdefault(row["value_hash"], row["erasure_id"])
+        return cls(path, salt, hashes, owners)
 
     def add(self, identifiers: dict[str, set[str]], erasure_id: str) -> int:
         """Append the identifiers' hashes (new ones only); returns rows written."""
@@ -156,6 +171,7 @@ class ErasureList:
                 h = value_hash(self.salt, kind, value)
                 if h not in self.hashes.setdefault(kind, set()):
                     self.hashes[kind].add(h)
+                    self.owners.setdefault(h, erasure_id)
                     rows.append([kind, h, erasure_id, salt_fingerprint(self.salt)])
         self.path.parent.mkdir(parents=True, exist_ok=True)
         new_file = not self.path.exists()
@@ -167,6 +183,11 @@ class ErasureList:
             handle.flush()
             os.fsync(handle.fileno())
         return len(rows)
+
+    def only(self, identifiers: dict[str, set[str]]) -> "ErasureList":
+        """The same list restricted to these identifiers (in memory; nothing is written)."""
+        hashes = {kind: {value_hash(self.salt, kind, v) for v in values} for kind, values in identifiers.items()}
+        return ErasureList(self.path, self.salt, hashes, {h: self.owners.get(h, "") for hs in hashes.values() for h in hs})
 
 
 def erased_mask(table: str, frame: pd.DataFrame, erasure: ErasureList) -> pd.Series:
@@ -504,6 +525,58 @@ def _atomic_write(path: Path, text: str) -> None:
 # Forget
 # --------------------------------------------------------------------------
 
+def subject_found(subject: Subject, raw_dir: Path | str, duckdb_path: Path | str | None = None) -> list[str]:
+    """Where the subject's customer id occurs: "raw files" (one of their orders,
+    visitors or sessions was found), "raw.<table>" (a customer_id equal to it)
+    and "<schema>.<table>" of the warehouse (a customer_id column equal to it,
+    trimmed). Empty: an unknown id."""
+    places = []
+    if subject.order_ids or subject.visitor_ids or subject.session_ids or subject.emails:
+        places.append("raw files")
+    for table in contract.tables():
+        path = raw_file(Path(raw_dir), table)
+        if path is None:
+            continue
+        frame = _read_text_frame(path, ["customer_id"])
+        if "customer_id" in frame.columns and (frame["customer_id"].map(clean) == subject.customer_id).any():
+            places.append(f"raw.{table}")
+    if duckdb_path is not None and Path(duckdb_path).exists():
+        try:
+            con = duckdb.connect(str(duckdb_path), read_only=True)
+        except duckdb.Error:
+            return places
+        try:
+            for schema, table in _tables_with_columns(con, {"customer_id"}):
+                n = con.execute(f"select count(*) from {_quote(schema)}.{_quote(table)} "
+                                "where trim(cast(customer_id as varchar)) = ?", [subject.customer_id]).fetchone()[0]
+                if n:
+                    places.append(f"{schema}.{table}")
+        finally:
+            con.close()
+    return places
+
+
+def _earlier_erasures(table: str, frame: pd.DataFrame, erasure: ErasureList) -> dict[str, int]:
+    """{erasure_id: rows} for the rows of a raw table (frame) that earlier
+    erasures remove (their subjects' rows delivered again). A row several
+    erasures remove is counted under each."""
+    rules = identifier_rules().get(table, {})
+    candidates = set()
+    for column in rules:
+        if column in frame.columns:
+            for v in frame[column].map(clean).dropna().unique():
+                owner = erasure.owners.get(value_hash(erasure.salt, column, v))
+                if owner:
+                    candidates.add(owner)
+    counts = {}
+    for erasure_id in sorted(candidates):
+        hashes = {kind: {h for h in hs if erasure.owners.get(h) == erasure_id} for kind, hs in erasure.hashes.items()}
+        n = int(erased_mask(table, frame, ErasureList(erasure.path, erasure.salt, hashes)).sum())
+        if n:
+            counts[erasure_id] = n
+    return counts
+
+
 @dataclass
 class ErasureResult:
     erasure_id: str
@@ -517,6 +590,8 @@ class ErasureResult:
     rebuild_error: str | None
     log_path: Path
     list_path: Path
+    earlier_erasures_raw_rows_removed: dict[str, dict[str, int]] = field(default_factory=dict)
+    forced: bool = False
 
     def summary(self) -> str:
         def fmt(d):
@@ -528,6 +603,11 @@ class ErasureResult:
             f"  warehouse rows removed: {fmt(self.warehouse_rows_removed)}",
             f"  export rows removed: {fmt(self.export_rows_removed)}",
         ]
+        if self.earlier_erasures_raw_rows_removed:
+            lines.append("  raw rows of earlier erasures (files delivered again) also removed, not counted above: "
+                         + "; ".join(f"{t}: {fmt(d)}" for t, d in self.earlier_erasures_raw_rows_removed.items()))
+        if self.forced:
+            lines.append("  forced: the id was found nowhere; it is recorded so that future deliveries are kept out")
         if self.unchecked_exports:
             lines.append(f"  WARNING: export files not checked (unknown format, remove by hand): {', '.join(self.unchecked_exports)}")
         lines.append("  warehouse rebuilt" if self.rebuilt else
@@ -539,9 +619,21 @@ class ErasureResult:
 def forget_customer(customer_id: str, raw_dir: Path | str, duckdb_path: Path | str | None = None,
                     exports: Path | str | None = None, erasure_folder: Path | str | None = None,
                     rebuild: bool = True, target_path: Path | str | None = None,
-                    rebuild_args: list[str] | None = None) -> ErasureResult:
+                    rebuild_args: list[str] | None = None, force: bool = False) -> ErasureResult:
     """Erase one customer everywhere (see the module docstring); returns what was removed.
-    rebuild_args: the dbt command of the rebuild (default ["build"])."""
+
+    rebuild_args: the dbt command of the rebuild (default ["build"]); the
+    customer id is never part of it (dbt logs its command line).
+    force: erase even an id found nowhere (no raw file, no warehouse table):
+    its hash is recorded so that a later delivery is kept out.
+    Raises SubjectNotFound (nothing changed) for an id found nowhere unless
+    forced, ErasureError when the erasure cannot be done safely.
+
+    The log line written (one per erasure, erasure_log.jsonl) counts only the
+    rows of this erasure's subject; rows of earlier erasures found again in
+    the raw files (old files delivered again) are removed too and logged
+    apart, per earlier erasure id, under earlier_erasures_raw_rows_removed.
+    """
     raw_dir = Path(raw_dir)
     if raw_file(raw_dir, "orders") is None:
         raise ErasureError(f"no raw orders file in {raw_dir}: is --raw-dir right?")
@@ -549,21 +641,38 @@ def forget_customer(customer_id: str, raw_dir: Path | str, duckdb_path: Path | s
     erasure = ErasureList.load(folder)  # checks the salt before anything changes
     duckdb_path = Path(duckdb_path) if duckdb_path else None
     subject = find_subject(customer_id, raw_dir, duckdb_path)
+    found = subject_found(subject, raw_dir, duckdb_path)
+    if not found and not force:
+        already = value_hash(erasure.salt, "customer_id", subject.customer_id) in erasure.hashes.get("customer_id", set())
+        raise SubjectNotFound(
+            "customer id not found in the raw files of " + str(raw_dir)
+            + (f" nor in the warehouse {duckdb_path}" if duckdb_path is not None and duckdb_path.exists() else "")
+            + (": it was erased before (it is in the erasure list)" if already else
+               ": check the id (case, spaces) or --raw-dir; nothing was changed")
+            + ". To record it anyway, so that a future delivery is kept out, use --force.")
     erasure_id = uuid.uuid4().hex
     before = {kind: len(erasure.hashes.get(kind, set())) for kind in KINDS}
     erasure.add(subject.identifiers(), erasure_id)
     recorded = {kind: len(erasure.hashes.get(kind, set())) - before[kind] for kind in KINDS}
+    own = erasure.only(subject.identifiers())
 
     raw_removed: dict[str, int] = {}
+    earlier_removed: dict[str, dict[str, int]] = {}
     for table in contract.tables():
         path = raw_file(raw_dir, table)
         if path is None:
             continue
         needed = set(identifier_rules().get(table, {})) | {"customer_id"}
-        mask = erased_mask(table, _read_text_frame(path, needed), erasure)
+        frame = _read_text_frame(path, needed)
+        mask = erased_mask(table, frame, erasure)
         if mask.any():
+            mine = erased_mask(table, frame, own)
             _rewrite(path, (~mask).tolist())
-            raw_removed[table] = int(mask.sum())
+            if mine.any():
+                raw_removed[table] = int(mine.sum())
+            others = mask & ~mine
+            if others.any():
+                earlier_removed[table] = _earlier_erasures(table, frame[others], erasure)
 
     warehouse_removed: dict[str, int] = {}
     if duckdb_path is not None and duckdb_path.exists():
@@ -585,8 +694,10 @@ def forget_customer(customer_id: str, raw_dir: Path | str, duckdb_path: Path | s
         "erasure_id": erasure_id,
         "subject": subject_hash(salt, subject.customer_id),
         "erased_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "found": bool(found),
         "identifiers_recorded": recorded,
         "raw_rows_removed": raw_removed,
+        "earlier_erasures_raw_rows_removed": earlier_removed,
         "warehouse_rows_removed": warehouse_removed,
         "export_rows_removed": export_removed,
         "unchecked_exports": unchecked,
@@ -596,7 +707,7 @@ def forget_customer(customer_id: str, raw_dir: Path | str, duckdb_path: Path | s
     with open(log_path, "a", encoding="utf-8") as handle:
         handle.write(json.dumps(entry, sort_keys=True) + "\n")
     return ErasureResult(erasure_id, entry["subject"], recorded, raw_removed, warehouse_removed, export_removed,
-                         unchecked, rebuilt, rebuild_error, log_path, erasure.path)
+                         unchecked, rebuilt, rebuild_error, log_path, erasure.path, earlier_removed, not found)
 
 
 def find_references(duckdb_path: Path, needles: Iterable[str]) -> list[tuple[str, str, int]]:

@@ -3,15 +3,30 @@
 
 This is the README's main job. It runs `dbt build` (seeds, models, snapshots,
 data and unit tests) against the embedded DuckDB warehouse and prints the rows
-of every mart and the quarantined raw rows by reason.
+of every mart, the quarantined raw rows by reason, the as-of date the customer
+facts and segments are computed at, and a command to query the marts.
+
+Sample data is generated only into the default folder (data/raw), when it
+holds no orders file: never into a folder named with --raw-dir. Table files
+are found whatever the case of their names (Orders.csv is the orders file).
+
+A warehouse file remembers which raw folder it was built from (dbt records it
+on the first build, raw._warehouse_identity): building another folder into it
+stops with an error naming both. Use a warehouse file per shop (--duckdb), or
+--full-refresh to start the warehouse over from the new data, segment history
+included.
 
 Examples:
   python scripts/build_warehouse.py                      # small sample into data/raw
   python scripts/build_warehouse.py --scale medium --regenerate
-  python scripts/build_warehouse.py --raw-dir /path/to/my/shop --no-generate
+  python scripts/build_warehouse.py --raw-dir /path/to/my/shop --duckdb warehouse/my_shop.duckdb
+  python scripts/build_warehouse.py --raw-dir /path/to/my/shop --duckdb warehouse/my_shop.duckdb --full-refresh
 """
 
 import argparse
+import json
+import os
+import shlex
 import subprocess
 import sys
 import time
@@ -28,28 +43,71 @@ DEFAULT_DUCKDB = ROOT / "warehouse" / "ecommerce.duckdb"
 
 
 def has_raw_data(raw_dir: Path) -> bool:
-    return any((raw_dir / f"orders.{ext}").exists() for ext in ("parquet", "csv"))
+    """True when raw_dir holds an orders file: orders.parquet or orders.csv,
+    the name in any case (Orders.csv, ORDERS.CSV). False for a missing folder."""
+    if not raw_dir.is_dir():
+        return False
+    return any(p.is_file() and p.name.lower() in ("orders.parquet", "orders.csv") for p in raw_dir.iterdir())
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--raw-dir", type=Path, default=DEFAULT_RAW_DIR,
-                        help=f"folder of raw files (default: {DEFAULT_RAW_DIR.relative_to(ROOT)})")
+def query_command(duckdb_path: Path, mart: str) -> str:
+    """A shell command that prints 5 rows of marts.<mart> from the warehouse
+    file, run by this interpreter (which has duckdb: the summary used it).
+    The interpreter and the file are given relative to the working directory
+    when inside it, else absolute."""
+    def shown(path: Path) -> str:
+        absolute = Path(os.path.abspath(path))
+        try:
+            return str(absolute.relative_to(Path.cwd()))
+        except ValueError:
+            return str(absolute)
+
+    python = shown(Path(sys.executable))
+    if "/" not in python:
+        python = "./" + python
+    program = (f"import duckdb; print(duckdb.connect({json.dumps(shown(duckdb_path))}, read_only=True)"
+               f".sql({json.dumps(f'select * from marts.{mart} limit 5')}))")
+    return f"{shlex.quote(python)} -c {shlex.quote(program)}"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="build_warehouse.py", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--raw-dir", type=Path, default=None,
+                        help=f"folder of raw files (default: {DEFAULT_RAW_DIR.relative_to(ROOT)}, the sample folder; "
+                             "a folder you name is never written to)")
     parser.add_argument("--duckdb", type=Path, default=DEFAULT_DUCKDB,
-                        help=f"warehouse file (default: {DEFAULT_DUCKDB.relative_to(ROOT)})")
+                        help=f"warehouse file (default: {DEFAULT_DUCKDB.relative_to(ROOT)}); one per shop")
     parser.add_argument("--scale", choices=["small", "medium", "large"], default="small",
-                        help="sample size to generate when there is no data (default: small)")
+                        help="sample size to generate into the sample folder when it has no data (default: small)")
     parser.add_argument("--seed", type=int, default=42, help="generator seed (default: 42)")
-    parser.add_argument("--regenerate", action="store_true", help="generate the sample even if data exists")
+    parser.add_argument("--regenerate", action="store_true",
+                        help="generate the sample even if data exists (only into the sample folder)")
     parser.add_argument("--no-generate", action="store_true", help="never generate; fail if there is no data")
+    parser.add_argument("--full-refresh", action="store_true",
+                        help="start the warehouse over: every table rebuilt, the segment history included; "
+                             "also the way to build other data into an existing warehouse file")
     parser.add_argument("--select", default=None, help="dbt --select expression (default: everything)")
-    args = parser.parse_args()
+    return parser
 
-    raw_dir = args.raw_dir.resolve()
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+
+    sample_dir = DEFAULT_RAW_DIR.resolve()
+    raw_dir = (args.raw_dir or DEFAULT_RAW_DIR).resolve()
     started = time.monotonic()
     if args.regenerate or not has_raw_data(raw_dir):
         if args.no_generate:
-            parser.error(f"no orders.parquet or orders.csv in {raw_dir}")
+            parser.error(f"no orders.parquet or orders.csv (in any case) in {raw_dir}")
+        if raw_dir != sample_dir:
+            # sample data is never written into a folder the user named
+            problem = (f"--regenerate writes sample data only into the sample folder {sample_dir}"
+                       if args.regenerate else f"no orders.parquet or orders.csv (in any case) in {raw_dir}")
+            parser.error(f"{problem}; a folder named with --raw-dir is never written to. Is --raw-dir right? "
+                         "For the sample shop leave --raw-dir out; to generate a sample into a folder on purpose: "
+                         "python scripts/generate_data.py --out <folder>")
         print(f"Generating a {args.scale} sample shop into {raw_dir} ...", flush=True)
         subprocess.run(
             [sys.executable, str(ROOT / "scripts" / "generate_data.py"),
@@ -58,17 +116,20 @@ def main() -> int:
         )
 
     print(f"Building the warehouse {args.duckdb} from {raw_dir} ...", flush=True)
-    build_args = ["build"] + (["--select", args.select] if args.select else [])
+    build_args = (["build"] + (["--select", args.select] if args.select else [])
+                  + (["--full-refresh"] if args.full_refresh else []))
     try:
         run_dbt(build_args, raw_dir=raw_dir, duckdb_path=args.duckdb)
     except DbtCommandFailed as exc:
         print(exc, file=sys.stderr)
         return 1
     print()
-    print(render(collect(args.duckdb)))
-    print(f"\nDone in {time.monotonic() - started:.0f} s. Query the marts with: "
-          f"python -c \"import duckdb; print(duckdb.connect('{args.duckdb}', read_only=True)"
-          f".sql('select * from marts.<mart> limit 5'))\"")
+    summary = collect(args.duckdb)
+    print(render(summary))
+    marts = sorted(name for (schema, name) in summary["counts"] if schema == "marts")
+    mart = "customer_rfm" if "customer_rfm" in marts else (marts[0] if marts else "<mart>")
+    print(f"\nDone in {time.monotonic() - started:.0f} s. Query the marts (any name listed above) with:\n"
+          f"  {query_command(args.duckdb, mart)}")
     return 0
 
 

@@ -6,12 +6,27 @@ orders, visitors and pre-login sessions) in the erasure list that every build
 honours, rewrites the raw files without their rows, deletes their rows from
 every warehouse table (models, snapshots, incremental tables, quarantine),
 removes them from every file under the exports folder, rebuilds the
-warehouse and appends what it did to the erasure log (no personal data).
+warehouse and appends what it did to the erasure log (no personal data): one
+line per erasure, counting the rows of this erasure's customer; rows of
+customers erased before that came back in re-delivered files are removed too
+and logged apart, per earlier erasure. The customer id is never written in
+clear: not to the log, not to the dbt command line of the rebuild (so not
+to logs/dbt.log or target/run_results.json).
+
+An id found in no raw file and no warehouse table (a typo, or a customer
+erased before) changes nothing: "not found", exit status 3. --force records
+it anyway, so that a later delivery of that customer is kept out.
+
+Exit status: 0 erased; 1 erased, but the rebuild failed or some export files
+could not be checked (see the summary); 2 the erasure stopped with an error
+(the message says why, e.g. no raw files, an erasure list written with
+another salt); 3 customer id not found, nothing changed.
 The logic is ecomseg.gdpr; docs/privacy.md explains the design.
 
 Examples:
   python scripts/forget_customer.py C0000042
   python scripts/forget_customer.py C0000042 --raw-dir data/ci/raw --duckdb warehouse/ci.duckdb
+  python scripts/forget_customer.py C0009999 --force   # not (yet) in the data: keep them out
 """
 
 from __future__ import annotations
@@ -42,17 +57,23 @@ def build_parser() -> argparse.ArgumentParser:
                         help="erasure list and log (default: $ERASURE_DIR or <raw-dir>/_erasure)")
     parser.add_argument("--target-path", type=Path, default=None, help="dbt target path for the rebuild")
     parser.add_argument("--no-rebuild", action="store_true", help="do not rebuild the warehouse afterwards")
+    parser.add_argument("--force", action="store_true",
+                        help="record the id in the erasure list even if it is found nowhere (default: "
+                             "'not found', exit status 3, nothing changed)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from ecomseg.gdpr import ErasureError, forget_customer
+    from ecomseg.gdpr import ErasureError, SubjectNotFound, forget_customer
 
     try:
         result = forget_customer(args.customer_id, args.raw_dir, duckdb_path=args.duckdb,
                                  exports=args.exports_dir, erasure_folder=args.erasure_dir,
-                                 rebuild=not args.no_rebuild, target_path=args.target_path)
+                                 rebuild=not args.no_rebuild, target_path=args.target_path, force=args.force)
+    except SubjectNotFound as exc:
+        print(f"forget_customer.py: not found: {exc}", file=sys.stderr)
+        return 3
     except ErasureError as exc:
         print(f"forget_customer.py: {exc}", file=sys.stderr)
         return 2

@@ -312,3 +312,93 @@ def test_the_consent_rule_flags_an_untested_activation_model():
     manifest["nodes"]["test.x"] = {"resource_type": "test", "attached_node": audience["unique_id"],
                                    "test_metadata": {"name": "only_consenting_customers", "kwargs": {}}}
     assert gdpr.activation_models_without_consent_test(manifest) == []
+
+
+# --- unknown ids, the log of each erasure, no id in clear (issue #11, items 15 and 16) ----
+
+TINY_ORDERS = "order_id,customer_id,ordered_at\nO1,C1,2025-01-10T10:00:00Z\nO2,C2,2025-01-11T10:00:00Z\nO3,C2,2025-01-12T10:00:00Z\n"
+TINY_ITEMS = "order_id,line_number,product_id,quantity,unit_price\nO1,1,P1,1,10\nO2,1,P1,2,10\nO3,1,P2,1,5\nO3,2,P1,1,10\n"
+TINY_SESSIONS = ("session_id,visitor_id,customer_id,started_at\n"
+                 "S1,V1,,2025-01-10T09:00:00Z\nS2,V1,C1,2025-01-10T09:30:00Z\nS3,V2,C2,2025-01-11T09:00:00Z\n")
+
+
+def _tiny_shop(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "orders.csv").write_text(TINY_ORDERS)
+    (folder / "order_items.csv").write_text(TINY_ITEMS)
+    (folder / "sessions.csv").write_text(TINY_SESSIONS)
+    return folder
+
+
+def _forget_cli():
+    import runpy
+
+    return runpy.run_path(str(REPO_ROOT / "scripts" / "forget_customer.py"), run_name="forget_cli")["main"]
+
+
+def test_an_unknown_id_is_not_found_and_changes_nothing(tmp_path, capsys):
+    """A typo (C3 is nobody) exits 3 with "not found" and writes no erasure list
+    or log entry; --force records it (to keep a future delivery out), logged as not found."""
+    raw = _tiny_shop(tmp_path / "raw")
+    common = ["--raw-dir", str(raw), "--duckdb", str(tmp_path / "none.duckdb"),
+              "--exports-dir", str(tmp_path / "exports"), "--no-rebuild"]
+    main = _forget_cli()
+    assert main(["C3", *common]) == 3
+    err = capsys.readouterr().err
+    assert "not found" in err and "--force" in err
+    assert not (raw / "_erasure").exists()
+    assert (raw / "orders.csv").read_text() == TINY_ORDERS
+    # the same id with surrounding spaces, as found in the files, is known
+    assert main([" C1 ", *common]) == 0
+    capsys.readouterr()
+    # erased before: not found again, and said so
+    assert main(["C1", *common]) == 3
+    assert "erased before" in capsys.readouterr().err
+    assert main(["C3", "--force", *common]) == 0
+    lines = [json.loads(x) for x in (raw / "_erasure" / gdpr.LOG_FILE).read_text().splitlines()]
+    assert [(e["found"], e["identifiers_recorded"]["customer_id"], e["raw_rows_removed"]) for e in lines] == [
+        (True, 1, {"orders": 1, "order_items": 1, "sessions": 2}),
+        (False, 1, {}),
+    ]
+
+
+def test_each_log_line_describes_what_its_erasure_removed(tmp_path):
+    """C1 is erased, the shop delivers its old files again, then C2 is erased:
+    C2's line counts C2's rows only (2 orders, 3 lines, 1 session); C1's rows
+    that came back are removed too and credited to C1's erasure."""
+    raw = _tiny_shop(tmp_path / "raw")
+    kw = {"exports": tmp_path / "exports", "rebuild": False}
+    first = gdpr.forget_customer("C1", raw, **kw)
+    assert first.raw_rows_removed == {"orders": 1, "order_items": 1, "sessions": 2}
+    _tiny_shop(raw)  # the old files, delivered again
+    second = gdpr.forget_customer("C2", raw, **kw)
+    assert second.raw_rows_removed == {"orders": 2, "order_items": 3, "sessions": 1}
+    assert second.earlier_erasures_raw_rows_removed == {
+        "orders": {first.erasure_id: 1}, "order_items": {first.erasure_id: 1}, "sessions": {first.erasure_id: 2}}
+    log = [json.loads(x) for x in second.log_path.read_text().splitlines()]
+    assert [e["erasure_id"] for e in log] == [first.erasure_id, second.erasure_id]
+    assert log[1]["raw_rows_removed"] == {"orders": 2, "order_items": 3, "sessions": 1}
+    assert log[1]["earlier_erasures_raw_rows_removed"]["orders"] == {first.erasure_id: 1}
+    assert (raw / "orders.csv").read_text() == "order_id,customer_id,ordered_at\n"
+
+
+def test_the_erased_id_is_written_nowhere_in_clear(tmp_path, monkeypatch):
+    """Run as the script is (the id on its command line), with the rebuild:
+    no file the erasure or dbt wrote (dbt.log, run_results.json, manifest,
+    compiled SQL, the erasure list and log, the raw files) holds the id."""
+    secret = "CUST-ZQX-4711"
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "orders.csv").write_text(TINY_ORDERS.replace("C2", secret))
+    (raw / "order_items.csv").write_text(TINY_ITEMS)
+    logs, target = tmp_path / "logs", tmp_path / "target"
+    monkeypatch.setenv("DBT_LOG_PATH", str(logs))
+    monkeypatch.setattr("sys.argv", ["scripts/forget_customer.py", secret, "--raw-dir", str(raw)])
+    result = gdpr.forget_customer(secret, raw, duckdb_path=tmp_path / "wh.duckdb", exports=tmp_path / "exports",
+                                  target_path=target, rebuild_args=["run", "--select", "base_shop__orders"])
+    assert result.rebuilt, result.rebuild_error
+    assert result.raw_rows_removed == {"orders": 2, "order_items": 3}
+    written = [p for folder in (logs, target, raw) for p in folder.rglob("*") if p.is_file() and p.suffix != ".duckdb"]
+    assert logs / "dbt.log" in written and target / "run_results.json" in written
+    assert [str(p) for p in written if secret.encode() in p.read_bytes()] == []
+    assert json.loads((target / "run_results.json").read_text())["args"]["invocation_command"].startswith("dbt run ")

@@ -24,7 +24,12 @@ quintile ranks. The lifecycle only counts orders up to its as-of date.) Then:
 * segment_migration: counts per dimension sum to the customers present on
   both dates and equal a pandas cross-tab of the history.
 * customer_segment_history is idempotent: building it again for a stored
-  as-of date (also with --full-refresh) leaves every row as it was.
+  as-of date leaves every row as it was; --full-refresh starts it over
+  (only the rows of that build's as-of date are left).
+
+The two builds read two folders of one shop (the cut and the full files),
+so the fixture names the shop with WAREHOUSE_IDENTITY: without it, the
+warehouse would refuse the second folder (macro check_warehouse_identity).
 
 Reachability: "reactivated" (ordered again after more than a year without
 orders, less than 30 days ago) is rare in the generated shop - 1 to 5
@@ -93,6 +98,7 @@ def shop(tmp_path_factory):
     logs = tmp_path_factory.mktemp("segments_logs")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("DBT_LOG_PATH", str(logs))
+        mp.setenv("WAREHOUSE_IDENTITY", "segments-test-shop")  # one shop, delivered in two folders
         raw = tmp_path_factory.mktemp("segments_raw")
         generate(raw)
         cut = tmp_path_factory.mktemp("segments_raw_cut")
@@ -331,6 +337,10 @@ def test_history_is_idempotent_per_as_of_date(shop):
     # build the history again for a date it holds: nothing is appended or changed
     shop.dbt("run", "--select", "customer_segment_history", dbt_vars={"as_of_date": TO_DATE})
     assert shop.query(query) == stored
-    # --full-refresh does not rebuild it (full_refresh: false)
+    # --full-refresh starts it over: only this build's as-of date is left, with the same rows
     shop.dbt("run", "--select", "customer_segment_history", "--full-refresh", dbt_vars={"as_of_date": TO_DATE})
-    assert shop.query(query) == stored
+    without_time = "select * exclude (recorded_at) from marts.customer_segment_history order by segment_history_id"
+    to_date = dt.date.fromisoformat(TO_DATE)
+    refreshed = shop.query(without_time)
+    assert refreshed and {row[1] for row in refreshed} == {to_date}
+    assert refreshed == [row[:-1] for row in stored if row[1] == to_date]

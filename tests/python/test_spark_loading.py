@@ -28,7 +28,9 @@ from test_bad_input import EVENTS, ORDER_ITEMS, ORDERS, PRODUCTS, RETURNS
 pytestmark = pytest.mark.spark
 
 RAW_SCHEMA = "raw_pytest"
-SPARK_ENV = {"DBT_TARGET": "spark", "DBT_THREADS": "2"}
+# Each pytest session writes a new temp raw folder: one name for the data, so that a
+# second session on the same cluster is not refused (macro check_warehouse_identity).
+SPARK_ENV = {"DBT_TARGET": "spark", "DBT_THREADS": "2", "WAREHOUSE_IDENTITY": "pytest-spark-loading"}
 
 
 def _query(sql: str) -> list[tuple]:

@@ -9,14 +9,15 @@
     not duplicate or change rows; the first build of a date wins). Plain
     append needs no merge or delete, so it works the same on DuckDB and on
     Spark with Parquet tables. To rebuild one date, delete its rows first.
-    full_refresh is off so that a `dbt build --full-refresh` cannot wipe the
-    history (drop the table by hand to start over). See docs/segments.md.
+    `dbt build --full-refresh` starts the history over (from this build's
+    as-of date only); a run onto other data than the warehouse was built
+    from stops before, unless it is a full refresh (macro
+    check_warehouse_identity). See docs/segments.md.
 -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    full_refresh=false,
 ) }}
 
 with lifecycle as (

@@ -1,0 +1,187 @@
+"""scripts/build_warehouse.py with a user's own data (issue #11, items 11, 12 and 13).
+
+* A warehouse knows which data it was built from: building another raw
+  folder into it stops with an error naming both folders and the ways out,
+  before anything is written; --full-refresh starts it over from the new
+  data, segment history included (macro check_warehouse_identity).
+* Sample data is never generated into a folder the user named, and table
+  files are found whatever the case of their names (Orders.csv).
+* The summary states the as-of date and prints a query command that works.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import subprocess
+
+import duckdb
+import pytest
+
+from ecomseg import REPO_ROOT
+from ecomseg.dbt_runner import run_dbt
+from ecomseg.summary import collect, render
+
+HISTORY = ["build", "--select", "+customer_segment_history", "--exclude-resource-type", "test",
+           "--exclude-resource-type", "unit_test"]
+
+
+def _script():
+    spec = importlib.util.spec_from_file_location("build_warehouse_script", REPO_ROOT / "scripts" / "build_warehouse.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _shop(folder, customers: list[str], orders_name: str = "orders.csv"):
+    folder.mkdir(parents=True, exist_ok=True)
+    orders = ["order_id,customer_id,ordered_at"]
+    items = ["order_id,line_number,product_id,quantity,unit_price"]
+    for i, customer in enumerate(customers, start=1):
+        orders.append(f"O{i},{customer},2025-06-{10 + i:02d}T10:00:00Z")
+        items.append(f"O{i},1,P1,1,10.00")
+    (folder / orders_name).write_text("\n".join(orders) + "\n")
+    (folder / "order_items.csv").write_text("\n".join(items) + "\n")
+    return folder
+
+
+def _history_customers(path) -> set[str]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return {r[0] for r in con.execute("select customer_id from marts.customer_segment_history").fetchall()}
+    finally:
+        con.close()
+
+
+def _built_from(path) -> str:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute("select built_from from raw._warehouse_identity").fetchone()[0]
+    finally:
+        con.close()
+
+
+# --- item 12: never generate into a named folder; file names in any case -------------------
+
+def test_table_files_are_found_whatever_the_case_of_their_names(tmp_path):
+    script = _script()
+    assert not script.has_raw_data(tmp_path / "missing")
+    assert not script.has_raw_data(tmp_path)
+    (tmp_path / "Orders.csv").write_text("order_id,customer_id,ordered_at\n")
+    assert script.has_raw_data(tmp_path)
+
+
+def test_no_sample_data_is_written_into_a_folder_the_user_named(tmp_path, monkeypatch, capsys):
+    script = _script()
+    calls = []
+    monkeypatch.setattr(script, "run_dbt", lambda *a, **k: calls.append(("dbt", a, k)))
+    monkeypatch.setattr(script.subprocess, "run", lambda *a, **k: calls.append(("generate", a, k)))
+    monkeypatch.setattr(script, "collect", lambda path: {"counts": {}, "quarantine_reasons": []})
+
+    # a folder without an orders file: a clear error, nothing written
+    mine = tmp_path / "my_shop"
+    mine.mkdir()
+    (mine / "customers.csv").write_text("customer_id\nC1\n")
+    with pytest.raises(SystemExit) as stop:
+        script.main(["--raw-dir", str(mine), "--duckdb", str(tmp_path / "w.duckdb")])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert "no orders.parquet or orders.csv" in err and str(mine) in err and "never written to" in err
+    assert sorted(p.name for p in mine.iterdir()) == ["customers.csv"] and calls == []
+
+    # --regenerate never writes into a named folder either
+    (mine / "Orders.csv").write_text("order_id,customer_id,ordered_at\nO1,C1,2025-01-01T00:00:00Z\n")
+    with pytest.raises(SystemExit):
+        script.main(["--raw-dir", str(mine), "--regenerate", "--duckdb", str(tmp_path / "w.duckdb")])
+    assert "only into the sample folder" in capsys.readouterr().err and calls == []
+
+    # Orders.csv (capital O) is the orders file: the user's data is built, nothing generated
+    assert script.main(["--raw-dir", str(mine), "--duckdb", str(tmp_path / "w.duckdb")]) == 0
+    assert [c[0] for c in calls] == ["dbt"] and calls[0][2]["raw_dir"] == mine.resolve()
+    assert sorted(p.name for p in mine.iterdir()) == ["Orders.csv", "customers.csv"]
+
+
+# --- item 11: a warehouse knows its data; --full-refresh starts over -----------------------
+
+def test_other_data_is_refused_and_a_full_refresh_starts_over(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
+    monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "logs"))
+    monkeypatch.delenv("WAREHOUSE_IDENTITY", raising=False)
+    demo = _shop(tmp_path / "demo", ["CD1", "CD2"])
+    mine = _shop(tmp_path / "my_shop", ["CM1"])
+    warehouse = tmp_path / "w.duckdb"
+    run_dbt(HISTORY, raw_dir=demo, duckdb_path=warehouse)
+    assert _history_customers(warehouse) == {"CD1", "CD2"}
+    assert _built_from(warehouse) == str(demo.resolve())
+
+    # the user's folder into the demo's warehouse: refused before anything is written
+    script = _script()
+    assert script.main(["--raw-dir", str(mine), "--duckdb", str(warehouse), "--no-generate",
+                        "--select", "+customer_segment_history"]) == 1
+    err = capsys.readouterr().err
+    assert f"was built from '{demo.resolve()}'" in err and f"this run reads '{mine.resolve()}'" in err
+    assert "--duckdb" in err and "--full-refresh" in err
+    assert _history_customers(warehouse) == {"CD1", "CD2"} and _built_from(warehouse) == str(demo.resolve())
+
+    # plain dbt with a relative RAW_DATA_DIR (as `dbt build` from a shell) is caught too
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PWD", str(tmp_path))
+    refused = run_dbt(["run", "--select", "base_shop__orders"], duckdb_path=warehouse, check=False,
+                      env={"RAW_DATA_DIR": "./my_shop/../my_shop/"})
+    assert not refused.success and f"this run reads '{mine.resolve()}'" in "\n".join(refused.failures)
+    # ... while the same folder, written another way, is the same data
+    assert run_dbt(["run", "--select", "base_shop__orders"], duckdb_path=warehouse,
+                   env={"RAW_DATA_DIR": "demo/"}).success
+
+    # --full-refresh: the warehouse starts over from the user's data, history included
+    assert script.main(["--raw-dir", str(mine), "--duckdb", str(warehouse), "--no-generate", "--full-refresh",
+                        "--select", "+customer_segment_history"]) == 0
+    out = capsys.readouterr().out
+    assert _history_customers(warehouse) == {"CM1"}
+    assert _built_from(warehouse) == str(mine.resolve())
+
+    # item 13: the summary names the as-of date, and its query command works as printed
+    assert "Customer facts and segments computed as of 2025-06-11" in out
+    command = out.strip().splitlines()[-1].strip()
+    shown = subprocess.run(command, shell=True, capture_output=True, text=True, cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert "CM1" in shown.stdout
+
+    # a full refresh onto other data that does not select the history still drops it
+    run_dbt(["run", "--select", "base_shop__orders", "--full-refresh"], raw_dir=demo, duckdb_path=warehouse)
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        assert con.execute("select count(*) from information_schema.tables "
+                           "where table_name = 'customer_segment_history'").fetchone()[0] == 0
+    finally:
+        con.close()
+    assert _built_from(warehouse) == str(demo.resolve())
+
+
+# --- item 13: the summary -------------------------------------------------------------------
+
+def test_the_summary_states_the_as_of_date_and_a_working_query_command(tmp_path, monkeypatch):
+    path = tmp_path / "my warehouse.duckdb"  # a space in the path, too
+    con = duckdb.connect(str(path))
+    con.execute("create schema marts; create schema quarantine")
+    con.execute("create table marts.customer_rfm as select 'C7' as customer_id, date '2025-06-30' as as_of_date")
+    con.execute("create table marts.customer_lifecycle as select 'C7' as customer_id, date '2025-06-30' as as_of_date")
+    con.execute("create table marts.customer_segment_history as select * from (values "
+                "('C7', date '2025-05-31'), ('C7', date '2025-06-30')) as t(customer_id, as_of_date)")
+    con.execute("create table quarantine.quarantine_shop__orders as select 'orders' as source_table, "
+                "'missing:customer_id' as quarantine_reason")
+    con.close()
+    summary = collect(path)
+    assert summary["as_of_dates"] == {dt.date(2025, 6, 30): ["customer_lifecycle", "customer_rfm"]}
+    assert summary["history_dates"] == [dt.date(2025, 5, 31), dt.date(2025, 6, 30)]
+    text = render(summary)
+    assert "Customer facts and segments computed as of 2025-06-30" in text
+    assert "Segment history: 2 as-of date(s), 2025-05-31 to 2025-06-30" in text
+
+    monkeypatch.chdir(tmp_path)
+    command = _script().query_command(path, "customer_rfm")
+    assert "python" in command and "marts.customer_rfm" in command
+    shown = subprocess.run(command, shell=True, capture_output=True, text=True, cwd=tmp_path,
+                           env={"PATH": "/usr/bin:/bin"})  # no virtualenv on PATH: the command names its python
+    assert shown.returncode == 0, shown.stderr
+    assert "C7" in shown.stdout and "2025-06-30" in shown.stdout
