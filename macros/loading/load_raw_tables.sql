@@ -1,7 +1,8 @@
 {#
     load_raw_tables: run by on-run-start. For every table of the raw data
     contract it (re)creates the relation {{ var('raw_schema') }}.<table> over the
-    file <raw_data_dir>/<table>.parquet or .csv:
+    file <raw_data_dir>/<table>.parquet or .csv (the file name matched
+    case-insensitively: Orders.csv, ORDERS.PARQUET):
       - every contract column as text, matched case-insensitively; a column
         the contract marks optional and the file lacks is all null; extra
         columns are ignored;
@@ -152,13 +153,18 @@
 {% endmacro %}
 
 
-{# The one file for a table, as {path, name, format}, or none. #}
+{#
+    The one file for a table, as {path, name, format}, or none. The file name
+    matches case-insensitively (Orders.csv, ORDERS.PARQUET are the orders
+    table); name is the file's own name.
+#}
 {% macro duckdb__find_raw_file(raw_dir, table_name) %}
     {%- set found = [] -%}
+    {%- set pattern = (raw_dir ~ '/*') | replace("'", "''") -%}
+    {%- set listing = run_query("select file, parse_filename(file) as name from glob('" ~ pattern ~ "') order by file") -%}
     {%- for fmt in ['parquet', 'csv'] -%}
-        {%- set pattern = (raw_dir ~ '/' ~ table_name ~ '.' ~ fmt) | replace("'", "''") -%}
-        {%- for row in run_query("select file from glob('" ~ pattern ~ "')") -%}
-            {%- do found.append({'path': row['file'], 'name': table_name ~ '.' ~ fmt, 'format': fmt}) -%}
+        {%- for row in listing if (row['name'] | lower) == table_name ~ '.' ~ fmt -%}
+            {%- do found.append({'path': row['file'], 'name': row['name'], 'format': fmt}) -%}
         {%- endfor -%}
     {%- endfor -%}
     {%- if found | length > 1 -%}

@@ -188,11 +188,14 @@
 {% endmacro %}
 
 
-{# The one file for a table, as {path, name, format}, or none; the errors of the DuckDB loader. #}
+{#
+    The one file for a table, as {path, name, format}, or none; the errors of
+    the DuckDB loader. The file name matches case-insensitively, as on DuckDB.
+#}
 {% macro spark__find_raw_file(raw_dir, table_name, files) %}
     {%- set found = [] -%}
     {%- for fmt in ['parquet', 'csv'] -%}
-        {%- for file in files if file.name == table_name ~ '.' ~ fmt -%}
+        {%- for file in files if (file.name | lower) == table_name ~ '.' ~ fmt -%}
             {%- do found.append({'path': file.path, 'name': file.name, 'format': fmt, 'size': file.size}) -%}
         {%- endfor -%}
     {%- endfor -%}
