@@ -48,11 +48,13 @@
     {%- set raw_schema = var('raw_schema') -%}
     {%- do run_query('create schema if not exists ' ~ raw_schema) -%}
     {%- set erasure = ecommerce_segmentation.duckdb__load_erasure_list(raw_dir, raw_schema) -%}
+    {%- set dialect_file = ecommerce_segmentation.duckdb__read_dialect(raw_dir) -%}
     {%- set loaded = [] -%}
     {%- for table_name in ecommerce_segmentation.contract_table_names() -%}
         {%- set meta = ecommerce_segmentation.contract_table_meta(table_name) -%}
         {%- set columns = ecommerce_segmentation.contract_columns(table_name) -%}
         {%- set raw_file = ecommerce_segmentation.duckdb__find_raw_file(raw_dir, table_name) -%}
+        {%- set dialect = ecommerce_segmentation.table_dialect(dialect_file, table_name) -%}
         {%- if raw_file is none or raw_file.format != 'csv' -%}
             {#- copies of an earlier CSV load of this table -#}
             {%- do run_query('drop table if exists ' ~ raw_schema ~ '.' ~ table_name ~ '__csv_rows; '
@@ -81,7 +83,8 @@
             {%- set file_columns = {} -%}
             {%- set found_names = [] -%}
             {%- if raw_file.format == 'csv' -%}
-                {%- set header = ecommerce_segmentation.duckdb__csv_header(raw_file) -%}
+                {%- do ecommerce_segmentation.duckdb__load_encoding(dialect, raw_file) -%}
+                {%- set header = ecommerce_segmentation.duckdb__csv_header(raw_file, dialect) -%}
                 {%- for name in header -%}
                     {%- set key = name | trim | lower -%}
                     {%- do found_names.append(name) -%}
@@ -104,7 +107,8 @@
             {%- set null_list = [] -%}
             {%- for column in columns -%}
                 {%- if column.name in file_columns -%}
-                    {%- do select_list.append('cast(' ~ file_columns[column.name] ~ ' as varchar) as ' ~ column.name) -%}
+                    {%- do select_list.append(ecommerce_segmentation.dialect_value(
+                    'cast(' ~ file_columns[column.name] ~ ' as varchar)', column.contract_type, dialect) ~ ' as ' ~ column.name) -%}
                 {%- elif column.optional_column -%}
                     {%- do select_list.append('cast(null as varchar) as ' ~ column.name) -%}
                 {%- else -%}
@@ -116,12 +120,14 @@
                 {{ exceptions.raise_compiler_error(
                     "Raw file " ~ raw_file.path ~ " lacks the column(s) " ~ (missing | join(', '))
                     ~ " that the raw data contract requires for table '" ~ table_name ~ "'. "
-                    ~ "Columns found: " ~ (found_names | join(', '))) }}
+                    ~ "Columns found: " ~ (found_names | join(', '))
+                    ~ ecommerce_segmentation.delimiter_hint(found_names, dialect)) }}
             {%- endif -%}
             {%- do select_list.append("'" ~ raw_file.name ~ "' as _source_file") -%}
             {%- if meta.get('record_time_column') and meta.record_time_column in file_columns -%}
                 {%- do select_list.append(
-                    ecommerce_segmentation.try_parse_timestamp('cast(' ~ file_columns[meta.record_time_column] ~ ' as varchar)')
+                    ecommerce_segmentation.try_parse_timestamp(ecommerce_segmentation.dialect_value(
+                        'cast(' ~ file_columns[meta.record_time_column] ~ ' as varchar)', 'timestamp', dialect))
                     ~ ' as _record_at') -%}
             {%- else -%}
                 {%- do select_list.append('cast(null as timestamp) as _record_at') -%}
@@ -131,7 +137,7 @@
             {%- if raw_file.format == 'csv' -%}
                 {#- read once into a table, with the records DuckDB could not read kept as rows for the quarantine -#}
                 {%- set tables = ecommerce_segmentation.duckdb__load_csv(raw_file, header, table_name, raw_schema, select_list,
-                    ecommerce_segmentation.duckdb__erasure_predicate(table_name, columns, erasure, raw_schema)) -%}
+                    ecommerce_segmentation.duckdb__erasure_predicate(table_name, columns, erasure, raw_schema), dialect) -%}
                 {%- do null_list.append("'" ~ raw_file.name ~ "' as _source_file") -%}
                 {%- do null_list.append('cast(null as timestamp) as _record_at') -%}
                 {%- do null_list.append('load_error as _load_error') -%}
@@ -186,6 +192,66 @@
 {% endmacro %}
 
 
+{#
+    The folder's dialect file <raw_dir>/_dialect.yml, parsed and checked
+    (macros/loading/dialect.sql), or none when there is none.
+#}
+{% macro duckdb__read_dialect(raw_dir) %}
+    {%- set path = (raw_dir ~ '/_dialect.yml') | replace("'", "''") -%}
+    {%- if run_query("select count(*) from glob('" ~ path ~ "')").columns[0].values()[0] == 0 -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set text = run_query("select content from read_text('" ~ path ~ "')").columns[0].values()[0] -%}
+    {%- set dialect = ecommerce_segmentation.parse_dialect(text, raw_dir ~ '/_dialect.yml') -%}
+    {{- log('Raw folder dialect from ' ~ raw_dir ~ '/_dialect.yml: ' ~ tojson(dialect), info=true) -}}
+    {{ return(dialect) }}
+{% endmacro %}
+
+
+{#
+    Encodings other than UTF-8, UTF-16 and Latin-1 (e.g. cp1250) need
+    DuckDB's encodings extension. It comes from PyPI (package
+    duckdb-extension-encodings, in requirements.txt) and is loaded by path:
+    the env var DUCKDB_ENCODINGS_EXTENSION when set, else the file the
+    package installs into the project's .venv, else an encodings extension
+    DuckDB has installed itself. Nothing is downloaded.
+#}
+{% macro duckdb__load_encoding(dialect, raw_file) %}
+    {%- if dialect.encoding in ('utf-8', 'utf-16', 'latin-1') -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- if run_query("select count(*) from duckdb_extensions() where extension_name = 'encodings' and loaded").columns[0].values()[0] > 0 -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set candidates = [] -%}
+    {%- set configured = env_var('DUCKDB_ENCODINGS_EXTENSION', '') | trim -%}
+    {%- if configured -%}
+        {%- do candidates.append(configured) -%}
+    {%- else -%}
+        {%- set version = run_query('select version()').columns[0].values()[0] -%}
+        {%- set project = (flags.PROJECT_DIR or '.') | string -%}
+        {%- set pattern = project ~ '/.venv/lib/python*/site-packages/duckdb_extension_encodings/extensions/'
+            ~ version ~ '/encodings.duckdb_extension' -%}
+        {%- for row in run_query("select file from glob('" ~ (pattern | replace("'", "''")) ~ "') order by file") -%}
+            {%- do candidates.append(row[0]) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- if candidates -%}
+        {%- do run_query("load '" ~ (candidates[0] | replace("'", "''")) ~ "'") -%}
+    {%- else -%}
+        {%- set sql = "load encodings" -%}
+        {%- set result = run_query("select count(*) from duckdb_extensions() where extension_name = 'encodings' and installed") -%}
+        {%- if result.columns[0].values()[0] == 0 -%}
+            {{ exceptions.raise_compiler_error(
+                "Raw file " ~ raw_file.path ~ " is declared " ~ dialect.encoding ~ " in _dialect.yml, which needs "
+                ~ "DuckDB's encodings extension: install the package duckdb-extension-encodings (requirements.txt) "
+                ~ "into .venv, or set DUCKDB_ENCODINGS_EXTENSION to the path of encodings.duckdb_extension.") }}
+        {%- endif -%}
+        {%- do run_query(sql) -%}
+    {%- endif -%}
+{% endmacro %}
+
+
 {% macro duckdb__raw_reader(raw_file) %}
     {%- set path = raw_file.path | replace("'", "''") -%}
     {%- if raw_file.format == 'parquet' -%}
@@ -203,10 +269,11 @@
     run with an error naming the file (a data row that is not goes to the
     quarantine, see duckdb__load_csv).
 #}
-{% macro duckdb__csv_header(raw_file) %}
+{% macro duckdb__csv_header(raw_file, dialect) %}
     {%- set path = raw_file.path | replace("'", "''") -%}
     {%- set lines = "read_csv('" ~ path ~ "', header = false, auto_detect = false, "
         ~ "columns = {'header_line': 'varchar'}, delim = '\\x1f', quote = '', escape = '', "
+        ~ "encoding = " ~ ecommerce_segmentation.sql_string(dialect.encoding) ~ ", "
         ~ "ignore_errors = true, strict_mode = false, parallel = false" -%}
     {%- set sql -%}
         drop table if exists temp._header_rejects;
@@ -224,13 +291,14 @@
     {%- if header_rejected > 0 -%}
         {{ exceptions.raise_compiler_error(
             "Raw file " ~ raw_file.path ~ ": the header row (line 1) is not valid UTF-8. The raw data contract "
-            ~ "requires UTF-8 CSV files: re-export the file as UTF-8.") }}
+            ~ "requires UTF-8 CSV files unless the folder's _dialect.yml says otherwise: re-export the file "
+            ~ "as UTF-8, or set its encoding (e.g. encoding: CP1250 for Windows-1250) in _dialect.yml.") }}
     {%- endif -%}
     {%- set rows = run_query("select header_line from " ~ lines ~ ") limit 1") -%}
     {%- set line = (rows.columns[0].values()[0] if rows | length > 0 else '') or '' -%}
     {%- set names = [] -%}
-    {%- for part in line.lstrip('\ufeff').split(',') -%}
-        {%- do names.append(part.strip().strip('"').strip()) -%}
+    {%- for part in line.lstrip('\ufeff').split(dialect.delimiter) -%}
+        {%- do names.append(part.strip().strip(dialect.quote).strip()) -%}
     {%- endfor -%}
     {{ return(names) }}
 {% endmacro %}
@@ -248,7 +316,13 @@
     a query reads, so the rows a view returns could depend on the query).
     Returns {'rows': relation, 'rejected': relation}.
 #}
-{% macro duckdb__load_csv(raw_file, header, table_name, raw_schema, select_list, erased='') %}
+{% macro duckdb__load_csv(raw_file, header, table_name, raw_schema, select_list, erased='', dialect=none) %}
+    {%- set dialect = dialect or ecommerce_segmentation.table_dialect(none, table_name) -%}
+    {%- set quote = ecommerce_segmentation.sql_string(dialect.quote) -%}
+    {%- set null_tokens = ["''"] if dialect.null_tokens else [] -%}
+    {%- for token in dialect.null_tokens if token != '' -%}
+        {%- do null_tokens.append(ecommerce_segmentation.sql_string(token)) -%}
+    {%- endfor -%}
     {%- set path = raw_file.path | replace("'", "''") -%}
     {%- set fields = [] -%}
     {%- for i in range(1, (header | length) + 1) -%}
@@ -277,7 +351,11 @@
                 {{ select_list | join(',\n                ') }}
             from read_csv('{{ path }}', header = true, auto_detect = false,
                 columns = { {{- fields | join(', ') -}} },
-                delim = ',', quote = '"', escape = '"',
+                delim = {{ ecommerce_segmentation.sql_string(dialect.delimiter) }}, quote = {{ quote }}, escape = {{ quote }},
+                encoding = {{ ecommerce_segmentation.sql_string(dialect.encoding) }},
+                {%- if null_tokens %}
+                nullstr = [{{ null_tokens | join(', ') }}],
+                {%- endif %}
                 ignore_errors = true, store_rejects = true,
                 rejects_table = '{{ rejects }}', rejects_scan = '{{ scans }}')
         ) as records

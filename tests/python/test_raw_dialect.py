@@ -51,3 +51,86 @@ def test_quarantine_limits_are_vars(tmp_path, make_warehouse):
     result = wh.dbt("build", *STAGING, check=False, dbt_vars={"quarantine_min_rows": 10})
     assert not result.success
     assert "Raw table 'order_items': 99 of 99 rows" in "\n".join(result.failures)
+
+
+POLISH_DIALECT = """\
+# a Polish shop's export: semicolons, decimal commas, Windows-1250, day-first dates
+delimiter: ";"
+decimal_separator: ","
+thousands_separator: " "
+encoding: windows-1250
+date_format: "%d.%m.%Y"
+timestamp_format: "%d.%m.%Y %H:%M"
+null_tokens: ["NULL"]
+tables:
+  customers:
+    timestamp_format: "%d.%m.%Y %H:%M:%S"
+"""
+
+
+def _cp1250(folder, name, text):
+    (folder / f"{name}.csv").write_bytes(text.encode("cp1250"))
+
+
+@pytest.fixture(scope="module")
+def polish_shop(tmp_path_factory):
+    raw = tmp_path_factory.mktemp("polish_shop")
+    (raw / "_dialect.yml").write_text(POLISH_DIALECT, encoding="utf-8")
+    _cp1250(raw, "orders",
+            "order_id;customer_id;ordered_at;shipping_city;discount_amount\n"
+            "O1;C1;31.12.2024 18:30;Łódź;2,50\n"
+            "O2;C2;01.02.2025 09:05;Kraków;NULL\n"
+            "O3;C1;2025-02-03;Gdańsk;0\n"        # ISO stays ISO: no match, kept as is
+            "O4;C2;2025/02/30 10:00;Poznań;0\n")  # neither: quarantined as unparseable
+    _cp1250(raw, "order_items",
+            "order_id;line_number;product_id;quantity;unit_price\n"
+            "O1;1;P1;2;49,99\n"
+            "O1;2;P2;1;1 234,50\n"
+            "O2;1;P1;3;\"10,00\"\n"
+            "O3;1;P2;1;12.5\n"  # already canonical: no match, kept as is
+            "O3;2;P3;1;12,5,0\n")  # neither: quarantined as unparseable
+    _cp1250(raw, "customers",
+            "customer_id;city;birth_date;signed_up_at\n"
+            "C1;Łódź;05.06.1990;01.01.2024 08:00:00\n"
+            "C2;Żółć;NULL;02.01.2024 09:00:00\n")
+    return raw
+
+
+@pytest.fixture(scope="module")
+def polish_warehouse(polish_shop, tmp_path_factory):
+    from conftest import Warehouse
+    wh = Warehouse(tmp_path_factory.mktemp("wh_polish"), polish_shop)
+    wh.dbt("build", *STAGING)
+    return wh
+
+
+def test_dialect_decodes_text_and_reads_dates(polish_warehouse):
+    assert polish_warehouse.query(
+        "select order_id, customer_id, cast(ordered_at as varchar), shipping_city, cast(discount_amount as varchar) "
+        "from staging.stg_shop__orders order by 1") == [
+        ("O1", "C1", "2024-12-31 18:30:00", "Łódź", "2.50"),
+        ("O2", "C2", "2025-02-01 09:05:00", "Kraków", "0.00"),  # NULL token: empty, means 0
+        ("O3", "C1", "2025-02-03 00:00:00", "Gdańsk", "0.00"),
+    ]
+    assert polish_warehouse.query(
+        "select order_id, quarantine_reason from quarantine.quarantine_shop__orders") == [
+        ("O4", "unparseable:ordered_at")]
+    assert polish_warehouse.query(
+        "select customer_id, city, cast(birth_date as varchar), cast(signed_up_at as varchar) "
+        "from staging.stg_shop__customers order by 1") == [
+        ("C1", "Łódź", "1990-06-05", "2024-01-01 08:00:00"),
+        ("C2", "Żółć", None, "2024-01-02 09:00:00"),
+    ]
+
+
+def test_dialect_decimal_commas_give_the_right_amounts(polish_warehouse):
+    assert polish_warehouse.query(
+        "select order_item_id, quantity, cast(unit_price as varchar) from staging.stg_shop__order_items order by 1") == [
+        ("O1-1", 2, "49.99"),
+        ("O1-2", 1, "1234.50"),
+        ("O2-1", 3, "10.00"),
+        ("O3-1", 1, "12.50"),
+    ]
+    assert polish_warehouse.query(
+        "select order_id, product_id, quarantine_reason from quarantine.quarantine_shop__order_items") == [
+        ("O3", "P3", "unparseable:unit_price")]
