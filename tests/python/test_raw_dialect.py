@@ -6,6 +6,8 @@ worked out by hand from the rows below.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from conftest import write_csv
@@ -134,3 +136,59 @@ def test_dialect_decimal_commas_give_the_right_amounts(polish_warehouse):
     assert polish_warehouse.query(
         "select order_id, product_id, quarantine_reason from quarantine.quarantine_shop__order_items") == [
         ("O3", "P3", "unparseable:unit_price")]
+
+
+STRAY_QUOTE_ORDERS = (
+    "order_id,customer_id,ordered_at,status,shipping_city\n"
+    'O1,C1,2025-01-10T10:00:00Z,delivered,"Warszawa, Mokotów"\n'
+    'O2,C2,"2025-01-11T10:00:00Z,delivered,Kraków\n'    # line 3: a quote opened, never closed
+    "O3,C3,2025-01-12T10:00:00Z,delivered,Gdańsk\n"
+    'O4,C4,2025-01-13T10:00:00Z,paid,"Łódź ""Centrum"""\n'  # a doubled quote inside quotes: a value
+    "O5,C5,2025-01-14T10:00:00Z,delivered\n"             # line 6: too few fields, quarantined alone
+    "O6,C6,2025-01-15T10:00:00Z,delivered,Poznań\n"
+)
+
+
+def test_a_stray_quote_costs_its_own_line_only(tmp_path, make_warehouse):
+    """Issue #11 item 5: the lines after an unclosed quote are read, the broken line is quarantined alone."""
+    write_csv(tmp_path, "orders", STRAY_QUOTE_ORDERS)
+    write_csv(tmp_path, "order_items", "order_id,product_id,quantity,unit_price\n"
+              'O1,P1,1,"2.50"\nO6,P1,1,1\n'
+              'O3,"P\n2",1,1\n')  # a legitimate quoted field over two lines (RFC 4180) still works
+    wh = make_warehouse(tmp_path)
+    wh.dbt("build", *STAGING)
+    assert wh.query("select order_id, order_status, shipping_city from staging.stg_shop__orders order by 1") == [
+        ("O1", "delivered", "Warszawa, Mokotów"),
+        ("O3", "delivered", "Gdańsk"),
+        ("O4", "paid", 'Łódź "Centrum"'),
+        ("O6", "delivered", "Poznań"),
+    ]
+    quarantined = {}
+    for reason, record in wh.query("select quarantine_reason, raw_record from quarantine.quarantine_shop__orders"):
+        record = json.loads(record)
+        quarantined[record["line"]] = (reason, record["problem"], record["raw_line"])
+    assert quarantined == {
+        3: ("unparseable:csv_record", "unterminated_quote", 'O2,C2,"2025-01-11T10:00:00Z,delivered,Kraków'),
+        6: ("unparseable:csv_record", "missing_columns", "O5,C5,2025-01-14T10:00:00Z,delivered"),
+    }
+    # 6 data lines, 6 raw rows: 4 staged + 2 quarantined, every line accounted for
+    assert wh.scalar("select count(*) from raw.orders") == 6
+    assert wh.query("select order_item_id, product_id from staging.stg_shop__order_items order by 1") == [
+        ("O1-1", "P1"), ("O3-1", "P\n2"), ("O6-1", "P1")]
+
+
+def test_a_stray_quote_at_the_end_of_a_long_file(tmp_path, make_warehouse):
+    """The quote runs to the end of the file: every later line is read on its own (no 10,000-character cut)."""
+    lines = [f"O{i},C1,2025-01-10T10:00:00Z" for i in range(1, 2001)]
+    lines[9] = 'O10,C1,"2025-01-10T10:00:00Z'
+    lines[1999] = 'O2000,"C1,2025-01-10T10:00:00Z'  # the last line has one too: not a record on its own
+    write_csv(tmp_path, "orders", "order_id,customer_id,ordered_at\n" + "\n".join(lines) + "\n")
+    write_csv(tmp_path, "order_items", "order_id,product_id,quantity,unit_price\nO1,P1,1,1\n")
+    wh = make_warehouse(tmp_path)
+    wh.dbt("build", *STAGING)
+    assert wh.scalar("select count(*) from staging.stg_shop__orders") == 1998
+    assert wh.query("select quarantine_reason, raw_record->>'line', raw_record->>'problem' "
+                    "from quarantine.quarantine_shop__orders order by 2") == [
+        ("unparseable:csv_record", "11", "unterminated_quote"),
+        ("unparseable:csv_record", "2001", "malformed_record"),
+    ]
