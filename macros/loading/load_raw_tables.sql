@@ -16,7 +16,11 @@
         unparseable:csv_record when no single contract column is to blame)
         and _rejected_record holding {line, problem, message, raw_line} as
         JSON text. The base_ models quarantine it (macros/staging/quarantine.sql),
-        so raw rows = staged + quarantined still holds;
+        so raw rows = staged + quarantined still holds. A quote left open
+        costs its own line only (duckdb__recover_open_quotes);
+      - the folder's _dialect.yml (macros/loading/dialect.sql) sets the CSV
+        delimiter, quote, encoding and null tokens, and turns decimal commas
+        and dates in the shop's format into the contract's canonical text;
       - rows of erased customers are left out: the erasure list
         (<erasure_dir>/erasure_list.csv, written by scripts/forget_customer.py,
         salted hashes only) is copied to {{ var('raw_schema') }}._erasure_list and
