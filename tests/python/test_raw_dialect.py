@@ -192,3 +192,33 @@ def test_a_stray_quote_at_the_end_of_a_long_file(tmp_path, make_warehouse):
         ("unparseable:csv_record", "11", "unterminated_quote"),
         ("unparseable:csv_record", "2001", "malformed_record"),
     ]
+
+
+def test_windows_1250_file_without_a_dialect_fails_with_the_encoding_hint(tmp_path, make_warehouse):
+    (tmp_path / "orders.csv").write_bytes(("order_id,customer_id,ordered_at\n" + "".join(
+        f"O{i},KŁ{i},2024-01-01\n" for i in range(1, 121))).encode("cp1250"))
+    write_csv(tmp_path, "order_items", "order_id,product_id,quantity,unit_price\nO1,P1,1,1\n")
+    result = make_warehouse(tmp_path).dbt("build", *STAGING, check=False)
+    assert not result.success
+    text = "\n".join(result.failures)
+    assert "Raw table 'orders': 120 of 120 rows (100.0 %) quarantined" in text, text
+    assert "Top reasons: unparseable:customer_id (120)" in text
+    assert "Likely cause: file is not UTF-8: looks like Windows-1250" in text
+
+
+def test_semicolon_file_without_a_dialect_names_the_delimiter(tmp_path, make_warehouse):
+    write_csv(tmp_path, "orders", "order_id;customer_id;ordered_at\nO1;C1;2024-01-01\n")
+    write_csv(tmp_path, "order_items", "order_id,product_id,quantity,unit_price\nO1,P1,1,1\n")
+    result = make_warehouse(tmp_path).dbt("build", *STAGING, check=False)
+    assert not result.success
+    assert ("The header looks ';'-separated: set delimiter: ';' in the folder's _dialect.yml"
+            in "\n".join(result.failures))
+
+
+def test_a_bad_dialect_file_is_an_error_naming_it(tmp_path, make_warehouse):
+    write_csv(tmp_path, "orders", "order_id,customer_id,ordered_at\nO1,C1,2024-01-01\n")
+    write_csv(tmp_path, "order_items", "order_id,product_id,quantity,unit_price\nO1,P1,1,1\n")
+    (tmp_path / "_dialect.yml").write_text("delimiter: ';'\ndecimal_seperator: ','\n", encoding="utf-8")
+    result = make_warehouse(tmp_path).dbt("build", *STAGING, check=False)
+    assert not result.success
+    assert "_dialect.yml: unknown key 'decimal_seperator' in the folder" in "\n".join(result.failures)
