@@ -1,7 +1,8 @@
 {#
     load_raw_tables: run by on-run-start. For every table of the raw data
     contract it (re)creates the relation {{ var('raw_schema') }}.<table> over the
-    file <raw_data_dir>/<table>.parquet or .csv:
+    file <raw_data_dir>/<table>.parquet or .csv (the file name matched
+    case-insensitively: Orders.csv, ORDERS.PARQUET):
       - every contract column as text, matched case-insensitively; a column
         the contract marks optional and the file lacks is all null; extra
         columns are ignored;
@@ -15,7 +16,11 @@
         unparseable:csv_record when no single contract column is to blame)
         and _rejected_record holding {line, problem, message, raw_line} as
         JSON text. The base_ models quarantine it (macros/staging/quarantine.sql),
-        so raw rows = staged + quarantined still holds;
+        so raw rows = staged + quarantined still holds. A quote left open
+        costs its own line only (duckdb__recover_open_quotes);
+      - the folder's _dialect.yml (macros/loading/dialect.sql) sets the CSV
+        delimiter, quote, encoding and null tokens, and turns decimal commas
+        and dates in the shop's format into the contract's canonical text;
       - rows of erased customers are left out: the erasure list
         (<erasure_dir>/erasure_list.csv, written by scripts/forget_customer.py,
         salted hashes only) is copied to {{ var('raw_schema') }}._erasure_list and
@@ -47,11 +52,13 @@
     {%- set raw_schema = var('raw_schema') -%}
     {%- do run_query('create schema if not exists ' ~ raw_schema) -%}
     {%- set erasure = ecommerce_segmentation.duckdb__load_erasure_list(raw_dir, raw_schema) -%}
+    {%- set dialect_file = ecommerce_segmentation.duckdb__read_dialect(raw_dir) -%}
     {%- set loaded = [] -%}
     {%- for table_name in ecommerce_segmentation.contract_table_names() -%}
         {%- set meta = ecommerce_segmentation.contract_table_meta(table_name) -%}
         {%- set columns = ecommerce_segmentation.contract_columns(table_name) -%}
         {%- set raw_file = ecommerce_segmentation.duckdb__find_raw_file(raw_dir, table_name) -%}
+        {%- set dialect = ecommerce_segmentation.table_dialect(dialect_file, table_name) -%}
         {%- if raw_file is none or raw_file.format != 'csv' -%}
             {#- copies of an earlier CSV load of this table -#}
             {%- do run_query('drop table if exists ' ~ raw_schema ~ '.' ~ table_name ~ '__csv_rows; '
@@ -80,7 +87,8 @@
             {%- set file_columns = {} -%}
             {%- set found_names = [] -%}
             {%- if raw_file.format == 'csv' -%}
-                {%- set header = ecommerce_segmentation.duckdb__csv_header(raw_file) -%}
+                {%- do ecommerce_segmentation.duckdb__load_encoding(dialect, raw_file) -%}
+                {%- set header = ecommerce_segmentation.duckdb__csv_header(raw_file, dialect) -%}
                 {%- for name in header -%}
                     {%- set key = name | trim | lower -%}
                     {%- do found_names.append(name) -%}
@@ -103,7 +111,8 @@
             {%- set null_list = [] -%}
             {%- for column in columns -%}
                 {%- if column.name in file_columns -%}
-                    {%- do select_list.append('cast(' ~ file_columns[column.name] ~ ' as varchar) as ' ~ column.name) -%}
+                    {%- do select_list.append(ecommerce_segmentation.dialect_value(
+                    'cast(' ~ file_columns[column.name] ~ ' as varchar)', column.contract_type, dialect) ~ ' as ' ~ column.name) -%}
                 {%- elif column.optional_column -%}
                     {%- do select_list.append('cast(null as varchar) as ' ~ column.name) -%}
                 {%- else -%}
@@ -115,12 +124,14 @@
                 {{ exceptions.raise_compiler_error(
                     "Raw file " ~ raw_file.path ~ " lacks the column(s) " ~ (missing | join(', '))
                     ~ " that the raw data contract requires for table '" ~ table_name ~ "'. "
-                    ~ "Columns found: " ~ (found_names | join(', '))) }}
+                    ~ "Columns found: " ~ (found_names | join(', '))
+                    ~ ecommerce_segmentation.delimiter_hint(found_names, dialect)) }}
             {%- endif -%}
             {%- do select_list.append("'" ~ raw_file.name ~ "' as _source_file") -%}
             {%- if meta.get('record_time_column') and meta.record_time_column in file_columns -%}
                 {%- do select_list.append(
-                    ecommerce_segmentation.try_parse_timestamp('cast(' ~ file_columns[meta.record_time_column] ~ ' as varchar)')
+                    ecommerce_segmentation.try_parse_timestamp(ecommerce_segmentation.dialect_value(
+                        'cast(' ~ file_columns[meta.record_time_column] ~ ' as varchar)', 'timestamp', dialect))
                     ~ ' as _record_at') -%}
             {%- else -%}
                 {%- do select_list.append('cast(null as timestamp) as _record_at') -%}
@@ -130,7 +141,7 @@
             {%- if raw_file.format == 'csv' -%}
                 {#- read once into a table, with the records DuckDB could not read kept as rows for the quarantine -#}
                 {%- set tables = ecommerce_segmentation.duckdb__load_csv(raw_file, header, table_name, raw_schema, select_list,
-                    ecommerce_segmentation.duckdb__erasure_predicate(table_name, columns, erasure, raw_schema)) -%}
+                    ecommerce_segmentation.duckdb__erasure_predicate(table_name, columns, erasure, raw_schema), dialect) -%}
                 {%- do null_list.append("'" ~ raw_file.name ~ "' as _source_file") -%}
                 {%- do null_list.append('cast(null as timestamp) as _record_at') -%}
                 {%- do null_list.append('load_error as _load_error') -%}
@@ -152,13 +163,18 @@
 {% endmacro %}
 
 
-{# The one file for a table, as {path, name, format}, or none. #}
+{#
+    The one file for a table, as {path, name, format}, or none. The file name
+    matches case-insensitively (Orders.csv, ORDERS.PARQUET are the orders
+    table); name is the file's own name.
+#}
 {% macro duckdb__find_raw_file(raw_dir, table_name) %}
     {%- set found = [] -%}
+    {%- set pattern = (raw_dir ~ '/*') | replace("'", "''") -%}
+    {%- set listing = run_query("select file, parse_filename(file) as name from glob('" ~ pattern ~ "') order by file") -%}
     {%- for fmt in ['parquet', 'csv'] -%}
-        {%- set pattern = (raw_dir ~ '/' ~ table_name ~ '.' ~ fmt) | replace("'", "''") -%}
-        {%- for row in run_query("select file from glob('" ~ pattern ~ "')") -%}
-            {%- do found.append({'path': row['file'], 'name': table_name ~ '.' ~ fmt, 'format': fmt}) -%}
+        {%- for row in listing if (row['name'] | lower) == table_name ~ '.' ~ fmt -%}
+            {%- do found.append({'path': row['file'], 'name': row['name'], 'format': fmt}) -%}
         {%- endfor -%}
     {%- endfor -%}
     {%- if found | length > 1 -%}
@@ -180,6 +196,66 @@
 {% endmacro %}
 
 
+{#
+    The folder's dialect file <raw_dir>/_dialect.yml, parsed and checked
+    (macros/loading/dialect.sql), or none when there is none.
+#}
+{% macro duckdb__read_dialect(raw_dir) %}
+    {%- set path = (raw_dir ~ '/_dialect.yml') | replace("'", "''") -%}
+    {%- if run_query("select count(*) from glob('" ~ path ~ "')").columns[0].values()[0] == 0 -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set text = run_query("select content from read_text('" ~ path ~ "')").columns[0].values()[0] -%}
+    {%- set dialect = ecommerce_segmentation.parse_dialect(text, raw_dir ~ '/_dialect.yml') -%}
+    {{- log('Raw folder dialect from ' ~ raw_dir ~ '/_dialect.yml: ' ~ tojson(dialect), info=true) -}}
+    {{ return(dialect) }}
+{% endmacro %}
+
+
+{#
+    Encodings other than UTF-8, UTF-16 and Latin-1 (e.g. cp1250) need
+    DuckDB's encodings extension. It comes from PyPI (package
+    duckdb-extension-encodings, in requirements.txt) and is loaded by path:
+    the env var DUCKDB_ENCODINGS_EXTENSION when set, else the file the
+    package installs into the project's .venv, else an encodings extension
+    DuckDB has installed itself. Nothing is downloaded.
+#}
+{% macro duckdb__load_encoding(dialect, raw_file) %}
+    {%- if dialect.encoding in ('utf-8', 'utf-16', 'latin-1') -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- if run_query("select count(*) from duckdb_extensions() where extension_name = 'encodings' and loaded").columns[0].values()[0] > 0 -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set candidates = [] -%}
+    {%- set configured = env_var('DUCKDB_ENCODINGS_EXTENSION', '') | trim -%}
+    {%- if configured -%}
+        {%- do candidates.append(configured) -%}
+    {%- else -%}
+        {%- set version = run_query('select version()').columns[0].values()[0] -%}
+        {%- set project = (flags.PROJECT_DIR or '.') | string -%}
+        {%- set pattern = project ~ '/.venv/lib/python*/site-packages/duckdb_extension_encodings/extensions/'
+            ~ version ~ '/encodings.duckdb_extension' -%}
+        {%- for row in run_query("select file from glob('" ~ (pattern | replace("'", "''")) ~ "') order by file") -%}
+            {%- do candidates.append(row[0]) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- if candidates -%}
+        {%- do run_query("load '" ~ (candidates[0] | replace("'", "''")) ~ "'") -%}
+    {%- else -%}
+        {%- set sql = "load encodings" -%}
+        {%- set result = run_query("select count(*) from duckdb_extensions() where extension_name = 'encodings' and installed") -%}
+        {%- if result.columns[0].values()[0] == 0 -%}
+            {{ exceptions.raise_compiler_error(
+                "Raw file " ~ raw_file.path ~ " is declared " ~ dialect.encoding ~ " in _dialect.yml, which needs "
+                ~ "DuckDB's encodings extension: install the package duckdb-extension-encodings (requirements.txt) "
+                ~ "into .venv, or set DUCKDB_ENCODINGS_EXTENSION to the path of encodings.duckdb_extension.") }}
+        {%- endif -%}
+        {%- do run_query(sql) -%}
+    {%- endif -%}
+{% endmacro %}
+
+
 {% macro duckdb__raw_reader(raw_file) %}
     {%- set path = raw_file.path | replace("'", "''") -%}
     {%- if raw_file.format == 'parquet' -%}
@@ -197,10 +273,11 @@
     run with an error naming the file (a data row that is not goes to the
     quarantine, see duckdb__load_csv).
 #}
-{% macro duckdb__csv_header(raw_file) %}
+{% macro duckdb__csv_header(raw_file, dialect) %}
     {%- set path = raw_file.path | replace("'", "''") -%}
     {%- set lines = "read_csv('" ~ path ~ "', header = false, auto_detect = false, "
         ~ "columns = {'header_line': 'varchar'}, delim = '\\x1f', quote = '', escape = '', "
+        ~ "encoding = " ~ ecommerce_segmentation.sql_string(dialect.encoding) ~ ", "
         ~ "ignore_errors = true, strict_mode = false, parallel = false" -%}
     {%- set sql -%}
         drop table if exists temp._header_rejects;
@@ -218,13 +295,14 @@
     {%- if header_rejected > 0 -%}
         {{ exceptions.raise_compiler_error(
             "Raw file " ~ raw_file.path ~ ": the header row (line 1) is not valid UTF-8. The raw data contract "
-            ~ "requires UTF-8 CSV files: re-export the file as UTF-8.") }}
+            ~ "requires UTF-8 CSV files unless the folder's _dialect.yml says otherwise: re-export the file "
+            ~ "as UTF-8, or set its encoding (e.g. encoding: CP1250 for Windows-1250) in _dialect.yml.") }}
     {%- endif -%}
     {%- set rows = run_query("select header_line from " ~ lines ~ ") limit 1") -%}
     {%- set line = (rows.columns[0].values()[0] if rows | length > 0 else '') or '' -%}
     {%- set names = [] -%}
-    {%- for part in line.lstrip('\ufeff').split(',') -%}
-        {%- do names.append(part.strip().strip('"').strip()) -%}
+    {%- for part in line.lstrip('\ufeff').split(dialect.delimiter) -%}
+        {%- do names.append(part.strip().strip(dialect.quote).strip()) -%}
     {%- endfor -%}
     {{ return(names) }}
 {% endmacro %}
@@ -242,7 +320,13 @@
     a query reads, so the rows a view returns could depend on the query).
     Returns {'rows': relation, 'rejected': relation}.
 #}
-{% macro duckdb__load_csv(raw_file, header, table_name, raw_schema, select_list, erased='') %}
+{% macro duckdb__load_csv(raw_file, header, table_name, raw_schema, select_list, erased='', dialect=none) %}
+    {%- set dialect = dialect or ecommerce_segmentation.table_dialect(none, table_name) -%}
+    {%- set quote = ecommerce_segmentation.sql_string(dialect.quote) -%}
+    {%- set null_tokens = ["''"] if dialect.null_tokens else [] -%}
+    {%- for token in dialect.null_tokens if token != '' -%}
+        {%- do null_tokens.append(ecommerce_segmentation.sql_string(token)) -%}
+    {%- endfor -%}
     {%- set path = raw_file.path | replace("'", "''") -%}
     {%- set fields = [] -%}
     {%- for i in range(1, (header | length) + 1) -%}
@@ -271,7 +355,11 @@
                 {{ select_list | join(',\n                ') }}
             from read_csv('{{ path }}', header = true, auto_detect = false,
                 columns = { {{- fields | join(', ') -}} },
-                delim = ',', quote = '"', escape = '"',
+                delim = {{ ecommerce_segmentation.sql_string(dialect.delimiter) }}, quote = {{ quote }}, escape = {{ quote }},
+                encoding = {{ ecommerce_segmentation.sql_string(dialect.encoding) }},
+                {%- if null_tokens %}
+                nullstr = [{{ null_tokens | join(', ') }}],
+                {%- endif %}
                 ignore_errors = true, store_rejects = true,
                 rejects_table = '{{ rejects }}', rejects_scan = '{{ scans }}')
         ) as records
@@ -285,7 +373,8 @@
                 min(column_name) as column_name,
                 min(error_type) as error_type,
                 min(error_message) as error_message,
-                min(csv_line) as csv_line
+                min(csv_line) as csv_line,
+                bool_or(error_type = 'UNQUOTED VALUE') as has_open_quote
             from temp.{{ rejects }}
             group by line
         )
@@ -303,18 +392,202 @@
                 problem := lower(replace(error_type, ' ', '_')),
                 message := error_message,
                 raw_line := csv_line
-            )) as varchar) as rejected_record
+            )) as varchar) as rejected_record,
+            -- a quote left open: the record runs on over the next lines (see duckdb__recover_open_quotes)
+            has_open_quote and contains(csv_line, chr(10)) as is_open_quote,
+            rtrim(split_part(csv_line, chr(10), 1), chr(13)) as first_line
         from errors;
         drop table if exists temp.{{ rejects }};
         drop table if exists temp.{{ scans }};
     {%- endset -%}
     {%- do run_query(sql) -%}
+    {%- set open_quotes = run_query('select line, first_line from ' ~ rejected_relation ~ ' where is_open_quote order by line') -%}
+    {%- if open_quotes | length > 0 -%}
+        {%- do ecommerce_segmentation.duckdb__recover_open_quotes(raw_file, header | length, dialect, open_quotes,
+            rows_relation, rejected_relation, select_list, erased) -%}
+    {%- endif -%}
     {%- set rejected = run_query('select count(*) from ' ~ rejected_relation).columns[0].values()[0] -%}
     {%- if rejected > 0 -%}
         {{- log('Raw file ' ~ raw_file.path ~ ': ' ~ rejected ~ ' record(s) could not be read as CSV; '
             ~ 'they are quarantined with reason unparseable:<column> or unparseable:csv_record', info=true) -}}
     {%- endif -%}
     {{ return({'rows': rows_relation, 'rejected': rejected_relation}) }}
+{% endmacro %}
+
+
+{#
+    A quote left open (issue #11, item 5): in `O2,C2,"2025-01-11T10:00:00Z,delivered`
+    the quote is never closed, so DuckDB's reader takes every following line
+    into that field until the next quote (or the end of the file) and
+    rejects it all as one record. Only then (never for a file without such a
+    record, so a clean file costs nothing more) the file is read once more
+    as plain lines (no quoting, the dialect's encoding, one thread in file
+    order), and for each such record:
+      - its first line, found by its text at or after the record's line
+        number, is quarantined alone: unparseable:csv_record, problem
+        unterminated_quote, raw_line = that line;
+      - each line it swallowed (up to the line holding the next unpaired
+        quote, or the end of the file) is read on its own as an RFC 4180
+        record without line breaks: with exactly as many fields as the
+        header it becomes a row of <table>__csv_rows (through the same
+        select_list and erasure filter as the main read), else it is
+        quarantined alone (problem malformed_record).
+    Every physical line stays accounted for: raw = staged + quarantined.
+    In such a file every quarantined record's line number is its physical
+    line (1 = the header); elsewhere it is DuckDB's, which counts records.
+#}
+{% macro duckdb__recover_open_quotes(raw_file, field_count, dialect, open_quotes, rows_relation, rejected_relation,
+    select_list, erased='') %}
+    {%- set path = raw_file.path | replace("'", "''") -%}
+    {%- set q = dialect.quote -%}
+    {%- set d = dialect.delimiter -%}
+    {%- set rq = ('\\' ~ q) if q in '.^$|?*+()[]{}\\' else q -%}
+    {%- set rd = ('\\' ~ d) if d in '.^$|?*+()[]{}\\' else d -%}
+    {%- set field = rq ~ '(?:[^' ~ rq ~ ']|' ~ rq ~ rq ~ ')*' ~ rq ~ '|[^' ~ rd ~ rq ~ ']*' -%}
+    {%- set sql_q = ecommerce_segmentation.sql_string(q) -%}
+    {%- set sql_qq = ecommerce_segmentation.sql_string(q ~ q) -%}
+    {%- set previous_order = run_query("select current_setting('preserve_insertion_order')").columns[0].values()[0] -%}
+    {%- set sql -%}
+        drop table if exists temp._open_quote_rejects;
+        drop table if exists temp._open_quote_scans;
+        set preserve_insertion_order = true;
+        create or replace temp table _open_quote_read as
+        select row_number() over () as k, line_text
+        from read_csv('{{ path }}', header = false, auto_detect = false, columns = {'line_text': 'varchar'},
+            delim = '\x1f', quote = '', escape = '', encoding = {{ ecommerce_segmentation.sql_string(dialect.encoding) }},
+            strict_mode = false, parallel = false, ignore_errors = true, store_rejects = true,
+            rejects_table = '_open_quote_rejects', rejects_scan = '_open_quote_scans');
+        set preserve_insertion_order = {{ 'true' if previous_order else 'false' }};
+        -- physical line numbers: a line that cannot be decoded is a gap in the rows read
+        create or replace temp table _open_quote_lines as
+        with bad as (
+            select distinct line as n from temp._open_quote_rejects
+        ),
+        numbers as (
+            select unnest(range(1, (select count(*) from _open_quote_read) + (select count(*) from bad) + 1)) as n
+        ),
+        good as (
+            select n, row_number() over (order by n) as k from numbers where n not in (select n from bad)
+        )
+        select good.n, read.line_text from good inner join _open_quote_read as read on good.k = read.k
+        union all
+        select n, cast(null as varchar) as line_text from bad;
+        drop table if exists temp._open_quote_read;
+        drop table if exists temp._open_quote_rejects;
+        drop table if exists temp._open_quote_scans;
+    {%- endset -%}
+    {%- do run_query(sql) -%}
+    {#- DuckDB numbers a rejected record by records read; the other rejected records of the
+        file get their physical line, found by their text at or after that number -#}
+    {%- set renumber -%}
+        update {{ rejected_relation }} as rejected
+        set
+            line = fixed.n,
+            rejected_record = cast(json_merge_patch(rejected.rejected_record, json_object('line', fixed.n)) as varchar)
+        from (
+            select other.line as old_line, min(lines.n) as n
+            from {{ rejected_relation }} as other
+            inner join _open_quote_lines as lines
+                on lines.n >= other.line and rtrim(lines.line_text, chr(13)) = other.first_line
+            where not other.is_open_quote
+            group by other.line
+        ) as fixed
+        where rejected.line = fixed.old_line and not rejected.is_open_quote
+    {%- endset -%}
+    {%- do run_query(renumber) -%}
+    {%- for open_quote in open_quotes -%}
+        {%- set line = open_quote[0] -%}
+        {%- set first_line = ecommerce_segmentation.sql_string(open_quote[1] or '') -%}
+        {%- set bounds -%}
+            with opened as (
+                select coalesce(min(n), {{ line }}) as p
+                from _open_quote_lines
+                where n >= {{ line }} and rtrim(line_text, chr(13)) = {{ first_line }}
+            )
+            select
+                opened.p,
+                coalesce(
+                    (select min(n) from _open_quote_lines
+                     where n > opened.p and position({{ sql_q }} in replace(line_text, {{ sql_qq }}, '')) > 0),
+                    (select max(n) from _open_quote_lines)
+                ) as q
+            from opened
+        {%- endset -%}
+        {%- set found = run_query(bounds) -%}
+        {%- set p = found.columns[0].values()[0] -%}
+        {%- set last = found.columns[1].values()[0] -%}
+        {%- set fields = [] -%}
+        {%- for i in range(1, field_count + 1) -%}
+            {%- do fields.append('fields[' ~ i ~ '] as c' ~ i) -%}
+        {%- endfor -%}
+        {%- set recover -%}
+            create or replace temp table _open_quote_parsed as
+            select
+                n,
+                line_text,
+                line_text is not null
+                    and regexp_full_match(line_text, {{ ecommerce_segmentation.sql_string('(' ~ field ~ ')(' ~ rd ~ '(' ~ field ~ '))*') }})
+                    and len(regexp_extract_all(line_text || {{ ecommerce_segmentation.sql_string(d) }},
+                        {{ ecommerce_segmentation.sql_string('(' ~ field ~ ')' ~ rd) }}, 1)) = {{ field_count }}
+                    as is_record,
+                list_transform(
+                    regexp_extract_all(line_text || {{ ecommerce_segmentation.sql_string(d) }},
+                        {{ ecommerce_segmentation.sql_string('(' ~ field ~ ')' ~ rd) }}, 1),
+                    f -> case
+                        when starts_with(f, {{ sql_q }}) then replace(substr(f, 2, length(f) - 2), {{ sql_qq }}, {{ sql_q }})
+                        else f
+                    end
+                ) as fields
+            from _open_quote_lines
+            where n > {{ p }} and n <= {{ last }};
+            insert into {{ rows_relation }}
+            select * from (
+                select
+                    {{ select_list | join(',
+                    ') }}
+                from (
+                    select {{ fields | join(', ') }} from _open_quote_parsed where is_record
+                ) as records
+            ) as records
+            {%- if erased %}
+            where not ({{ erased }})
+            {%- endif %};
+            delete from {{ rejected_relation }} where line = {{ line }} and is_open_quote;
+            insert into {{ rejected_relation }}
+            select
+                {{ p }} as line,
+                'unparseable:csv_record' as load_error,
+                cast(to_json(struct_pack(
+                    line := {{ p }},
+                    problem := 'unterminated_quote',
+                    message := 'a quote opened on this line is never closed on it: the line is quarantined alone '
+                        || 'and the lines after it are read on their own',
+                    raw_line := {{ first_line }}
+                )) as varchar) as rejected_record,
+                false as is_open_quote,
+                {{ first_line }} as first_line
+            union all
+            select
+                n,
+                'unparseable:csv_record',
+                cast(to_json(struct_pack(
+                    line := n,
+                    problem := 'malformed_record',
+                    message := 'a line after an unterminated quote that is not a record of '
+                        || '{{ field_count }} fields on its own',
+                    raw_line := coalesce(line_text, '')
+                )) as varchar),
+                false,
+                line_text
+            from _open_quote_parsed
+            where not is_record;
+            drop table if exists temp._open_quote_parsed;
+        {%- endset -%}
+        {%- do run_query(recover) -%}
+        {{- log('Raw file ' ~ raw_file.path ~ ': a quote opened on line ' ~ p ~ ' is never closed; that line is '
+            ~ 'quarantined (unterminated_quote) and lines ' ~ (p + 1) ~ '-' ~ last ~ ' are read on their own', info=true) -}}
+    {%- endfor -%}
+    {%- do run_query('drop table if exists temp._open_quote_lines') -%}
 {% endmacro %}
 
 

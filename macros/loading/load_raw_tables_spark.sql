@@ -51,11 +51,13 @@
     {%- do adapter.execute('create schema if not exists ' ~ raw_schema) -%}
     {%- set files = ecommerce_segmentation.spark__list_raw_files(raw_dir, raw_schema, '_raw_files') -%}
     {%- set erasure = ecommerce_segmentation.spark__load_erasure_list(raw_dir, raw_schema) -%}
+    {%- set dialect_file = ecommerce_segmentation.spark__read_dialect(raw_dir, raw_schema) -%}
     {%- set loaded = [] -%}
     {%- for table_name in ecommerce_segmentation.contract_table_names() -%}
         {%- set meta = ecommerce_segmentation.contract_table_meta(table_name) -%}
         {%- set columns = ecommerce_segmentation.contract_columns(table_name) -%}
         {%- set raw_file = ecommerce_segmentation.spark__find_raw_file(raw_dir, table_name, files) -%}
+        {%- set dialect = ecommerce_segmentation.table_dialect(dialect_file, table_name) -%}
         {%- set file_table = raw_schema ~ '.' ~ table_name ~ '__file' -%}
         {%- do adapter.execute('drop table if exists ' ~ file_table) -%}
         {%- if raw_file is none -%}
@@ -81,7 +83,7 @@
             {%- set body = 'select ' ~ (select_list | join(', ')) ~ ' from (select 1 as one) as no_file where 1 = 0' -%}
             {%- do loaded.append(table_name ~ ' (no file: empty)') -%}
         {%- else -%}
-            {%- do adapter.execute(ecommerce_segmentation.spark__create_file_table_sql(file_table, raw_file)) -%}
+            {%- do adapter.execute(ecommerce_segmentation.spark__create_file_table_sql(file_table, raw_file, dialect)) -%}
             {%- set found_names = [] -%}
             {%- for row in run_query('describe table ' ~ file_table) -%}
                 {%- set name = row['col_name'] -%}
@@ -97,7 +99,7 @@
             {%- set is_csv = raw_file.format == 'csv' -%}
             {%- if is_csv -%}
                 {%- set source_relation = ecommerce_segmentation.spark__load_csv(
-                    raw_file, found_names, table_name, raw_schema, file_table) -%}
+                    raw_file, found_names, table_name, raw_schema, file_table, dialect) -%}
             {%- else -%}
                 {%- set source_relation = file_table -%}
                 {%- do adapter.execute('drop table if exists ' ~ raw_schema ~ '.' ~ table_name ~ '__csv_rows') -%}
@@ -116,7 +118,9 @@
             {%- set select_list = [] -%}
             {%- for column in columns -%}
                 {%- if column.name in file_columns -%}
-                    {%- do select_list.append(read_ok ~ 'cast(' ~ file_columns[column.name] ~ ' as string)'
+                    {%- set value = ecommerce_segmentation.spark__null_tokens(
+                        'cast(' ~ file_columns[column.name] ~ ' as string)', dialect if is_csv else none) -%}
+                    {%- do select_list.append(read_ok ~ ecommerce_segmentation.dialect_value(value, column.contract_type, dialect)
                         ~ read_ok_end ~ ' as ' ~ column.name) -%}
                 {%- elif column.optional_column -%}
                     {%- do select_list.append('cast(null as string) as ' ~ column.name) -%}
@@ -130,12 +134,14 @@
                 {{ exceptions.raise_compiler_error(
                     "Raw file " ~ raw_file.path ~ " lacks the column(s) " ~ (missing | join(', '))
                     ~ " that the raw data contract requires for table '" ~ table_name ~ "'. "
-                    ~ "Columns found: " ~ (found_names | join(', '))) }}
+                    ~ "Columns found: " ~ (found_names | join(', '))
+                    ~ ecommerce_segmentation.delimiter_hint(found_names, dialect)) }}
             {%- endif -%}
             {%- do select_list.append("'" ~ raw_file.name ~ "' as _source_file") -%}
             {%- if meta.get('record_time_column') and meta.record_time_column in file_columns -%}
                 {%- do select_list.append(read_ok ~
-                    ecommerce_segmentation.try_parse_timestamp('cast(' ~ file_columns[meta.record_time_column] ~ ' as string)')
+                    ecommerce_segmentation.try_parse_timestamp(ecommerce_segmentation.dialect_value(
+                        'cast(' ~ file_columns[meta.record_time_column] ~ ' as string)', 'timestamp', dialect))
                     ~ read_ok_end ~ ' as _record_at') -%}
             {%- else -%}
                 {%- do select_list.append('cast(null as timestamp) as _record_at') -%}
@@ -188,11 +194,14 @@
 {% endmacro %}
 
 
-{# The one file for a table, as {path, name, format}, or none; the errors of the DuckDB loader. #}
+{#
+    The one file for a table, as {path, name, format}, or none; the errors of
+    the DuckDB loader. The file name matches case-insensitively, as on DuckDB.
+#}
 {% macro spark__find_raw_file(raw_dir, table_name, files) %}
     {%- set found = [] -%}
     {%- for fmt in ['parquet', 'csv'] -%}
-        {%- for file in files if file.name == table_name ~ '.' ~ fmt -%}
+        {%- for file in files if (file.name | lower) == table_name ~ '.' ~ fmt -%}
             {%- do found.append({'path': file.path, 'name': file.name, 'format': fmt, 'size': file.size}) -%}
         {%- endfor -%}
     {%- endfor -%}
@@ -215,15 +224,64 @@
 
 
 {# create table <file_table> over one raw file (external: the file stays where it is). #}
-{% macro spark__create_file_table_sql(file_table, raw_file) %}
+{% macro spark__create_file_table_sql(file_table, raw_file, dialect) %}
     {%- set path = raw_file.path | replace('\\', '\\\\') | replace("'", "\\'") -%}
     {%- if raw_file.format == 'parquet' -%}
         {{ return("create table " ~ file_table ~ " using parquet options (path '" ~ path ~ "')") }}
     {%- else -%}
         {{ return("create table " ~ file_table ~ " using csv options (path '" ~ path ~ "', "
-            ~ "header 'true', inferSchema 'false', multiLine 'true', quote '\"', escape '\"', "
-            ~ "sep ',', encoding 'UTF-8', mode 'PERMISSIVE')") }}
+            ~ "header 'true', inferSchema 'false', multiLine 'true', "
+            ~ ecommerce_segmentation.spark__csv_dialect_options(dialect) ~ ", mode 'PERMISSIVE')") }}
     {%- endif -%}
+{% endmacro %}
+
+
+{#
+    The dialect's CSV options for Spark's reader: sep, quote, escape (the
+    quote: a doubled quote), encoding (a Java charset name: cp1250,
+    ISO-8859-1 for latin-1). Null tokens, number and date formats are applied
+    in SQL (spark__null_tokens, dialect_value), as on DuckDB.
+#}
+{% macro spark__csv_dialect_options(dialect) %}
+    {%- set encoding = {'latin-1': 'ISO-8859-1', 'utf-8': 'UTF-8', 'utf-16': 'UTF-16'}.get(dialect.encoding, dialect.encoding) -%}
+    {{ return("sep " ~ ecommerce_segmentation.sql_string(dialect.delimiter)
+        ~ ", quote " ~ ecommerce_segmentation.sql_string(dialect.quote)
+        ~ ", escape " ~ ecommerce_segmentation.sql_string(dialect.quote)
+        ~ ", encoding " ~ ecommerce_segmentation.sql_string(encoding)) }}
+{% endmacro %}
+
+
+{# A CSV value that is one of the dialect's null tokens becomes null (Spark's nullValue takes one token only). #}
+{% macro spark__null_tokens(expression, dialect) %}
+    {%- if dialect is none or not dialect.null_tokens -%}
+        {{ return(expression) }}
+    {%- endif -%}
+    {%- set tokens = [] -%}
+    {%- for token in dialect.null_tokens -%}
+        {%- do tokens.append(ecommerce_segmentation.sql_string(token)) -%}
+    {%- endfor -%}
+    {{ return("case when trim(" ~ expression ~ ") in (" ~ (tokens | join(', ')) ~ ") then null else "
+        ~ expression ~ " end") }}
+{% endmacro %}
+
+
+{#
+    The folder's _dialect.yml on Spark (as duckdb__read_dialect), read through
+    an external text table with wholetext (one row: the whole file), or none.
+#}
+{% macro spark__read_dialect(raw_dir, raw_schema) %}
+    {%- set path = raw_dir ~ '/_dialect.yml' -%}
+    {%- if ecommerce_segmentation.spark__file_size(path, raw_schema) is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set text_table = raw_schema ~ '._dialect__file' -%}
+    {%- do adapter.execute('drop table if exists ' ~ text_table) -%}
+    {%- do adapter.execute("create table " ~ text_table ~ " using text options (path "
+        ~ ecommerce_segmentation.sql_string(path) ~ ", wholetext 'true')") -%}
+    {%- set rows = run_query('select value from ' ~ text_table) -%}
+    {%- do adapter.execute('drop table if exists ' ~ text_table) -%}
+    {%- set text = rows.columns[0].values()[0] if rows | length > 0 else '' -%}
+    {{ return(ecommerce_segmentation.parse_dialect(text, path)) }}
 {% endmacro %}
 
 
@@ -332,7 +390,7 @@
     file_table already exists over the file (header row as names); it is
     recreated with the positional schema.
 #}
-{% macro spark__load_csv(raw_file, header, table_name, raw_schema, file_table) %}
+{% macro spark__load_csv(raw_file, header, table_name, raw_schema, file_table, dialect) %}
     {%- for name in header -%}
         {%- if '\ufffd' in name or '\x00' in name -%}
             {%- do adapter.execute('drop table if exists ' ~ file_table) -%}
@@ -359,14 +417,15 @@
     {%- do adapter.execute(
         "create table " ~ file_table ~ " (" ~ (fields | join(', ')) ~ ", _corrupt_record string) "
         ~ "using csv options (path '" ~ path ~ "', header 'true', enforceSchema 'true', multiLine 'true', "
-        ~ "quote '\"', escape '\"', sep ',', encoding 'UTF-8', mode 'PERMISSIVE', "
+        ~ ecommerce_segmentation.spark__csv_dialect_options(dialect) ~ ", mode 'PERMISSIVE', "
         ~ "columnNameOfCorruptRecord '_corrupt_record')") -%}
+    {%- set sep = ecommerce_segmentation.sql_string(dialect.delimiter) -%}
     {%- set field_count -%}
         (length(regexp_replace(_corrupt_record, '"[^"]*"', ''))
-            - length(replace(regexp_replace(_corrupt_record, '"[^"]*"', ''), ',', '')) + 1)
+            - length(replace(regexp_replace(_corrupt_record, '"[^"]*"', ''), {{ sep }}, '')) + 1)
     {%- endset -%}
     {%- set joined_fields -%}
-        concat_ws(',', {% for p in positions %}coalesce({{ p }}, ''){{ ', ' if not loop.last }}{% endfor %})
+        concat_ws({{ sep }}, {% for p in positions %}coalesce({{ p }}, ''){{ ', ' if not loop.last }}{% endfor %})
     {%- endset -%}
     {%- set sql -%}
         create table {{ rows_relation }} using parquet as

@@ -242,3 +242,21 @@ def test_two_files_for_one_table_is_an_error(tmp_path, csv_shop, make_warehouse)
     result = make_warehouse(tmp_path).dbt("build", *STAGING, check=False)
     assert not result.success
     assert "orders.parquet and orders.csv" in "\n".join(result.failures)
+
+
+def test_table_file_names_match_case_insensitively(tmp_path, make_warehouse):
+    """Orders.csv and ORDER_ITEMS.CSV are the orders and order_items tables (issue #11, item 12)."""
+    (tmp_path / "Orders.csv").write_text("order_id,customer_id,ordered_at\nO1,C1,2024-01-01\n", encoding="utf-8")
+    (tmp_path / "ORDER_ITEMS.CSV").write_text("order_id,product_id,quantity,unit_price\nO1,P1,2,2.50\n",
+                                              encoding="utf-8")
+    wh = make_warehouse(tmp_path)
+    wh.dbt("build", *STAGING)
+    assert wh.query("select order_id, customer_id from staging.stg_shop__orders") == [("O1", "C1")]
+    assert wh.scalar("select distinct _source_file from raw.orders") == "Orders.csv"
+    assert wh.query("select order_item_id, quantity from staging.stg_shop__order_items") == [("O1-1", 2)]
+    # two files for one table stay an error, whatever their case
+    pq.write_table(pa.table({"order_id": ["X"], "customer_id": ["C"], "ordered_at": ["2024-01-01"]}),
+                   tmp_path / "orders.PARQUET")
+    result = wh.dbt("build", *STAGING, check=False)
+    assert not result.success
+    assert "orders.PARQUET and Orders.csv" in "\n".join(result.failures)

@@ -1,0 +1,191 @@
+{#
+    check_quarantine_limits(results): run by on-run-end. For every contract
+    table whose quarantine_shop__<table> model was built in this run, the
+    quarantined share = quarantined rows (reason duplicate_key excepted: a
+    repeated delivery is dropped on purpose, nothing is lost) / raw rows
+    (staged + quarantined). Limits (dbt vars, dbt_project.yml):
+      quarantine_warn_share (default 0.01): above it, a warning in the log;
+      quarantine_fail_share (default 0.20): above it, the run fails;
+      quarantine_min_rows (default 100): a table with fewer raw rows only
+        warns, whatever its share (a handful of rows says little);
+      quarantine_share_overrides: per table, any of warn_share, fail_share,
+        min_rows, e.g. {events: {fail_share: 0.5}}.
+    The message names the table, its share, the top reasons with counts,
+    three example values of the top reason and, when it can tell, the likely
+    cause (decimal commas, dates as DD.MM.YYYY, a file that is not UTF-8, a
+    record that is not comma-separated) and the _dialect.yml setting to fix.
+    Portable SQL only (counts and the raw_record text, parsed with fromjson),
+    so it runs unchanged on DuckDB and Spark.
+#}
+{% macro check_quarantine_limits(results) %}
+    {%- if not execute or flags.WHICH not in ('build', 'run') -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set built = [] -%}
+    {%- for result in results if result.node is defined and result.node.resource_type == 'model'
+        and (result.status | string | lower) == 'success' -%}
+        {%- do built.append(result.node.name) -%}
+    {%- endfor -%}
+    {%- set failed = [] -%}
+    {%- for table_name in ecommerce_segmentation.contract_table_names()
+        if ('quarantine_shop__' ~ table_name) in built and ('stg_shop__' ~ table_name) in built -%}
+        {%- set verdict = ecommerce_segmentation.quarantine_share_verdict(table_name) -%}
+        {%- if verdict.level == 'fail' -%}
+            {%- do failed.append(verdict.message) -%}
+        {%- elif verdict.level == 'warn' -%}
+            {{- log('WARNING: ' ~ verdict.message, info=true) -}}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if failed -%}
+        {{ exceptions.raise_compiler_error(failed | join('\n')) }}
+    {%- endif -%}
+    {{ return('') }}
+{% endmacro %}
+
+
+{# The limits of one table: {warn_share, fail_share, min_rows}. #}
+{% macro quarantine_limits(table_name) %}
+    {%- set overrides = (var('quarantine_share_overrides', {}) or {}).get(table_name, {}) or {} -%}
+    {{ return({
+        'warn_share': overrides.get('warn_share', var('quarantine_warn_share', 0.01)) | float,
+        'fail_share': overrides.get('fail_share', var('quarantine_fail_share', 0.20)) | float,
+        'min_rows': overrides.get('min_rows', var('quarantine_min_rows', 100)) | int,
+    }) }}
+{% endmacro %}
+
+
+{# The model relation of a node of this project, by name. #}
+{% macro project_model_relation(model_name) %}
+    {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.name == model_name -%}
+        {{ return(api.Relation.create(database=node.database, schema=node.schema, identifier=node.alias)) }}
+    {%- endfor -%}
+    {{ return(none) }}
+{% endmacro %}
+
+
+{#
+    {level: 'ok' | 'warn' | 'fail', message} for one table: counts, top
+    reasons, examples and the likely cause.
+#}
+{% macro quarantine_share_verdict(table_name) %}
+    {%- set quarantine = ecommerce_segmentation.project_model_relation('quarantine_shop__' ~ table_name) -%}
+    {%- set staged = ecommerce_segmentation.project_model_relation('stg_shop__' ~ table_name) -%}
+    {%- set staged_rows = run_query('select count(*) from ' ~ staged).columns[0].values()[0] | int -%}
+    {%- set reasons = run_query(
+        "select quarantine_reason, count(*) as row_count from " ~ quarantine
+        ~ " group by quarantine_reason order by row_count desc, quarantine_reason") -%}
+    {%- set counted = [] -%}
+    {%- set all_quarantined = [] -%}
+    {%- for row in reasons -%}
+        {%- do all_quarantined.append(row[1] | int) -%}
+        {%- if row[0] != 'duplicate_key' -%}
+            {%- do counted.append({'reason': row[0], 'rows': row[1] | int}) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set raw_rows = staged_rows + (all_quarantined | sum) -%}
+    {%- set bad_rows = counted | sum(attribute='rows') -%}
+    {%- if raw_rows == 0 or bad_rows == 0 -%}
+        {{ return({'level': 'ok', 'message': ''}) }}
+    {%- endif -%}
+    {%- set limits = ecommerce_segmentation.quarantine_limits(table_name) -%}
+    {%- set share = bad_rows / raw_rows -%}
+    {%- if share > limits.fail_share and raw_rows >= limits.min_rows -%}
+        {%- set level = 'fail' -%}
+    {%- elif share > limits.warn_share -%}
+        {%- set level = 'warn' -%}
+    {%- else -%}
+        {{ return({'level': 'ok', 'message': ''}) }}
+    {%- endif -%}
+    {%- set top = counted[0].reason -%}
+    {%- set examples = [] -%}
+    {%- set problems = [] -%}
+    {#- three distinct example values, from the first 100 rows in raw_record order -#}
+    {%- for row in run_query("select raw_record from " ~ quarantine ~ " where quarantine_reason = '"
+        ~ top ~ "' order by raw_record limit 100") -%}
+        {%- set record = fromjson(row[0]) if row[0] else {} -%}
+        {%- set example = ecommerce_segmentation.quarantine_example(record, row[0], top) -%}
+        {%- if example not in examples and examples | length < 3 -%}
+            {%- do problems.append(record.get('problem', '') if record is mapping else '') -%}
+            {%- do examples.append(example) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set hint = ecommerce_segmentation.quarantine_hint(table_name, top, examples, problems) -%}
+    {%- set listed = [] -%}
+    {%- for item in counted[:3] -%}
+        {%- do listed.append(item.reason ~ ' (' ~ item.rows ~ ')') -%}
+    {%- endfor -%}
+    {%- set message = "Raw table '" ~ table_name ~ "': " ~ bad_rows ~ " of " ~ raw_rows ~ " rows ("
+        ~ '%.1f' | format(share * 100) ~ " %) quarantined, "
+        ~ ("above the limit of " ~ '%g' | format(limits.fail_share * 100) ~ " %" if level == 'fail'
+           else "above the warning limit of " ~ '%g' | format(limits.warn_share * 100) ~ " %")
+        ~ ". Top reasons: " ~ (listed | join(', ')) ~ ". Examples (" ~ top ~ "): "
+        ~ (examples | map('tojson') | join(', '))
+        ~ (". Likely cause: " ~ hint if hint else "")
+        ~ ". See quarantine.quarantine_shop__" ~ table_name
+        ~ " (limits: vars quarantine_warn_share, quarantine_fail_share, quarantine_min_rows, quarantine_share_overrides)." -%}
+    {{ return({'level': level, 'message': message}) }}
+{% endmacro %}
+
+
+{#
+    One example value of a quarantined row, as text: the value of the column
+    the reason names (unparseable:ordered_at -> ordered_at), the raw line of
+    a CSV record that could not be read, else the whole raw record.
+#}
+{% macro quarantine_example(record, raw_record, reason) %}
+    {%- set column = reason.split(':')[1] if ':' in reason else '' -%}
+    {%- if record is mapping and 'raw_line' in record -%}
+        {{ return((record.raw_line or '') | string) }}
+    {%- elif record is mapping and column and column in record -%}
+        {{ return(record[column] | string) }}
+    {%- endif -%}
+    {{ return(raw_record | string) }}
+{% endmacro %}
+
+
+{# The likely cause of the top quarantine reason, judged from its examples, or ''. #}
+{% macro quarantine_hint(table_name, reason, examples, problems) %}
+    {%- set re = modules.re -%}
+    {%- set column = reason.split(':')[1] if ':' in reason else '' -%}
+    {%- set types = {} -%}
+    {%- for c in ecommerce_segmentation.contract_columns(table_name) -%}
+        {%- do types.update({c.name: c.contract_type}) -%}
+    {%- endfor -%}
+    {%- set ctype = types.get(column, '') -%}
+    {%- set matches = {'comma': 0, 'dotted': 0, 'slashed': 0, 'encoding': 0, 'semicolon': 0} -%}
+    {%- for value in examples -%}
+        {%- if re.match('^\\s*[-+]?[0-9 .]*[0-9],[0-9]+\\s*$', value) -%}
+            {%- do matches.update({'comma': matches.comma + 1}) -%}
+        {%- endif -%}
+        {%- if re.match('^\\s*[0-9]{1,2}\\.[0-9]{1,2}\\.[0-9]{4}', value) -%}
+            {%- do matches.update({'dotted': matches.dotted + 1}) -%}
+        {%- endif -%}
+        {%- if re.match('^\\s*[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}', value) -%}
+            {%- do matches.update({'slashed': matches.slashed + 1}) -%}
+        {%- endif -%}
+        {%- if problems[loop.index0] == 'invalid_encoding' or '\ufffd' in value -%}
+            {%- do matches.update({'encoding': matches.encoding + 1}) -%}
+        {%- endif -%}
+        {%- if value.count(';') >= 2 or value.count('\t') >= 2 -%}
+            {%- do matches.update({'semicolon': matches.semicolon + 1}) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set n = examples | length -%}
+    {%- if n == 0 -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- if ctype == 'decimal' and matches.comma == n -%}
+        {{ return("values look like decimal commas: set decimal_separator: ',' in _dialect.yml") }}
+    {%- elif ctype in ('date', 'timestamp') and matches.dotted == n -%}
+        {{ return("dates look like DD.MM.YYYY: set " ~ ctype ~ "_format: '%d.%m.%Y"
+            ~ (" %H:%M:%S" if ctype == 'timestamp' else "") ~ "' in _dialect.yml") }}
+    {%- elif ctype in ('date', 'timestamp') and matches.slashed == n -%}
+        {{ return("dates look like DD/MM/YYYY or MM/DD/YYYY: set " ~ ctype ~ "_format (e.g. '%d/%m/%Y') in _dialect.yml") }}
+    {%- elif matches.encoding == n -%}
+        {{ return("file is not UTF-8: looks like Windows-1250 (Polish, Czech) or another single-byte code page: "
+            ~ "set encoding (e.g. CP1250) in _dialect.yml") }}
+    {%- elif matches.semicolon == n -%}
+        {{ return("records look ';'- or tab-separated: set delimiter in _dialect.yml") }}
+    {%- endif -%}
+    {{ return('') }}
+{% endmacro %}
