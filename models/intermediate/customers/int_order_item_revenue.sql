@@ -1,6 +1,9 @@
 {#-
     One row per order line with its revenue, following the raw data contract:
 
+    Line amounts keep the precision of the prices (decimal(18, 6)); they are
+    never rounded here. The point of rounding is the order (int_order_revenue).
+
     - gross_revenue   = quantity x unit_price.
     - returned_quantity: the units of the product returned for the order
       (all returns of that order and product), given to the order's lines of
@@ -106,10 +109,10 @@ valued as (
     select
         lines.*,
         coalesce(returned_lines.returned_quantity, 0) as returned_quantity,
-        case when lines.is_cancelled then cast(0 as decimal(18, 2))
-            else cast(lines.quantity * lines.unit_price as decimal(18, 2))
+        case when lines.is_cancelled then cast(0 as decimal(18, 6))
+            else cast(lines.quantity * lines.unit_price as decimal(18, 6))
         end as gross_revenue,
-        cast(coalesce(returned_lines.returned_quantity, 0) * lines.unit_price as decimal(18, 2)) as returned_revenue
+        cast(coalesce(returned_lines.returned_quantity, 0) * lines.unit_price as decimal(18, 6)) as returned_revenue
     from lines
     left join returned_lines
         on lines.order_item_id = returned_lines.order_item_id
@@ -124,7 +127,7 @@ discounted_lines as (
         order_item_id,
         line_number,
         discount_amount,
-        cast((gross_revenue - returned_revenue) * 100 as {{ dbt.type_bigint() }}) as kept_cents
+        cast(round((gross_revenue - returned_revenue) * 100, 0) as {{ dbt.type_bigint() }}) as kept_cents
     from valued
     where discount_amount > 0
         and not is_cancelled
@@ -136,7 +139,7 @@ discount_shares as (
     select
         *,
         least(
-            cast(discount_amount * 100 as {{ dbt.type_bigint() }}),
+            cast(round(discount_amount * 100, 0) as {{ dbt.type_bigint() }}),
             sum(kept_cents) over (partition by order_id)
         ) as applied_discount_cents,
         sum(kept_cents) over (partition by order_id) as order_kept_cents
@@ -198,7 +201,7 @@ final as (
         cast(
             valued.gross_revenue - valued.returned_revenue
             - cast(coalesce(discount_allocations.discount_cents, 0) as decimal(18, 0)) * 0.01
-            as decimal(18, 2)
+            as decimal(18, 6)
         ) as net_revenue
     from valued
     left join discount_allocations

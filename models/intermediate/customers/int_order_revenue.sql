@@ -2,8 +2,12 @@
     One row per order: revenue (from int_order_item_revenue), the session that
     led to it and its place among the customer's orders.
 
-    - net_revenue = greatest(0, gross - discount - returned); 0 for cancelled
-      orders, whose revenue columns are all 0.
+    - The point of rounding (docs/raw-data-contract.md): gross, returned and
+      net revenue are computed from the lines at full precision (6 decimals)
+      and rounded half up to cents here, once; everything built from orders
+      (customers, quarters, segments, sessions) sums these rounded amounts.
+    - net_revenue = greatest(0, gross - discount - returned), rounded to
+      cents; 0 for cancelled orders, whose revenue columns are all 0.
     - session_id: orders.session_id, else the session of the order's purchase
       event (earliest; tie: smallest session_id).
     - order_sequence_number: 1, 2, ... over the customer's non-cancelled
@@ -70,7 +74,8 @@ joined as (
         coalesce(order_totals.line_count, 0) as line_count,
         coalesce(order_totals.item_count, 0) as item_count,
         coalesce(order_totals.gross_revenue, 0) as gross_revenue,
-        case when orders.is_cancelled then 0 else orders.discount_amount end as discount_amount,
+        {#- a discount is given in whole cents (as int_order_item_revenue spreads it) #}
+        case when orders.is_cancelled then 0 else round(orders.discount_amount, 2) end as discount_amount,
         coalesce(order_totals.returned_quantity, 0) as returned_quantity,
         coalesce(order_totals.returned_revenue, 0) as returned_revenue
     from orders
@@ -98,12 +103,13 @@ final as (
         session_id,
         cast(line_count as {{ dbt.type_int() }}) as line_count,
         cast(item_count as {{ dbt.type_bigint() }}) as item_count,
-        cast(gross_revenue as decimal(18, 2)) as gross_revenue,
+        cast(round(gross_revenue, 2) as decimal(18, 2)) as gross_revenue,
         cast(discount_amount as decimal(18, 2)) as discount_amount,
         cast(returned_quantity as {{ dbt.type_bigint() }}) as returned_quantity,
-        cast(returned_revenue as decimal(18, 2)) as returned_revenue,
+        cast(round(returned_revenue, 2) as decimal(18, 2)) as returned_revenue,
         cast(
-            greatest(cast(0 as decimal(18, 2)), gross_revenue - discount_amount - returned_revenue) as decimal(18, 2)
+            round(greatest(cast(0 as decimal(18, 6)), gross_revenue - discount_amount - returned_revenue), 2)
+            as decimal(18, 2)
         ) as net_revenue,
         case
             when not is_cancelled then row_number() over (
