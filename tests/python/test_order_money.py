@@ -10,7 +10,7 @@ import pytest
 
 from conftest import Warehouse, write_csv
 
-ORDERS_SELECT = ("+fct_orders", "+fct_order_items")
+ORDERS_SELECT = ("+fct_orders", "+fct_order_items", "quarantine_shop__orders", "quarantine_shop__order_items")
 
 
 def _build(tmp_path_factory, name: str, files: dict[str, str], *select: str) -> Warehouse:
@@ -51,3 +51,45 @@ def test_line_amounts_keep_six_decimals(precise):
         "select product_id, cast(list_price as varchar), cast(gross_revenue as varchar) "
         "from marts.dim_products order by product_id"
     ) == [("BULK-G", "0.005678", "1.70"), ("SCREW", "0.004000", "0.02")]
+
+
+# -- item 6: a file delivered twice, lines without line_number ----------------
+
+ONCE_ORDERS = "order_id,customer_id,ordered_at\nO1,C1,2025-01-10T10:00:00Z\nO2,C2,2025-01-11T10:00:00Z\n"
+ONCE_ITEMS = "order_id,product_id,quantity,unit_price\nO1,P1,2,10.00\nO1,P2,1,5.00\nO2,P1,1,10.00\n"
+
+
+@pytest.fixture(scope="module")
+def delivered_twice(tmp_path_factory):
+    twice_orders = ONCE_ORDERS + ONCE_ORDERS.split("\n", 1)[1]
+    twice_items = ONCE_ITEMS + ONCE_ITEMS.split("\n", 1)[1]
+    return _build(tmp_path_factory, "twice", {"orders": twice_orders, "order_items": twice_items})
+
+
+def test_a_double_delivery_counts_once(delivered_twice):
+    assert delivered_twice.query(
+        "select order_id, cast(net_revenue as varchar), line_count from marts.fct_orders order by 1"
+    ) == [("O1", "25.00", 2), ("O2", "10.00", 1)]  # not 50.00 / 20.00
+    assert delivered_twice.query(
+        "select order_id, product_id, line_number, quarantine_reason "
+        "from quarantine.quarantine_shop__order_items order by 1, 2"
+    ) == [("O1", "P1", None, "duplicate_key"), ("O1", "P2", None, "duplicate_key"),
+          ("O2", "P1", None, "duplicate_key")]
+
+
+def test_the_build_summary_says_lines_were_merged(delivered_twice):
+    from ecomseg.summary import collect, render
+    summary = collect(delivered_twice.path)
+    assert summary["merged_order_lines"] == 3
+    assert "Merged order lines: 3 line(s) without a line_number" in render(summary)
+
+
+def test_different_unnumbered_lines_are_all_kept(tmp_path_factory):
+    # same product in one order but another quantity or price: separate lines, both kept
+    wh = _build(tmp_path_factory, "distinct_lines", {
+        "orders": "order_id,customer_id,ordered_at\nO1,C1,2025-01-10T10:00:00Z\n",
+        "order_items": ("order_id,product_id,quantity,unit_price\n"
+                        "O1,P1,1,10.00\nO1,P1,2,10.00\nO1,P1,1,9.00\nO1,P1,1.0,10\n"),
+    })
+    assert wh.query("select cast(gross_revenue as varchar) from marts.fct_orders") == [("39.00",)]
+    assert wh.query("select quarantine_reason from quarantine.quarantine_shop__order_items") == [("duplicate_key",)]
