@@ -52,7 +52,6 @@ S3,V2,,2024-03-03 09:00:00,,app
 
 EXPECTED_ORDER_QUARANTINE = [
     ("00042", "duplicate_key"),
-    ("00044", "missing_required:customer_id"),
     ("00045", "unparseable:ordered_at"),
     ("00047", "invalid_value:status"),
     ("00048", "out_of_range:discount_amount"),
@@ -60,7 +59,6 @@ EXPECTED_ORDER_QUARANTINE = [
 EXPECTED_ITEM_QUARANTINE = [
     ("00042", "P3", "duplicate_key"),
     ("00043", "P1", "duplicate_key"),  # no line_number: an exact repeat (same product, quantity, price)
-    ("00044", "P1", "unknown_order"),  # its order was quarantined
     ("00046", "P2", "out_of_range:quantity"),
     ("00046", "P2", "unparseable:quantity"),
     ("00046", "P2", "unparseable:unit_price"),
@@ -102,6 +100,7 @@ def test_valid_rows_are_typed_and_kept_verbatim(csv_warehouse):
     assert rows == [
         ("00042", "C1", "2024-03-01 08:00:00", "delivered", False, pytest.approx(5)),  # +02:00 -> UTC
         ("00043", "C1", "2024-03-05 09:00:00", "delivered", False, 0),  # empty status -> delivered
+        ("00044", None, "2024-03-06 09:00:00", "paid", False, 0),  # no customer: a guest order, kept
         ("00046", "C2", "2024-04-01 00:00:00", "cancelled", True, 1),
     ]
 
@@ -115,6 +114,7 @@ def test_order_lines_numbered_and_priced(csv_warehouse):
         ("00042-2", "P2", 1, "5.500000", "5.500000"),
         ("00043-1", "P1", 1, "10.000000", "10.000000"),  # no line numbers: numbered 1, 2
         ("00043-2", "P1", 2, "10.000000", "20.000000"),
+        ("00044-1", "P1", 1, "10.000000", "10.000000"),  # a line of a guest order
     ]
 
 

@@ -93,3 +93,63 @@ def test_different_unnumbered_lines_are_all_kept(tmp_path_factory):
     })
     assert wh.query("select cast(gross_revenue as varchar) from marts.fct_orders") == [("39.00",)]
     assert wh.query("select quarantine_reason from quarantine.quarantine_shop__order_items") == [("duplicate_key",)]
+
+
+# -- item 4: guest orders ----------------------------------------------------
+
+GUEST_ORDERS = """order_id,customer_id,ordered_at,discount_amount
+O1,C1,2025-01-10T10:00:00Z,0
+O2,,2025-01-11T10:00:00Z,1.00
+O3,C1,2025-01-12T10:00:00Z,0
+O4,,2025-01-13T10:00:00Z,0
+O5,C2,2025-01-14T10:00:00Z,0
+"""
+GUEST_ITEMS = """order_id,line_number,product_id,quantity,unit_price
+O1,1,P1,1,10.00
+O1,2,P2,1,5.00
+O2,1,P1,2,10.00
+O2,2,P2,1,5.00
+O3,1,P3,1,7.00
+O4,1,P1,1,10.00
+O4,2,P2,1,5.00
+O5,1,P3,1,7.00
+"""
+
+
+@pytest.fixture(scope="module")
+def guests(tmp_path_factory):
+    return _build(tmp_path_factory, "guests", {"orders": GUEST_ORDERS, "order_items": GUEST_ITEMS},
+                  *ORDERS_SELECT, "+dim_customers", "+customer_rfm", "+fct_customer_quarterly_spend",
+                  "+customer_lifecycle", "+int_basket_items", "+product_association_rules")
+
+
+def test_guest_orders_are_kept_and_flagged(guests):
+    assert guests.query("select count(*) from quarantine.quarantine_shop__orders") == [(0,)]
+    assert guests.query(
+        "select order_id, customer_id, customer_key is null, is_guest_order, cast(net_revenue as varchar), "
+        "order_sequence_number from marts.fct_orders order by 1"
+    ) == [("O1", "C1", False, False, "15.00", 1), ("O2", None, True, True, "24.00", None),
+          ("O3", "C1", False, False, "7.00", 2), ("O4", None, True, True, "15.00", None),
+          ("O5", "C2", False, False, "7.00", 1)]
+    assert guests.query(
+        "select order_id, count(*), bool_and(is_guest_order) from marts.fct_order_items "
+        "where customer_id is null group by 1 order by 1") == [("O2", 2, True), ("O4", 2, True)]
+
+
+def test_guest_orders_stay_out_of_the_per_customer_marts(guests):
+    assert guests.query("select customer_id, order_count, cast(lifetime_net_revenue as varchar) "
+                        "from marts.dim_customers order by 1") == [("C1", 2, "22.00"), ("C2", 1, "7.00")]
+    assert guests.query("select customer_id from marts.customer_rfm order by 1") == [("C1",), ("C2",)]
+    assert guests.query("select customer_id from marts.customer_lifecycle order by 1") == [("C1",), ("C2",)]
+    assert guests.query("select customer_id, cast(net_revenue as varchar) "
+                        "from marts.fct_customer_quarterly_spend order by 1") == [("C1", "22.00"), ("C2", "7.00")]
+
+
+def test_guest_orders_are_baskets(guests):
+    # P1+P2 are bought together in O1 (C1) and in the guest orders O2 and O4: 3 of 5 baskets
+    # (lift 1 / (3/5) = 1.67 passes the default minimum lift 1.5; without the guests it would be 1 of 3)
+    assert guests.query("select count(distinct order_id) from intermediate.int_basket_items") == [(5,)]
+    assert guests.query(
+        "select antecedents, consequent_item, total_transactions, transactions_with_both "
+        "from marts.product_association_rules "
+        "where antecedents = 'P1' and consequent_item = 'P2'") == [("P1", "P2", 5, 3)]

@@ -12,7 +12,8 @@
       event (earliest; tie: smallest session_id).
     - order_sequence_number: 1, 2, ... over the customer's non-cancelled
       orders by ordered_at (tie: order_id). Cancelled orders get null and are
-      never the first order.
+      never the first order. Guest orders (no customer_id) get null: they
+      belong to no customer's history.
 -#}
 with orders as (
 
@@ -62,6 +63,7 @@ joined as (
     select
         orders.order_id,
         orders.customer_id,
+        orders.is_guest_order,
         orders.ordered_at,
         orders.order_date,
         orders.order_status,
@@ -92,6 +94,7 @@ final as (
     select
         order_id,
         customer_id,
+        is_guest_order,
         ordered_at,
         order_date,
         order_status,
@@ -112,7 +115,7 @@ final as (
             as decimal(18, 2)
         ) as net_revenue,
         case
-            when not is_cancelled then row_number() over (
+            when not is_cancelled and customer_id is not null then row_number() over (
                     partition by customer_id, is_cancelled
                     order by ordered_at, order_id
                 )

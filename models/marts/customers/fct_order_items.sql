@@ -17,6 +17,7 @@ final as (
         cast(item_revenue.order_id as {{ dbt.type_string() }}) as order_id,
         cast(item_revenue.line_number as {{ dbt.type_int() }}) as line_number,
         cast(item_revenue.customer_id as {{ dbt.type_string() }}) as customer_id,
+        cast(item_revenue.is_guest_order as {{ dbt.type_boolean() }}) as is_guest_order,
         cast(item_revenue.ordered_at as {{ dbt.type_timestamp() }}) as ordered_at,
         cast(item_revenue.order_date as date) as order_date,
         cast(item_revenue.is_cancelled as {{ dbt.type_boolean() }}) as is_cancelled,

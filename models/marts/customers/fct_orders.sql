@@ -16,6 +16,7 @@ final as (
         cast(orders.order_id as {{ dbt.type_string() }}) as order_id,
         cast(orders.customer_id as {{ dbt.type_string() }}) as customer_id,
         cast({{ pseudonymous_key('orders.customer_id') }} as {{ dbt.type_string() }}) as customer_key,
+        cast(orders.is_guest_order as {{ dbt.type_boolean() }}) as is_guest_order,
         cast(orders.ordered_at as {{ dbt.type_timestamp() }}) as ordered_at,
         cast(orders.order_date as date) as order_date,
         cast(orders.order_status as {{ dbt.type_string() }}) as order_status,

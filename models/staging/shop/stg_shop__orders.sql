@@ -10,6 +10,7 @@ final as (
     select
         {{ clean_text('order_id') }} as order_id,
         {{ clean_text('customer_id') }} as customer_id,
+        {{ clean_text('customer_id') }} is null as is_guest_order,
         {{ try_parse_timestamp('ordered_at') }} as ordered_at,
         cast({{ try_parse_timestamp('ordered_at') }} as date) as order_date,
         coalesce(lower({{ clean_text('status') }}), 'delivered') as order_status,
