@@ -153,3 +153,74 @@ def test_guest_orders_are_baskets(guests):
         "select antecedents, consequent_item, total_transactions, transactions_with_both "
         "from marts.product_association_rules "
         "where antecedents = 'P1' and consequent_item = 'P2'") == [("P1", "P2", 5, 3)]
+
+
+# -- item 7: currencies ------------------------------------------------------
+
+CURRENCY_ORDERS = """order_id,customer_id,ordered_at,discount_amount,currency
+O1,C1,2025-01-10T10:00:00Z,1.00,EUR
+O2,C2,2025-01-20T10:00:00Z,,jpy
+O3,C1,2025-01-15T10:00:00Z,,
+O4,C3,2025-01-12T10:00:00Z,,USD
+O5,C1,2025-01-01T10:00:00Z,,EUR
+O6,C1,2025-01-20T10:00:00Z,,EUR
+O7,C1,2025-01-20T10:00:00Z,,PLN
+"""
+CURRENCY_ITEMS = """order_id,line_number,product_id,quantity,unit_price
+O1,1,P1,2,10.00
+O2,1,P2,1,1000
+O3,1,P3,1,5.00
+O4,1,P1,1,10.00
+O5,1,P1,1,10.00
+O6,1,P1,1,10.00
+O7,1,P3,1,5.00
+"""
+EXCHANGE_RATES = """currency,rate_date,rate_to_shop_currency
+EUR,2025-01-02,4.30
+eur,2025-01-15,4.25
+JPY,2025-01-01,0.026
+GBP,2025-01-01,-5
+"""
+
+
+@pytest.fixture(scope="module")
+def currencies(tmp_path_factory):
+    return _build(tmp_path_factory, "currencies", {
+        "orders": CURRENCY_ORDERS, "order_items": CURRENCY_ITEMS, "exchange_rates": EXCHANGE_RATES,
+    }, *ORDERS_SELECT, "+dim_customers", "quarantine_shop__exchange_rates")
+
+
+def test_orders_are_converted_at_the_rate_in_force_on_the_order_date(currencies):
+    assert currencies.query(
+        "select order_id, currency, cast(exchange_rate as varchar), cast(original_gross_revenue as varchar), "
+        "cast(original_net_revenue as varchar), cast(gross_revenue as varchar), cast(discount_amount as varchar), "
+        "cast(net_revenue as varchar) from marts.fct_orders order by 1"
+    ) == [
+        ("O1", "EUR", "4.300000", "20.00", "19.00", "86.00", "4.30", "81.70"),  # 20 EUR - 1 EUR at 4.30
+        ("O2", "JPY", "0.026000", "1000.00", "1000.00", "26.00", "0.00", "26.00"),  # lower-case code
+        ("O3", "PLN", "1.000000", "5.00", "5.00", "5.00", "0.00", "5.00"),  # empty: the shop currency
+        ("O6", "EUR", "4.250000", "10.00", "10.00", "42.50", "0.00", "42.50"),  # the latest rate before it
+        ("O7", "PLN", "1.000000", "5.00", "5.00", "5.00", "0.00", "5.00"),
+    ]
+    assert currencies.query(
+        "select order_id, cast(unit_price as varchar) from marts.fct_order_items order by 1"
+    ) == [("O1", "43.000000"), ("O2", "26.000000"), ("O3", "5.000000"), ("O6", "42.500000"), ("O7", "5.000000")]
+
+
+def test_marts_are_in_the_shop_currency(currencies):
+    assert currencies.query(
+        "select customer_id, cast(lifetime_net_revenue as varchar) from marts.dim_customers order by 1"
+    ) == [("C1", "134.20"), ("C2", "26.00")]
+
+
+def test_an_order_without_a_rate_is_quarantined_with_its_reason(currencies):
+    assert currencies.query(
+        "select order_id, quarantine_reason from quarantine.quarantine_shop__orders order by 1"
+    ) == [("O4", "unknown_exchange_rate:currency"),  # no USD rate at all
+          ("O5", "unknown_exchange_rate:currency")]  # before the first EUR rate
+    assert currencies.query(
+        "select order_id, quarantine_reason from quarantine.quarantine_shop__order_items order by 1"
+    ) == [("O4", "unknown_order"), ("O5", "unknown_order")]
+    assert currencies.query(
+        "select currency, quarantine_reason from quarantine.quarantine_shop__exchange_rates"
+    ) == [("GBP", "out_of_range:rate_to_shop_currency")]

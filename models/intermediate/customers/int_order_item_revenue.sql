@@ -4,6 +4,12 @@
     Line amounts keep the precision of the prices (decimal(18, 6)); they are
     never rounded here. The point of rounding is the order (int_order_revenue).
 
+    Currency: every amount is in the shop currency (var('shop_currency')):
+    unit_price and the order's discount are the order's amounts times its
+    exchange_rate (stg_shop__orders; 1 for the shop currency).
+    original_unit_price, original_gross_revenue and original_returned_revenue
+    are the same in the order's own currency.
+
     - gross_revenue   = quantity x unit_price.
     - returned_quantity: the units of the product returned for the order
       (all returns of that order and product), given to the order's lines of
@@ -59,11 +65,14 @@ lines as (
         orders.ordered_at,
         orders.order_date,
         orders.is_cancelled,
-        orders.discount_amount,
+        orders.currency,
+        orders.exchange_rate,
+        cast(orders.discount_amount * orders.exchange_rate as decimal(18, 6)) as discount_amount,
         order_items.line_number,
         order_items.product_id,
         order_items.quantity,
-        order_items.unit_price,
+        cast(order_items.unit_price * orders.exchange_rate as decimal(18, 6)) as unit_price,
+        order_items.unit_price as original_unit_price,
         coalesce(returned_per_product.returned_quantity, 0) as product_returned_quantity
     from order_items
     inner join orders
@@ -113,7 +122,12 @@ valued as (
         case when lines.is_cancelled then cast(0 as decimal(18, 6))
             else cast(lines.quantity * lines.unit_price as decimal(18, 6))
         end as gross_revenue,
-        cast(coalesce(returned_lines.returned_quantity, 0) * lines.unit_price as decimal(18, 6)) as returned_revenue
+        cast(coalesce(returned_lines.returned_quantity, 0) * lines.unit_price as decimal(18, 6)) as returned_revenue,
+        case when lines.is_cancelled then cast(0 as decimal(18, 6))
+            else cast(lines.quantity * lines.original_unit_price as decimal(18, 6))
+        end as original_gross_revenue,
+        cast(coalesce(returned_lines.returned_quantity, 0) * lines.original_unit_price as decimal(18, 6))
+            as original_returned_revenue
     from lines
     left join returned_lines
         on lines.order_item_id = returned_lines.order_item_id
@@ -195,6 +209,10 @@ final as (
         valued.product_id,
         valued.quantity,
         valued.unit_price,
+        valued.currency,
+        valued.original_unit_price,
+        valued.original_gross_revenue,
+        valued.original_returned_revenue,
         cast(valued.returned_quantity as {{ dbt.type_int() }}) as returned_quantity,
         valued.gross_revenue,
         valued.returned_revenue,

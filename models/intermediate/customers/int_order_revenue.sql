@@ -8,6 +8,11 @@
       (customers, quarters, segments, sessions) sums these rounded amounts.
     - net_revenue = greatest(0, gross - discount - returned), rounded to
       cents; 0 for cancelled orders, whose revenue columns are all 0.
+    - Every revenue column is in the shop currency (var('shop_currency')),
+      converted at the order's exchange_rate (stg_shop__orders). currency,
+      exchange_rate and original_gross_revenue / original_discount_amount /
+      original_net_revenue keep the order's own currency and amounts (same
+      rules, same rounding).
     - session_id: orders.session_id, else the session of the order's purchase
       event (earliest; tie: smallest session_id).
     - order_sequence_number: 1, 2, ... over the customer's non-cancelled
@@ -42,7 +47,9 @@ order_totals as (
         sum(quantity) as item_count,
         sum(gross_revenue) as gross_revenue,
         sum(returned_quantity) as returned_quantity,
-        sum(returned_revenue) as returned_revenue
+        sum(returned_revenue) as returned_revenue,
+        sum(original_gross_revenue) as original_gross_revenue,
+        sum(original_returned_revenue) as original_returned_revenue
     from item_revenue
     group by order_id
 
@@ -77,7 +84,13 @@ joined as (
         coalesce(order_totals.item_count, 0) as item_count,
         coalesce(order_totals.gross_revenue, 0) as gross_revenue,
         {#- a discount is given in whole cents (as int_order_item_revenue spreads it) #}
-        case when orders.is_cancelled then 0 else round(orders.discount_amount, 2) end as discount_amount,
+        case when orders.is_cancelled then 0 else round(orders.discount_amount * orders.exchange_rate, 2) end
+            as discount_amount,
+        orders.currency,
+        orders.exchange_rate,
+        coalesce(order_totals.original_gross_revenue, 0) as original_gross_revenue,
+        case when orders.is_cancelled then 0 else round(orders.discount_amount, 2) end as original_discount_amount,
+        coalesce(order_totals.original_returned_revenue, 0) as original_returned_revenue,
         coalesce(order_totals.returned_quantity, 0) as returned_quantity,
         coalesce(order_totals.returned_revenue, 0) as returned_revenue
     from orders
@@ -114,6 +127,19 @@ final as (
             round(greatest(cast(0 as decimal(18, 6)), gross_revenue - discount_amount - returned_revenue), 2)
             as decimal(18, 2)
         ) as net_revenue,
+        currency,
+        cast(exchange_rate as decimal(18, 6)) as exchange_rate,
+        cast(round(original_gross_revenue, 2) as decimal(18, 2)) as original_gross_revenue,
+        cast(original_discount_amount as decimal(18, 2)) as original_discount_amount,
+        cast(
+            round(
+                greatest(
+                    cast(0 as decimal(18, 6)), original_gross_revenue - original_discount_amount - original_returned_revenue
+                ),
+                2
+            )
+            as decimal(18, 2)
+        ) as original_net_revenue,
         case
             when not is_cancelled and customer_id is not null then row_number() over (
                     partition by customer_id, is_cancelled
