@@ -158,6 +158,10 @@ REGIONS: list[tuple[str, float, list[tuple[str, float]]]] = [
     ("zachodniopomorskie", 1.65, [("Szczecin", 4), ("Koszalin", 1.1)]),
 ]
 
+# The sample shop's currency (the default of the dbt var shop_currency) and the
+# exchange rates it keeps, in PLN cents per unit (varied by a few cents a month).
+SHOP_CURRENCY = "PLN"
+EXCHANGE_RATE_CENTS = {"EUR": 430, "USD": 395}
 INCOME_BANDS = ["<3000 PLN", "3000-5999 PLN", "6000-9999 PLN", "10000+ PLN"]
 GENDERS = ["female", "male", "other"]
 CHANNELS = ["email", "sms", "push"]
@@ -1542,6 +1546,26 @@ def _table_batches(shop: _Shop) -> dict[str, tuple[int, Callable[[int, int], dic
             "shipping_city": _take(s.city_names, s.o_city[i]),
             "discount_amount": _decimal(s.o_discount[i]),
             "session_id": _ids("S", s.s_rank[np.maximum(sess, 0)] + 1, sess_w, valid=sess >= 0),
+            "currency": pa.array([SHOP_CURRENCY] * (b - a), pa.string()),
+        }
+
+    # exchange rates: the shop sells in PLN only, but keeps EUR and USD rates
+    # (first day of every month of the window and the month before it)
+    first = (s.cfg.end_date - _dt.timedelta(days=s.cfg.days)).replace(day=1) - _dt.timedelta(days=1)
+    months = []
+    m = first.replace(day=1)
+    while m <= s.cfg.end_date:
+        months.append(m)
+        m = (m + _dt.timedelta(days=32)).replace(day=1)
+    rate_rows = [(cur, d, cents + 3 * (k % 5)) for k, d in enumerate(months)
+                 for cur, cents in EXCHANGE_RATE_CENTS.items()]
+
+    def exchange_rates(a, b):
+        rows = rate_rows[a:b]
+        return {
+            "currency": pa.array([r[0] for r in rows], pa.string()),
+            "rate_date": pa.array([r[1] for r in rows], pa.date32()),
+            "rate_to_shop_currency": _decimal(np.array([r[2] for r in rows], dtype=np.int64)),
         }
 
     # order items: real lines plus orphan lines, sorted by (order number, line number)
@@ -1651,6 +1675,7 @@ def _table_batches(shop: _Shop) -> dict[str, tuple[int, Callable[[int, int], dic
     return {
         "orders": (s.n_orders, orders),
         "order_items": (items_order.size, order_items),
+        "exchange_rates": (len(rate_rows), exchange_rates),
         "customers": (s.n_customers, customers),
         "products": (s.n_products, products),
         "returns": (s.ret_line.size, returns),

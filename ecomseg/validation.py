@@ -57,7 +57,8 @@ from ecomseg import REPO_ROOT, contract  # noqa: E402
 
 DEFAULT_MAX_ROWS = 1_000_000
 DEFAULT_BATCH_ROWS = 500_000
-REASON_CODES = ("missing_required", "unparseable", "out_of_range", "invalid_value", "unknown_order", "duplicate_key")
+REASON_CODES = ("missing_required", "unparseable", "out_of_range", "invalid_value", "unknown_exchange_rate",
+                "unknown_order", "duplicate_key")
 
 # Contract types of the marts (the portable subset) -> DuckDB's type names.
 DUCKDB_TYPES = {
@@ -93,6 +94,7 @@ RAW_RANGES = {
     ("products", "list_price"): (0, None, False),
     ("customers", "preferred_contact_hour"): (0, 23, False),
     ("events", "checkout_step"): (1, 4, False),
+    ("exchange_rates", "rate_to_shop_currency"): (0, None, True),
 }
 RAW_NEEDS_KNOWN_ORDER = ("order_items", "returns")
 
@@ -642,7 +644,7 @@ def staging_extra_expectations(name: str) -> list:
 def quarantine_expectations(table: str) -> list:
     columns = contract.table(table).column_names + ["csv_record"]
     pattern = (r"^(?:(?:missing_required|unparseable|out_of_range|invalid_value):(?:" + "|".join(columns)
-               + r"))$|^(?:unknown_order|duplicate_key)$")
+               + r"))$|^(?:unknown_order|duplicate_key|unknown_exchange_rate:currency)$")
     return [
         expectation("expect_column_values_to_match_regex", "contract",
                     "a documented reason naming a contract column", column="quarantine_reason", regex=pattern),
