@@ -134,7 +134,8 @@ final as (
         cast(
             round(
                 greatest(
-                    cast(0 as decimal(18, 6)), original_gross_revenue - original_discount_amount - original_returned_revenue
+                    cast(0 as decimal(18, 6)),
+                    original_gross_revenue - original_discount_amount - original_returned_revenue
                 ),
                 2
             )

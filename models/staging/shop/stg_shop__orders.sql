@@ -57,7 +57,7 @@ order_rates as (
     from typed
     inner join exchange_rates
         on typed.currency = exchange_rates.currency
-            and exchange_rates.rate_date <= typed.order_date
+            and typed.order_date >= exchange_rates.rate_date
     where typed.currency <> {{ shop_currency }}
 
 ),
