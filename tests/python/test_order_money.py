@@ -224,3 +224,22 @@ def test_an_order_without_a_rate_is_quarantined_with_its_reason(currencies):
     assert currencies.query(
         "select currency, quarantine_reason from quarantine.quarantine_shop__exchange_rates"
     ) == [("GBP", "out_of_range:rate_to_shop_currency")]
+
+
+def test_a_discount_covering_sub_cent_lines_leaves_nothing_negative(tmp_path_factory):
+    # kept 1.7034 + 0.016 = 1.7194; a 1.72 discount is more than the 171 whole cents kept:
+    # every line and the order are worth 0 (not -0.0006), and the lines still reconcile
+    wh = _build(tmp_path_factory, "free_order", {
+        "orders": "order_id,customer_id,ordered_at,discount_amount\nO1,C1,2025-01-10T10:00:00Z,1.72\n"
+                  "O2,C1,2025-01-11T10:00:00Z,0.50\n",
+        "order_items": ("order_id,line_number,product_id,quantity,unit_price\n"
+                        "O1,1,BULK-G,300,0.005678\nO1,2,SCREW,4,0.004\n"
+                        "O2,1,BULK-G,300,0.005678\nO2,2,SCREW,4,0.004\n"),
+    })
+    assert wh.query("select order_id, cast(net_revenue as varchar) from marts.fct_orders order by 1") == [
+        ("O1", "0.00"), ("O2", "1.22")]  # O2: 1.7194 - 0.50 = 1.2194 -> 1.22
+    assert wh.query(
+        "select order_id, line_number, cast(discount_allocated as varchar), cast(net_revenue as varchar) "
+        "from marts.fct_order_items order by 1, 2") == [
+        ("O1", 1, "1.70", "0.000000"), ("O1", 2, "0.01", "0.000000"),
+        ("O2", 1, "0.50", "1.203400"), ("O2", 2, "0.00", "0.016000")]  # by whole cents kept: 170 and 1

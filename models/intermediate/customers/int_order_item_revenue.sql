@@ -21,8 +21,13 @@
       proportion to their kept value, in whole cents by the largest-remainder
       method (ties: lowest line_number), so the lines add up to the order
       exactly and no line goes below 0.
-    - net_revenue     = gross - returned - discount_allocated (>= 0). Summed
-      over an order it equals greatest(0, gross - discount - returned).
+    - net_revenue     = gross - returned - discount_allocated (>= 0), at full
+      precision; 0 on every line of an order whose discount is more than the
+      whole cents it keeps (the discount takes everything; sub-cent rests are
+      not revenue). Summed over an order and rounded half up to cents it is
+      the order's net revenue (int_order_revenue): greatest(0, gross -
+      discount - returned) rounded to cents (0 when the discount is more
+      than the whole cents kept).
     - Cancelled orders count for nothing: every revenue column and
       returned_quantity is 0 on their lines (quantity and unit_price stay).
 -#}
@@ -142,7 +147,8 @@ discounted_lines as (
         order_item_id,
         line_number,
         discount_amount,
-        cast(round((gross_revenue - returned_revenue) * 100, 0) as {{ dbt.type_bigint() }}) as kept_cents
+        {#- whole cents kept, rounded down: a line never gets more discount than it keeps #}
+        cast(floor((gross_revenue - returned_revenue) * 100) as {{ dbt.type_bigint() }}) as kept_cents
     from valued
     where discount_amount > 0
         and not is_cancelled
@@ -157,7 +163,9 @@ discount_shares as (
             cast(round(discount_amount * 100, 0) as {{ dbt.type_bigint() }}),
             sum(kept_cents) over (partition by order_id)
         ) as applied_discount_cents,
-        sum(kept_cents) over (partition by order_id) as order_kept_cents
+        sum(kept_cents) over (partition by order_id) as order_kept_cents,
+        cast(round(discount_amount * 100, 0) as {{ dbt.type_bigint() }})
+        > sum(kept_cents) over (partition by order_id) as is_discount_capped
     from discounted_lines
 
 ),
@@ -184,6 +192,7 @@ discount_allocations as (
 
     select
         order_item_id,
+        is_discount_capped,
         discount_floor_cents
         + case
             when row_number() over (partition by order_id order by discount_remainder desc, line_number asc)
@@ -218,11 +227,14 @@ final as (
         valued.returned_revenue,
         cast(cast(coalesce(discount_allocations.discount_cents, 0) as decimal(18, 0)) * 0.01 as decimal(18, 2))
             as discount_allocated,
-        cast(
-            valued.gross_revenue - valued.returned_revenue
-            - cast(coalesce(discount_allocations.discount_cents, 0) as decimal(18, 0)) * 0.01
-            as decimal(18, 6)
-        ) as net_revenue
+        case
+            when coalesce(discount_allocations.is_discount_capped, false) then cast(0 as decimal(18, 6))
+            else cast(
+                    valued.gross_revenue - valued.returned_revenue
+                    - cast(coalesce(discount_allocations.discount_cents, 0) as decimal(18, 0)) * 0.01
+                    as decimal(18, 6)
+                )
+        end as net_revenue
     from valued
     left join discount_allocations
         on valued.order_item_id = discount_allocations.order_item_id

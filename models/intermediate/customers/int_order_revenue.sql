@@ -7,7 +7,11 @@
       and rounded half up to cents here, once; everything built from orders
       (customers, quarters, segments, sessions) sums these rounded amounts.
     - net_revenue = greatest(0, gross - discount - returned), rounded to
-      cents; 0 for cancelled orders, whose revenue columns are all 0.
+      cents (0 when the discount is more than the whole cents kept after
+      returns); 0 for cancelled orders, whose revenue columns are all 0. It is
+      computed as the sum of the lines' net revenue (int_order_item_revenue,
+      which spreads the discount in whole cents), rounded half up to cents,
+      so fct_order_items always reconciles with fct_orders.
     - Every revenue column is in the shop currency (var('shop_currency')),
       converted at the order's exchange_rate (stg_shop__orders). currency,
       exchange_rate and original_gross_revenue / original_discount_amount /
@@ -48,6 +52,7 @@ order_totals as (
         sum(gross_revenue) as gross_revenue,
         sum(returned_quantity) as returned_quantity,
         sum(returned_revenue) as returned_revenue,
+        sum(net_revenue) as net_revenue,
         sum(original_gross_revenue) as original_gross_revenue,
         sum(original_returned_revenue) as original_returned_revenue
     from item_revenue
@@ -92,7 +97,8 @@ joined as (
         case when orders.is_cancelled then 0 else round(orders.discount_amount, 2) end as original_discount_amount,
         coalesce(order_totals.original_returned_revenue, 0) as original_returned_revenue,
         coalesce(order_totals.returned_quantity, 0) as returned_quantity,
-        coalesce(order_totals.returned_revenue, 0) as returned_revenue
+        coalesce(order_totals.returned_revenue, 0) as returned_revenue,
+        coalesce(order_totals.net_revenue, 0) as lines_net_revenue
     from orders
     left join order_totals
         on orders.order_id = order_totals.order_id
@@ -123,10 +129,7 @@ final as (
         cast(discount_amount as decimal(18, 2)) as discount_amount,
         cast(returned_quantity as {{ dbt.type_bigint() }}) as returned_quantity,
         cast(round(returned_revenue, 2) as decimal(18, 2)) as returned_revenue,
-        cast(
-            round(greatest(cast(0 as decimal(18, 6)), gross_revenue - discount_amount - returned_revenue), 2)
-            as decimal(18, 2)
-        ) as net_revenue,
+        cast(round(lines_net_revenue, 2) as decimal(18, 2)) as net_revenue,
         currency,
         cast(exchange_rate as decimal(18, 6)) as exchange_rate,
         cast(round(original_gross_revenue, 2) as decimal(18, 2)) as original_gross_revenue,
