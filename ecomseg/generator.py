@@ -62,12 +62,14 @@ Kinds: duplicate event deliveries (exact copies written later in the file),
 late events (written after events that happened later), order lines of
 order ids that do not exist (numbers skipped in the order sequence),
 negative quantities on lines of otherwise valid orders without returns,
-orders with an empty ``customer_id`` (null or ``""``), malformed
+orders with an empty ``customer_id`` (null or ``""``: guest orders, which the
+warehouse keeps, so they are not in ``expected_quarantine``), malformed
 ``orders.ordered_at`` and ``events.occurred_at`` values (never on purchase
 events, never duplicated), odd search queries (emoji, quotes, SQL, control
 characters other than NUL, strings of ~10 kB).  ``expected_quarantine``
 gives what the warehouse must quarantine, including the cascade: all lines
-and returns of a quarantined order are ``unknown_order``.  ``dirt`` and
+and returns of a quarantined order are ``unknown_order`` (a guest order is
+not quarantined, nor are its lines).  ``dirt`` and
 ``expected_quarantine`` describe the files written (a table that is not
 written counts 0; without an orders file every line is ``unknown_order``).
 
@@ -156,6 +158,10 @@ REGIONS: list[tuple[str, float, list[tuple[str, float]]]] = [
     ("zachodniopomorskie", 1.65, [("Szczecin", 4), ("Koszalin", 1.1)]),
 ]
 
+# The sample shop's currency (the default of the dbt var shop_currency) and the
+# exchange rates it keeps, in PLN cents per unit (varied by a few cents a month).
+SHOP_CURRENCY = "PLN"
+EXCHANGE_RATE_CENTS = {"EUR": 430, "USD": 395}
 INCOME_BANDS = ["<3000 PLN", "3000-5999 PLN", "6000-9999 PLN", "10000+ PLN"]
 GENDERS = ["female", "male", "other"]
 CHANNELS = ["email", "sms", "push"]
@@ -1540,6 +1546,26 @@ def _table_batches(shop: _Shop) -> dict[str, tuple[int, Callable[[int, int], dic
             "shipping_city": _take(s.city_names, s.o_city[i]),
             "discount_amount": _decimal(s.o_discount[i]),
             "session_id": _ids("S", s.s_rank[np.maximum(sess, 0)] + 1, sess_w, valid=sess >= 0),
+            "currency": pa.array([SHOP_CURRENCY] * (b - a), pa.string()),
+        }
+
+    # exchange rates: the shop sells in PLN only, but keeps EUR and USD rates
+    # (first day of every month of the window and the month before it)
+    first = (s.cfg.end_date - _dt.timedelta(days=s.cfg.days)).replace(day=1) - _dt.timedelta(days=1)
+    months = []
+    m = first.replace(day=1)
+    while m <= s.cfg.end_date:
+        months.append(m)
+        m = (m + _dt.timedelta(days=32)).replace(day=1)
+    rate_rows = [(cur, d, cents + 3 * (k % 5)) for k, d in enumerate(months)
+                 for cur, cents in EXCHANGE_RATE_CENTS.items()]
+
+    def exchange_rates(a, b):
+        rows = rate_rows[a:b]
+        return {
+            "currency": pa.array([r[0] for r in rows], pa.string()),
+            "rate_date": pa.array([r[1] for r in rows], pa.date32()),
+            "rate_to_shop_currency": _decimal(np.array([r[2] for r in rows], dtype=np.int64)),
         }
 
     # order items: real lines plus orphan lines, sorted by (order number, line number)
@@ -1649,6 +1675,7 @@ def _table_batches(shop: _Shop) -> dict[str, tuple[int, Callable[[int, int], dic
     return {
         "orders": (s.n_orders, orders),
         "order_items": (items_order.size, order_items),
+        "exchange_rates": (len(rate_rows), exchange_rates),
         "customers": (s.n_customers, customers),
         "products": (s.n_products, products),
         "returns": (s.ret_line.size, returns),
@@ -1663,11 +1690,14 @@ def _ground_truth(shop: _Shop, cfg: _Config, written: dict[str, int]) -> dict:
     pid = lambda i: f"P{int(s.prod_num[i]):04d}"  # noqa: E731
     has = lambda t: t in written  # noqa: E731
     orders_written = has("orders")
-    valid = ~s.o_dirty if orders_written else np.zeros(s.n_orders, dtype=bool)
-    if not has("orders"):
-        valid_for_ab = ~s.o_dirty  # the planted effect does not depend on what is written
-    else:
-        valid_for_ab = valid
+    # an order without a customer id is a valid guest order (kept, with its lines);
+    # only a malformed ordered_at quarantines an order
+    quarantined_order = np.zeros(s.n_orders, dtype=bool)
+    quarantined_order[s.o_bad_ts] = True
+    valid = ~quarantined_order if orders_written else np.zeros(s.n_orders, dtype=bool)
+    # the planted A/B effect counts orders the warehouse can attribute to a customer: not guest
+    # orders; it does not depend on what is written
+    valid_for_ab = ~s.o_dirty
     neg = np.zeros(s.l_order.size, dtype=bool)
     neg[s.l_negative] = True
     line_unknown = int(((~valid[s.l_order]) & ~neg).sum()) + int(s.orphan_num.size)
@@ -1681,8 +1711,7 @@ def _ground_truth(shop: _Shop, cfg: _Config, written: dict[str, int]) -> dict:
     }
     dirt = {k: (v if has(zero_unless[k]) else 0) for k, v in dc.items()}
     eq = {
-        "orders": {"missing_required:customer_id": dirt["missing_customer_ids"],
-                   "unparseable:ordered_at": dirt["malformed_order_timestamps"]},
+        "orders": {"unparseable:ordered_at": dirt["malformed_order_timestamps"]},
         "order_items": {"unknown_order": line_unknown if has("order_items") else 0,
                         "out_of_range:quantity": dirt["negative_quantities"]},
         "events": {"duplicate_key": dirt["duplicate_event_deliveries"],

@@ -18,7 +18,11 @@ def collect(duckdb_path: Path | str) -> dict:
     as_of_dates: {date: [marts with that as_of_date]} over the marts with an
     as_of_date column (but the history);
     history_dates: the distinct as-of dates in marts.customer_segment_history
-    (sorted; empty without it). Raises duckdb.Error if the file cannot be read."""
+    (sorted; empty without it);
+    merged_order_lines: order lines without a line_number that exactly
+    repeated an earlier line of the same order (same product, quantity and
+    unit price: a repeated delivery) and were counted once.
+    Raises duckdb.Error if the file cannot be read."""
     con = duckdb.connect(str(duckdb_path), read_only=True)
     try:
         tables = con.execute(
@@ -54,10 +58,16 @@ def collect(duckdb_path: Path | str) -> dict:
             else:
                 for day in days:
                     as_of_dates.setdefault(day, []).append(name)
+        merged_lines = 0
+        if ("quarantine", "quarantine_shop__order_items") in counts:
+            merged_lines = con.execute(
+                """select count(*) from quarantine.quarantine_shop__order_items
+                   where quarantine_reason = 'duplicate_key' and nullif(trim(line_number), '') is null"""
+            ).fetchone()[0]
     finally:
         con.close()
     return {"counts": counts, "quarantine_reasons": reasons, "as_of_dates": as_of_dates,
-            "history_dates": history_dates}
+            "history_dates": history_dates, "merged_order_lines": merged_lines}
 
 
 def render(summary: dict) -> str:
@@ -85,4 +95,9 @@ def render(summary: dict) -> str:
     history = summary.get("history_dates") or []
     if history:
         lines.append(f"Segment history: {len(history)} as-of date(s), {history[0]} to {history[-1]}")
+    merged = summary.get("merged_order_lines", 0)
+    if merged:
+        lines.append(f"Merged order lines: {merged:,} line(s) without a line_number repeated an earlier line of "
+                     "the same order exactly (product, quantity, unit price) and were counted once "
+                     "(quarantined as duplicate_key; see docs/raw-data-contract.md)")
     return "\n".join(lines)

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Generate a synthetic e-commerce shop in the raw data contract.
 
-Writes one file per contract table (orders, order_items, customers, products,
-returns, sessions, events, campaign_sends) plus ground_truth.json, the effects
+Writes one file per contract table (orders, order_items, exchange_rates,
+customers, products, returns, sessions, events, campaign_sends; orders all in
+PLN, with monthly EUR and USD rates) plus ground_truth.json, the effects
 planted in the data (product pairs, accessories, purchase drivers, an A/B
 campaign effect, dirt and the quarantine it must cause).  Same arguments give
 byte-identical files.  The library behind it is ecomseg.generator.

@@ -66,7 +66,13 @@
 {%- endmacro %}
 
 
-{% macro try_parse_decimal(expression, precision=18, scale=2) -%}
+{#
+    Money and other decimals: kept at 6 decimals (decimal(18, 6): up to 12
+    whole digits), so a unit price of 0.005678 stays 0.005678. Amounts are
+    rounded to cents only at the documented point of rounding (an order's
+    revenue, int_order_revenue; docs/raw-data-contract.md), never on reading.
+#}
+{% macro try_parse_decimal(expression, precision=18, scale=6) -%}
     {{ ecommerce_segmentation.try_cast(clean_text(expression), 'decimal(' ~ precision ~ ', ' ~ scale ~ ')') }}
 {%- endmacro %}
 

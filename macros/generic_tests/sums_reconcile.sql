@@ -7,8 +7,11 @@
     Example: net revenue in fct_orders = in dim_customers = in
     fct_customer_quarterly_spend. (Moved here from macros/customers/; same
     name and arguments.)
+    With round_to (a number of decimals), each side's sum is rounded half up
+    to that many decimals before comparing: e.g. order lines keep 6 decimals
+    and an order's revenue is their sum rounded to cents (round_to: 2).
 #}
-{% test sums_reconcile(model, column_name, compare_model, compare_column, group_by=none) %}
+{% test sums_reconcile(model, column_name, compare_model, compare_column, group_by=none, round_to=none) %}
 
 {%- set key = group_by if group_by else "'all rows'" %}
 
@@ -36,8 +39,13 @@ compared as (
 
     select
         coalesce(model_sums.reconcile_key, compare_sums.reconcile_key) as reconcile_key,
+        {%- if round_to is none %}
         coalesce(model_sums.model_sum, 0) as model_sum,
         coalesce(compare_sums.compare_sum, 0) as compare_sum
+        {%- else %}
+        round(coalesce(model_sums.model_sum, 0), {{ round_to }}) as model_sum,
+        round(coalesce(compare_sums.compare_sum, 0), {{ round_to }}) as compare_sum
+        {%- endif %}
     from model_sums
     full outer join compare_sums
         on model_sums.reconcile_key = compare_sums.reconcile_key

@@ -1,6 +1,7 @@
 {#-
     The baskets: one row per product in a non-cancelled order, however many
-    lines or units of it the order has. The transactions of every basket
+    lines or units of it the order has. Guest orders are baskets too
+    (customer_id null, is_guest_order); per-customer models skip them. The transactions of every basket
     model (association rules, accessories, recommendations).
 -#}
 with orders as (
@@ -39,6 +40,7 @@ final as (
         {{ dbt.concat(['order_products.order_id', "'|'", 'order_products.product_id']) }} as basket_item_id,
         order_products.order_id,
         orders.customer_id,
+        orders.is_guest_order,
         orders.ordered_at,
         orders.order_date,
         order_products.product_id,

@@ -19,6 +19,7 @@ with item_revenue as (
 
     select * from {{ ref('int_order_item_revenue') }}
     where not is_cancelled
+        and customer_id is not null  -- guest orders belong to no customer
 
 ),
 

@@ -23,6 +23,7 @@ with sessions as (
 orders as (
 
     select * from {{ ref('int_order_revenue') }}
+    where customer_id is not null  -- guest orders belong to no customer
 
 ),
 

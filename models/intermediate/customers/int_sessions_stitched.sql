@@ -7,7 +7,7 @@
        sessions.customer_id; else the customer on the session's events (the
        smallest customer_id if they carry several); else the customer of the
        earliest order placed in the session (orders.session_id or the order's
-       purchase event).
+       purchase event) that has a customer (a guest order identifies no one).
     2. A visitor (visitor_id) belongs to the customer who identified it first:
        the earliest of its sessions with an own customer (by started_at) and
        its session-less events with a customer (by event time); tie: smallest
@@ -50,7 +50,10 @@ ranked_session_orders as (
         customer_id,
         ordered_at,
         net_revenue,
-        row_number() over (partition by session_id order by ordered_at, order_id) as order_rank
+        row_number() over (
+            partition by session_id
+            order by case when customer_id is null then 1 else 0 end, ordered_at, order_id
+        ) as order_rank
     from orders
 
 ),

@@ -14,12 +14,14 @@ with sessions as (
 orders as (
 
     select * from {{ ref('int_order_revenue') }}
+    where customer_id is not null  -- guest orders belong to no customer
 
 ),
 
 order_items as (
 
     select * from {{ ref('int_order_item_revenue') }}
+    where customer_id is not null  -- guest orders belong to no customer
 
 ),
 

@@ -5,6 +5,7 @@
 with orders as (
 
     select * from {{ ref('int_order_revenue') }}
+    where customer_id is not null  -- guest orders belong to no customer
 
 ),
 

@@ -94,15 +94,15 @@ final as (
         cast(products.product_name as {{ dbt.type_string() }}) as product_name,
         cast(products.category as {{ dbt.type_string() }}) as category,
         cast(products.brand as {{ dbt.type_string() }}) as brand,
-        cast(products.list_price as decimal(18, 2)) as list_price,
+        cast(products.list_price as decimal(18, 6)) as list_price,
         cast(products.product_id is not null as {{ dbt.type_boolean() }}) as is_in_catalogue,
         cast(coalesce(sales.order_count, 0) as {{ dbt.type_bigint() }}) as order_count,
         cast(coalesce(sales.buyer_count, 0) as {{ dbt.type_bigint() }}) as buyer_count,
         cast(coalesce(sales.units_sold, 0) as {{ dbt.type_bigint() }}) as units_sold,
         cast(coalesce(sales.units_returned, 0) as {{ dbt.type_bigint() }}) as units_returned,
-        cast(coalesce(sales.gross_revenue, 0) as decimal(38, 2)) as gross_revenue,
-        cast(coalesce(sales.returned_revenue, 0) as decimal(38, 2)) as returned_revenue,
-        cast(coalesce(sales.net_revenue, 0) as decimal(38, 2)) as net_revenue,
+        cast(round(coalesce(sales.gross_revenue, 0), 2) as decimal(38, 2)) as gross_revenue,
+        cast(round(coalesce(sales.returned_revenue, 0), 2) as decimal(38, 2)) as returned_revenue,
+        cast(round(coalesce(sales.net_revenue, 0), 2) as decimal(38, 2)) as net_revenue,
         cast(case
             when sales.gross_revenue > 0
                 then cast(sales.returned_revenue as double) / cast(sales.gross_revenue as double)

@@ -4,6 +4,7 @@ with orders as (
 
     select * from {{ ref('int_order_revenue') }}
     where not is_cancelled
+        and customer_id is not null  -- guest orders belong to no customer
 
 ),
 

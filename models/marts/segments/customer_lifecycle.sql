@@ -36,6 +36,7 @@ with customers as (
 orders as (
 
     select * from {{ ref('int_order_revenue') }}
+    where customer_id is not null  -- guest orders belong to no customer
 
 ),
 

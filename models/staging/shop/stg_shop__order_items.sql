@@ -46,7 +46,7 @@ final as (
         product_id,
         quantity,
         unit_price,
-        cast(quantity * unit_price as decimal(18, 2)) as gross_amount
+        cast(quantity * unit_price as decimal(18, 6)) as gross_amount
     from numbered
 
 )

@@ -1,3 +1,10 @@
+{#- currency: the order's ISO 4217 code, var('shop_currency') when the file
+    gives none. exchange_rate: the shop-currency value of one unit of it, the
+    latest valid rate (as in stg_shop__exchange_rates) dated on or before the order date
+    (1 for the shop currency); base_shop__orders quarantined the orders
+    without one. Amounts here stay in the order's currency; they are
+    converted in int_order_item_revenue / int_order_revenue. -#}
+{%- set shop_currency = "upper('" ~ var('shop_currency') ~ "')" -%}
 with base as (
 
     select * from {{ ref('base_shop__orders') }}
@@ -5,11 +12,24 @@ with base as (
 
 ),
 
-final as (
+exchange_rates as (
+
+    {#- the valid rates, typed as in stg_shop__exchange_rates (a stg_ model reads base_ models only) #}
+    select
+        upper({{ clean_text('currency') }}) as currency,
+        {{ try_parse_date('rate_date') }} as rate_date,
+        {{ try_parse_decimal('rate_to_shop_currency') }} as rate_to_shop_currency
+    from {{ ref('base_shop__exchange_rates') }}
+    where quarantine_reason is null
+
+),
+
+typed as (
 
     select
         {{ clean_text('order_id') }} as order_id,
         {{ clean_text('customer_id') }} as customer_id,
+        {{ clean_text('customer_id') }} is null as is_guest_order,
         {{ try_parse_timestamp('ordered_at') }} as ordered_at,
         {{ shop_date(try_parse_timestamp('ordered_at')) }} as order_date,
         coalesce(lower({{ clean_text('status') }}), 'delivered') as order_status,
@@ -19,8 +39,41 @@ final as (
         {{ clean_text('shipping_region') }} as shipping_region,
         {{ clean_text('shipping_city') }} as shipping_city,
         coalesce({{ try_parse_decimal('discount_amount') }}, 0) as discount_amount,
-        {{ clean_text('session_id') }} as session_id
+        {{ clean_text('session_id') }} as session_id,
+        coalesce(upper({{ clean_text('currency') }}), {{ shop_currency }}) as currency
     from base
+
+),
+
+order_rates as (
+
+    select
+        typed.order_id,
+        exchange_rates.rate_to_shop_currency,
+        row_number() over (
+            partition by typed.order_id
+            order by exchange_rates.rate_date desc
+        ) as rate_rank
+    from typed
+    inner join exchange_rates
+        on typed.currency = exchange_rates.currency
+            and typed.order_date >= exchange_rates.rate_date
+    where typed.currency <> {{ shop_currency }}
+
+),
+
+final as (
+
+    select
+        typed.*,
+        case
+            when typed.currency = {{ shop_currency }} then cast(1 as decimal(18, 6))
+            else order_rates.rate_to_shop_currency
+        end as exchange_rate
+    from typed
+    left join order_rates
+        on typed.order_id = order_rates.order_id
+            and order_rates.rate_rank = 1
 
 )
 

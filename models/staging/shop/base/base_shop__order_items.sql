@@ -1,3 +1,9 @@
+{#- A line without a line_number is identified by its order, product, quantity
+    and unit price (raw data contract): an exact repeat of such a line in the
+    same order is the same line delivered twice (e.g. a file delivered
+    twice), kept once; the repeat is quarantined as duplicate_key. Trade-off:
+    two genuinely separate but identical lines of one order need line numbers
+    (or one line with the summed quantity). -#}
 {%- set extra_checks = [
     {'when': parsed_column('quantity') ~ ' <= 0', 'reason': 'out_of_range:quantity'},
     {'when': parsed_column('unit_price') ~ ' < 0', 'reason': 'out_of_range:unit_price'},
@@ -46,13 +52,45 @@ checked as (
 
 ),
 
+unnumbered_checked as (
+
+    select
+        *,
+        coalesce(
+            contract_violation,
+            case
+                when {{ clean_text('line_number') }} is null
+                    and row_number() over (
+                        partition by
+                            contract_violation is null,
+                            {{ clean_text('line_number') }} is null,
+                            {{ clean_text('order_id') }},
+                            {{ clean_text('product_id') }},
+                            {{ parsed_column('quantity') }},
+                            {{ parsed_column('unit_price') }}
+                        order by
+                            order_id nulls last,
+                            line_number nulls last,
+                            product_id nulls last,
+                            quantity nulls last,
+                            unit_price nulls last,
+                            _source_file nulls last
+                    ) > 1
+                    then 'duplicate_key'
+            end
+        ) as line_violation
+    from checked
+
+),
+
 final as (
 
     select
-        checked.*,
+        unnumbered_checked.*,
         {{ quarantine_reason('order_items', ['order_id', 'line_number'],
+            violation_column='line_violation',
             only_when=clean_text('line_number') ~ ' is not null') }} as quarantine_reason
-    from checked
+    from unnumbered_checked
 
 )
 

@@ -1,12 +1,38 @@
+{#- An order in a currency other than var('shop_currency') needs an exchange
+    rate in force on its order date (the latest rate dated on or before it):
+    there is one exactly when the currency's first rate is dated on or before
+    the order date (a shop date, as stg_shop__orders.order_date). Without one the order is quarantined as
+    unknown_exchange_rate:currency (and its lines as unknown_order). -#}
+{%- set currency = 'upper(' ~ clean_text('currency') ~ ')' -%}
 {%- set extra_checks = [
     {'when': parsed_column('discount_amount') ~ ' < 0', 'reason': 'out_of_range:discount_amount'},
     {'when': 'lower(' ~ clean_text('status') ~ ") not in ('placed', 'paid', 'shipped', 'delivered', 'cancelled')",
      'reason': 'invalid_value:status'},
+    {'when': 'length(' ~ currency ~ ') <> 3', 'reason': 'invalid_value:currency'},
+    {'when': currency ~ " <> upper('" ~ var('shop_currency') ~ "')"
+        ~ ' and (first_rate_date is null or first_rate_date > ' ~ shop_date(parsed_column('ordered_at')) ~ ')',
+     'reason': 'unknown_exchange_rate:currency'},
 ] -%}
 
 with source as (
 
     select * from {{ source('shop', 'orders') }}
+
+),
+
+exchange_rates as (
+
+    select * from {{ ref('stg_shop__exchange_rates') }}
+
+),
+
+first_rates as (
+
+    select
+        currency,
+        min(rate_date) as first_rate_date
+    from exchange_rates
+    group by currency
 
 ),
 
@@ -19,12 +45,23 @@ parsed as (
 
 ),
 
-checked as (
+joined as (
 
     select
         parsed.*,
-        {{ contract_violation('orders', extra_checks) }} as contract_violation
+        first_rates.first_rate_date
     from parsed
+    left join first_rates
+        on upper({{ clean_text('parsed.currency') }}) = first_rates.currency
+
+),
+
+checked as (
+
+    select
+        joined.*,
+        {{ contract_violation('orders', extra_checks) }} as contract_violation
+    from joined
 
 ),
 

@@ -1,0 +1,39 @@
+{%- set extra_checks = [
+    {'when': parsed_column('rate_to_shop_currency') ~ ' <= 0', 'reason': 'out_of_range:rate_to_shop_currency'},
+    {'when': 'length(' ~ clean_text('currency') ~ ') <> 3', 'reason': 'invalid_value:currency'},
+] -%}
+
+with source as (
+
+    select * from {{ source('shop', 'exchange_rates') }}
+
+),
+
+parsed as (
+
+    select
+        {{ parsed_columns('exchange_rates') }}
+        source.*
+    from source
+
+),
+
+checked as (
+
+    select
+        parsed.*,
+        {{ contract_violation('exchange_rates', extra_checks) }} as contract_violation
+    from parsed
+
+),
+
+final as (
+
+    select
+        checked.*,
+        {{ quarantine_reason('exchange_rates', ['upper(currency)', 'rate_date']) }} as quarantine_reason
+    from checked
+
+)
+
+select * from final
