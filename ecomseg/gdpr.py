@@ -84,11 +84,13 @@ def subject_hash(salt: str, customer_id: str) -> str:
 
 
 def clean(value) -> str | None:
-    """As the warehouse's clean_text: trimmed of spaces, empty is null."""
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    """A raw value as the warehouse reads it: ecomseg.contract.normalise_text, the
+    contract's one text normalisation (Unicode white space and invisible characters
+    trimmed, null tokens and empty text are None), as the SQL macro clean_text and
+    the loader's erasure hash (erasure_hash_sql) apply it."""
+    if value is not None and not isinstance(value, (str, float)) and pd.isna(value):
         return None
-    text = str(value).strip(" ")
-    return text or None
+    return contract.normalise_text(value)
 
 
 # --------------------------------------------------------------------------

@@ -19,7 +19,8 @@ final as (
         {{ clean_text('shipping_region') }} as shipping_region,
         {{ clean_text('shipping_city') }} as shipping_city,
         coalesce({{ try_parse_decimal('discount_amount') }}, 0) as discount_amount,
-        {{ clean_text('session_id') }} as session_id
+        {{ clean_text('session_id') }} as session_id,
+        unreadable_columns
     from base
 
 )

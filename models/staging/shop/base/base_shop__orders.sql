@@ -23,7 +23,8 @@ checked as (
 
     select
         parsed.*,
-        {{ contract_violation('orders', extra_checks) }} as contract_violation
+        {{ contract_violation('orders', extra_checks) }} as contract_violation,
+        {{ unreadable_columns('orders') }} as unreadable_columns
     from parsed
 
 ),
