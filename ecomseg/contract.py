@@ -127,3 +127,21 @@ def normalise_text(value) -> str | None:
 
 
 REQUIRED_TABLES = ("orders", "order_items")
+
+
+def normalise_text_sql(expression: str) -> str:
+    """DuckDB SQL (text) that normalises the SQL expression `expression` as
+    normalise_text does (leading and trailing trim_characters() removed by two
+    anchored regular-expression classes, then null when empty or a null token), for
+    DuckDB queries outside dbt (ecomseg.validation). The warehouse's own macro is
+    clean_text (macros/cross_db/try_cast.sql), from the same definition."""
+    runs: list[list[int]] = []
+    for code in sorted(ord(c) for c in trim_characters()):
+        if runs and runs[-1][1] + 1 == code:
+            runs[-1][1] = code
+        else:
+            runs.append([code, code])
+    klass = "".join(f"\\x{{{a:x}}}" if a == b else f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in runs)
+    trimmed = f"regexp_replace(regexp_replace({expression}, '^[{klass}]+', ''), '[{klass}]+$', '')"
+    tokens = ", ".join("'" + t.replace("'", "''") + "'" for t in ("",) + null_tokens())
+    return f"(case when lower({trimmed}) in ({tokens}) then null else {trimmed} end)"
