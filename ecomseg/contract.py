@@ -105,9 +105,11 @@ def trim_characters() -> frozenset[str]:
 @lru_cache(maxsize=1)
 def null_tokens() -> tuple[str, ...]:
     """The null tokens, lower-case: the dbt var null_tokens of dbt_project.yml when
-    it is set (a list), else the contract's meta.text_normalisation.null_tokens.
+    it is set (a list, or a comma-separated text), else the contract's meta.text_normalisation.null_tokens.
     (A --vars override on the dbt command line is not seen here.)"""
     configured = (yaml.safe_load(PROJECT_FILE.read_text(encoding="utf-8")).get("vars") or {}).get("null_tokens")
+    if isinstance(configured, str):
+        configured = [t.strip() for t in configured.split(",")]
     tokens = _text_normalisation_meta()["null_tokens"] if configured is None else configured
     return tuple(dict.fromkeys(str(t).lower() for t in tokens))
 

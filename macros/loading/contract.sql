@@ -59,8 +59,8 @@
     text_normalisation(): the contract's one definition of text clean-up
     (source-level meta.text_normalisation of _shop__sources.yml), as
     {'trim_code_points': [int, ...], 'null_tokens': [lower-case text, ...]}.
-    The dbt var null_tokens, when set (a list), replaces the contract's
-    default null tokens. Used by clean_text (macros/cross_db/try_cast.sql);
+    The dbt var null_tokens, when set (a list, or a comma-separated text),
+    replaces the contract's default null tokens. Used by clean_text (macros/cross_db/try_cast.sql);
     ecomseg.contract.normalise_text reads the same meta. At parse time, and
     in dbt unit tests (dbt compiles them against a graph without sources:
     the contract is not visible there), it returns an empty definition, and
@@ -89,6 +89,10 @@
         {%- endfor -%}
     {%- endfor -%}
     {%- set configured = var('null_tokens', none) -%}
+    {%- if configured is string -%}
+        {#- a comma-separated text, e.g. --vars '{null_tokens: "NULL,-"}' -#}
+        {%- set configured = configured.split(',') | map('trim') | list -%}
+    {%- endif -%}
     {%- set tokens = [] -%}
     {%- for token in (definition.get('null_tokens', []) if configured is none else configured) -%}
         {%- if (token | string | lower) not in tokens -%}
