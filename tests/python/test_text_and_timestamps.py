@@ -19,8 +19,11 @@ import itertools
 import re
 import sys
 import unicodedata
+from decimal import Decimal
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from conftest import Warehouse
@@ -195,6 +198,10 @@ def small_shop(tmp_path_factory):
     (raw / "orders.csv").write_text(ORDERS, encoding="utf-8")
     (raw / "order_items.csv").write_text(ORDER_ITEMS, encoding="utf-8")
     (raw / "customers.csv").write_text(CUSTOMERS, encoding="utf-8")
+    pq.write_table(pa.table({  # text-typed Parquet: the same normalisation as CSV
+        "product_id": ["P1\u00a0", "\ufeffP2", "NULL"], "product_name": ["Widget", "None", "Gadget"],
+        "category": ["N/A", " tools ", "tools"], "list_price": ["NULL", "9.99\u200b", "1"],
+    }), raw / "products.parquet")
     wh = Warehouse(tmp_path_factory.mktemp("wh_null_tokens"), raw)
     wh.dbt("build", "--select", "+staging")
     return wh
@@ -213,6 +220,14 @@ def test_null_tokens_are_no_value_and_invisible_characters_no_difference(small_s
     assert small_shop.query("select order_id, customer_id from staging.stg_shop__orders where order_id = 'O2'") in (
         [], [("O2", None)])  # quarantined as missing_required:customer_id, or a guest order
     assert small_shop.query("select customer_id from staging.stg_shop__customers order by 1") == [("C1",), ("C4",)]
+
+
+def test_text_typed_parquet_is_normalised_alike(small_shop):
+    assert small_shop.query("select product_id, product_name, category, list_price, unreadable_columns "
+                            "from staging.stg_shop__products order by 1") == [
+        ("P1", "Widget", None, None, None), ("P2", None, "tools", Decimal("9.99"), None)]
+    assert small_shop.query("select quarantine_reason from quarantine.quarantine_shop__products") == [
+        ("missing_required:product_id",)]
 
 
 def test_unreadable_optional_values_are_null_and_flagged_not_quarantined(small_shop):
