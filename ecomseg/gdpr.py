@@ -96,11 +96,13 @@ def subject_hash(salt: str, customer_id: str) -> str:
 
 
 def clean(value) -> str | None:
-    """As the warehouse's clean_text: trimmed of spaces, empty is null."""
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    """A raw value as the warehouse reads it: ecomseg.contract.normalise_text, the
+    contract's one text normalisation (Unicode white space and invisible characters
+    trimmed, null tokens and empty text are None), as the SQL macro clean_text and
+    the loader's erasure hash (erasure_hash_sql) apply it."""
+    if value is not None and not isinstance(value, (str, float)) and pd.isna(value):
         return None
-    text = str(value).strip(" ")
-    return text or None
+    return contract.normalise_text(value)
 
 
 # --------------------------------------------------------------------------
@@ -349,8 +351,8 @@ def _stitched_sessions(duckdb_path: Path, cid: str) -> set[str]:
         return found
     try:
         for schema, table in _tables_with_columns(con, {"session_id", "customer_id"}):
-            rows = con.execute(f'select distinct trim(session_id) from "{schema}"."{table}" '
-                               f"where trim(customer_id) = ? and session_id is not null", [cid]).fetchall()
+            rows = con.execute(f'select distinct {_norm("session_id")} from "{schema}"."{table}" '
+                               f"where {_norm('customer_id')} = ? and session_id is not null", [cid]).fetchall()
             found |= {r[0] for r in rows if r[0]}
     finally:
         con.close()
@@ -414,10 +416,11 @@ def purge_warehouse(duckdb_path: Path, subject: Subject) -> dict[str, int]:
             for column in text_columns:
                 kind = _kind_of(column)
                 if column == "raw_record":
-                    anonymous = "nullif(trim(json_extract_string(raw_record, '$.customer_id')), '') is null"
+                    anonymous = _norm("json_extract_string(raw_record, '$.customer_id')") + " is null"
                     for key, kind_values in values.items():
                         if kind_values and key in KINDS:
-                            term = f"trim(json_extract_string(raw_record, '$.{key}')) in ({_sql_list(kind_values)})"
+                            field_value = _norm(f"json_extract_string(raw_record, '$.{key}')")
+                            term = f"{field_value} in ({_sql_list(kind_values)})"
                             if key in ("visitor_id", "session_id"):
                                 term = f"({term} and {anonymous})"
                             terms.append(term)
@@ -426,10 +429,10 @@ def purge_warehouse(duckdb_path: Path, subject: Subject) -> dict[str, int]:
                     continue
                 if kind is None or not values.get(kind):
                     continue
-                expr = f"trim({_quote(column)})" if kind != "email" else f"lower(trim({_quote(column)}))"
+                expr = _norm(_quote(column)) if kind != "email" else f"lower({_norm(_quote(column))})"
                 term = f"{expr} in ({_sql_list(values[kind])})"
                 if kind == "visitor_id" and has_customer:
-                    term = f"({term} and (nullif(trim(customer_id), '') is null or trim(customer_id) = {_sql_literal(subject.customer_id)}))"
+                    term = f"({term} and ({_norm('customer_id')} is null or {_norm('customer_id')} = {_sql_literal(subject.customer_id)}))"
                 terms.append(term)
             if not terms:
                 continue
@@ -445,6 +448,11 @@ def purge_warehouse(duckdb_path: Path, subject: Subject) -> dict[str, int]:
     finally:
         con.close()
     return removed
+
+
+def _norm(expression: str) -> str:
+    """DuckDB SQL: the value of `expression` read through the contract's text normalisation."""
+    return contract.normalise_text_sql(expression)
 
 
 def _quote(name: str) -> str:

@@ -320,7 +320,7 @@ VARIANTS = ["A", "B", "control"]
 
 MALFORMED_TIMESTAMPS = ["2025-13-45 25:61:00", "yesterday", "31/02/2025", "2025-02-30T10:00:00",
                         "0000-00-00 00:00:00", "not a date", "2025-06-31T24:00:00", "12/31/2025 7pm",
-                        "2025-11-28T14:75:00", "N/A"]
+                        "2025-11-28T14:75:00", "2025-11-28 14h30"]  # not "N/A": a null token is no value (missing_required)
 
 
 def _odd_queries() -> list[str]:

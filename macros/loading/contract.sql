@@ -53,3 +53,51 @@
     {%- endfor -%}
     {{ exceptions.raise_compiler_error("The raw data contract has no table '" ~ table_name ~ "'") }}
 {% endmacro %}
+
+
+{#
+    text_normalisation(): the contract's one definition of text clean-up
+    (source-level meta.text_normalisation of _shop__sources.yml), as
+    {'trim_code_points': [int, ...], 'null_tokens': [lower-case text, ...]}.
+    The dbt var null_tokens, when set (a list, or a comma-separated text),
+    replaces the contract's default null tokens. Used by clean_text (macros/cross_db/try_cast.sql);
+    ecomseg.contract.normalise_text reads the same meta. At parse time, and
+    in dbt unit tests (dbt compiles them against a graph without sources:
+    the contract is not visible there), it returns an empty definition, and
+    clean_text is then a plain trim with empty text as null: unit tests
+    check a model's logic on plain fixture values; the normalisation itself
+    is tested by tests/python/test_text_and_timestamps.py.
+#}
+{% macro text_normalisation() %}
+    {%- if not execute or 'sources' not in graph -%}
+        {{ return({'trim_code_points': [], 'null_tokens': []}) }}
+    {%- endif -%}
+    {%- set found = [] -%}
+    {%- for node in graph.sources.values() if node.source_name == 'shop' and not found -%}
+        {%- do found.append((node.source_meta or {}).get('text_normalisation')) -%}
+    {%- endfor -%}
+    {%- if not found or not found[0] -%}
+        {{ exceptions.raise_compiler_error(
+            "The raw data contract (source 'shop') has no meta.text_normalisation: see docs/raw-data-contract.md") }}
+    {%- endif -%}
+    {%- set definition = found[0] -%}
+    {%- set code_points = [] -%}
+    {%- for item in definition.get('trim_characters', []) -%}
+        {%- set bounds = (item | string).split('-') -%}
+        {%- for code_point in range(bounds[0] | int(base=16), (bounds[-1] | int(base=16)) + 1) -%}
+            {%- do code_points.append(code_point) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {%- set configured = var('null_tokens', none) -%}
+    {%- if configured is string -%}
+        {#- a comma-separated text, e.g. --vars '{null_tokens: "NULL,-"}' -#}
+        {%- set configured = configured.split(',') | map('trim') | list -%}
+    {%- endif -%}
+    {%- set tokens = [] -%}
+    {%- for token in (definition.get('null_tokens', []) if configured is none else configured) -%}
+        {%- if (token | string | lower) not in tokens -%}
+            {%- do tokens.append(token | string | lower) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return({'trim_code_points': code_points, 'null_tokens': tokens}) }}
+{% endmacro %}

@@ -643,7 +643,7 @@
         {%- endif -%}
     {%- endfor -%}
     {%- if anonymous -%}
-        {%- do always.append("(nullif(trim(customer_id), '') is null and (" ~ (anonymous | join(' or ')) ~ "))") -%}
+        {%- do always.append("(" ~ ecommerce_segmentation.clean_text('customer_id') ~ " is null and (" ~ (anonymous | join(' or ')) ~ "))") -%}
     {%- endif -%}
     {{ return(always | join('\n    or ')) }}
 {% endmacro %}
@@ -687,17 +687,20 @@
 
 
 {#
-    SQL for sha256('<salt>|<kind>|<trimmed value>') as lower-case hex; null
-    for an empty value. Must equal ecomseg.gdpr.value_hash.
+    SQL for sha256('<salt>|<kind>|<value>') as lower-case hex, the value
+    normalised by clean_text (the contract's text normalisation, as
+    ecomseg.gdpr.clean / ecomseg.contract.normalise_text); null for a value
+    that normalises to null. Must equal ecomseg.gdpr.value_hash of the
+    normalised value.
 #}
 {% macro erasure_hash_sql(expression, salt, kind) %}
     {{- return(adapter.dispatch('erasure_hash_sql', 'ecommerce_segmentation')(expression, salt, kind)) -}}
 {% endmacro %}
 
 {% macro default__erasure_hash_sql(expression, salt, kind) %}
-    {{- return("sha2('" ~ salt ~ "|" ~ kind ~ "|' || nullif(trim(" ~ expression ~ "), ''), 256)") -}}
+    {{- return("sha2('" ~ salt ~ "|" ~ kind ~ "|' || " ~ ecommerce_segmentation.clean_text(expression) ~ ", 256)") -}}
 {% endmacro %}
 
 {% macro duckdb__erasure_hash_sql(expression, salt, kind) %}
-    {{- return("sha256('" ~ salt ~ "|" ~ kind ~ "|' || nullif(trim(" ~ expression ~ "), ''))") -}}
+    {{- return("sha256('" ~ salt ~ "|" ~ kind ~ "|' || " ~ ecommerce_segmentation.clean_text(expression) ~ ")") -}}
 {% endmacro %}

@@ -336,7 +336,7 @@
 {% endmacro %}
 
 
-{# As duckdb__erasure_predicate, with Spark's sha2(..., 256) for DuckDB's sha256(...). #}
+{# As duckdb__erasure_predicate; erasure_hash_sql dispatches to Spark's sha2(..., 256). #}
 {% macro spark__erasure_predicate(table_name, columns, erasure, raw_schema) %}
     {%- if erasure is none or erasure.rows == 0 -%}
         {{ return('') }}
@@ -346,7 +346,7 @@
     {%- set always = [] -%}
     {%- set anonymous = [] -%}
     {%- for column, scope in rules.items() if column in names -%}
-        {%- set hashed = "sha2('" ~ erasure.salt ~ "|" ~ column ~ "|' || nullif(trim(" ~ column ~ "), ''), 256)" -%}
+        {%- set hashed = ecommerce_segmentation.erasure_hash_sql(column, erasure.salt, column) -%}
         {%- set term = "coalesce(" ~ hashed ~ " in (select value_hash from " ~ raw_schema
             ~ "._erasure_list where kind = '" ~ column ~ "'), false)" -%}
         {%- if scope == 'anonymous' and 'customer_id' in names -%}
@@ -356,7 +356,7 @@
         {%- endif -%}
     {%- endfor -%}
     {%- if anonymous -%}
-        {%- do always.append("(nullif(trim(customer_id), '') is null and (" ~ (anonymous | join(' or ')) ~ "))") -%}
+        {%- do always.append("(" ~ ecommerce_segmentation.clean_text('customer_id') ~ " is null and (" ~ (anonymous | join(' or ')) ~ "))") -%}
     {%- endif -%}
     {{ return(always | join('\n    or ')) }}
 {% endmacro %}

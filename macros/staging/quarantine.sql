@@ -5,7 +5,11 @@
                                  (_load_error: unparseable:<column> or
                                  unparseable:csv_record, see load_raw_tables)
       missing_required:<column>  a column the contract requires is empty
-      unparseable:<column>       a non-empty value that is not of the contract type
+      unparseable:<column>       a non-empty value of a required column that is
+                                 not of the contract type (in a column that is
+                                 not required, such a value does not quarantine
+                                 the row: it becomes null and the column is
+                                 named in unreadable_columns, see below)
       out_of_range:<column>      a timestamp or date outside 1900-2100 or later
                                  than the run's start plus
                                  var('future_date_tolerance_days'), or a
@@ -46,7 +50,7 @@
     {%- for column in columns if column.required %}
         when {{ clean_text(column.name) }} is null then 'missing_required:{{ column.name }}'
     {%- endfor %}
-    {%- for column in columns if column.contract_type != 'text' %}
+    {%- for column in columns if column.contract_type != 'text' and column.required %}
         when {{ clean_text(column.name) }} is not null
             and {{ parsed_column(column.name) }} is null
             then 'unparseable:{{ column.name }}'
@@ -63,6 +67,32 @@
         when {{ check.when }} then '{{ check.reason }}'
     {%- endfor %}
     end
+{%- endmacro %}
+
+
+{#
+    unreadable_columns(table_name): an order must not vanish because an
+    optional column is unreadable. For the columns the contract does not
+    require (meta.required false) and that are not text: the names, comma
+    separated in contract order, of those whose non-empty value does not
+    parse (their parsed__<column> is null), e.g. 'discount_amount'; null when
+    every value was read. The stg_shop__ models carry it as
+    unreadable_columns and read such a value as null (e.g. a discount of 0);
+    the raw value stays in base_shop__<table> (the view of the raw rows with
+    this column). Reads the parsed__<column> columns of parsed_columns.
+#}
+{% macro unreadable_columns(table_name) -%}
+    {%- set checks = [] -%}
+    {%- for column in ecommerce_segmentation.contract_columns(table_name)
+        if column.contract_type != 'text' and not column.required -%}
+        {%- do checks.append('case when ' ~ clean_text(column.name) ~ ' is not null and '
+            ~ parsed_column(column.name) ~ " is null then '" ~ column.name ~ "' end") -%}
+    {%- endfor -%}
+    {%- if checks -%}
+    nullif(concat_ws(',', {{ checks | join(',\n        ') }}), '')
+    {%- else -%}
+    cast(null as {{ dbt.type_string() }})
+    {%- endif -%}
 {%- endmacro %}
 
 

@@ -34,7 +34,7 @@ ORDERS = (
     f"O4,C4,{LATER:%Y-%m-%dT%H:%M:%S},paid,0\n"  # line 5: 5 days ahead
     f"O5,C5,{SOON:%Y-%m-%dT%H:%M:%S},paid,0\n"  # line 6: 2 hours ahead, within tolerance
     "O1,C9,2024-03-02T10:00:00,paid,0\n"  # line 7: duplicate key
-    "O6,C6,2024-03-03,paid,ten\n"  # line 8: wrong type
+    "O6,C6,2024-03-03,paid,ten\n"  # line 8: wrong type in an optional column: kept, discount null (0), flagged
     "O10,C10,31/12/2024,paid,0\n"  # line 9: not ISO-8601
     "O12'; drop table orders; --,C12,2024-03-07,paid,0\n"  # line 10: SQL-like text is just text
 ).encode() + (
@@ -99,7 +99,6 @@ def test_hostile_rows_are_quarantined_with_reasons(hostile):
         (None, "unparseable:csv_record"),  # too few fields
         (None, "unparseable:csv_record"),  # too many fields
         (None, "unparseable:customer_id"),  # not UTF-8
-        ("O6", "unparseable:discount_amount"),
         ("O10", "unparseable:ordered_at"),
     ]
     assert _reasons(hostile, "order_items", "order_id || '/' || product_id") == [
@@ -135,7 +134,10 @@ def test_valid_rows_survive_offsets_sql_text_and_tolerance(hostile):
         ("O12'; drop table orders; --", "C12", "2024-03-07 00:00:00", "2024-03-07"),
         ("O2", "C2", "2024-03-02 03:30:00", "2024-03-02"),  # -05:00 -> next day in UTC
         ("O5", "C5", f"{SOON:%Y-%m-%d %H:%M:%S}", f"{SOON:%Y-%m-%d}"),  # within the tolerance
+        ("O6", "C6", "2024-03-03 00:00:00", "2024-03-03"),  # unreadable optional discount: kept
     ]
+    assert hostile.query("select order_id, discount_amount, unreadable_columns from staging.stg_shop__orders "
+                         "where unreadable_columns is not null") == [("O6", 0, "discount_amount")]
     assert hostile.query("select order_item_id, product_id from staging.stg_shop__order_items order by 1") == [
         ("O1-1", "P1"), ("O1-2", "P404"), ("O12'; drop table orders; ---1", "P1"), ("O5-1", "P1")]
     assert hostile.scalar("select count(*) from staging.stg_shop__returns") == 0  # header only

@@ -13,7 +13,8 @@ final as (
         {{ clean_text('variant') }} as variant,
         {{ clean_text('customer_id') }} as customer_id,
         lower({{ clean_text('channel') }}) as channel,
-        {{ try_parse_timestamp('sent_at') }} as sent_at
+        {{ try_parse_timestamp('sent_at') }} as sent_at,
+        unreadable_columns
     from base
 
 )

@@ -25,7 +25,8 @@ final as (
             when lower({{ clean_text('preferred_channel') }}) in ('email', 'sms', 'push')
                 then lower({{ clean_text('preferred_channel') }})
         end as preferred_channel,
-        cast({{ try_parse_integer('preferred_contact_hour') }} as {{ dbt.type_int() }}) as preferred_contact_hour
+        cast({{ try_parse_integer('preferred_contact_hour') }} as {{ dbt.type_int() }}) as preferred_contact_hour,
+        unreadable_columns
     from base
 
 )

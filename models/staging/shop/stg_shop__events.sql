@@ -23,7 +23,8 @@ typed as (
         lower({{ clean_text('category') }}) as category,
         {{ clean_text('lower(' ~ squash_whitespace('search_query') ~ ')') }} as normalised_search_query,
         cast({{ try_parse_integer('checkout_step') }} as {{ dbt.type_int() }}) as checkout_step,
-        {{ clean_text('order_id') }} as order_id
+        {{ clean_text('order_id') }} as order_id,
+        unreadable_columns
     from base
 
 ),
@@ -43,7 +44,8 @@ final as (
         substr(normalised_search_query, 1, {{ max_length }}) as search_query,
         coalesce(length(normalised_search_query) > {{ max_length }}, false) as is_search_query_truncated,
         checkout_step,
-        order_id
+        order_id,
+        unreadable_columns
     from typed
 
 )

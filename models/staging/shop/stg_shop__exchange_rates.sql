@@ -10,7 +10,8 @@ typed as (
     select
         upper({{ clean_text('currency') }}) as currency,
         {{ try_parse_date('rate_date') }} as rate_date,
-        {{ try_parse_decimal('rate_to_shop_currency') }} as rate_to_shop_currency
+        {{ try_parse_decimal('rate_to_shop_currency') }} as rate_to_shop_currency,
+        unreadable_columns
     from base
 
 ),
@@ -21,7 +22,8 @@ final as (
         {{ dbt.concat(['currency', "'|'", 'cast(rate_date as ' ~ dbt.type_string() ~ ')']) }} as exchange_rate_id,
         currency,
         rate_date,
-        rate_to_shop_currency
+        rate_to_shop_currency,
+        unreadable_columns
     from typed
 
 )

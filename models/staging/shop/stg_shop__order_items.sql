@@ -13,7 +13,8 @@ typed as (
         {{ try_parse_integer('line_number') }} as given_line_number,
         {{ clean_text('product_id') }} as product_id,
         cast({{ try_parse_integer('quantity') }} as {{ dbt.type_int() }}) as quantity,
-        {{ try_parse_decimal('unit_price') }} as unit_price
+        {{ try_parse_decimal('unit_price') }} as unit_price,
+        unreadable_columns
     from base
 
 ),
@@ -32,7 +33,8 @@ numbered as (
                 partition by order_id, given_line_number is null
                 order by product_id, quantity, unit_price
             )
-        ) as line_number
+        ) as line_number,
+        unreadable_columns
     from typed
 
 ),
@@ -46,7 +48,8 @@ final as (
         product_id,
         quantity,
         unit_price,
-        cast(quantity * unit_price as decimal(18, 6)) as gross_amount
+        cast(quantity * unit_price as decimal(18, 6)) as gross_amount,
+        unreadable_columns
     from numbered
 
 )

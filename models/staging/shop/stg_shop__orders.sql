@@ -40,7 +40,8 @@ typed as (
         {{ clean_text('shipping_city') }} as shipping_city,
         coalesce({{ try_parse_decimal('discount_amount') }}, 0) as discount_amount,
         {{ clean_text('session_id') }} as session_id,
-        coalesce(upper({{ clean_text('currency') }}), {{ shop_currency }}) as currency
+        coalesce(upper({{ clean_text('currency') }}), {{ shop_currency }}) as currency,
+        unreadable_columns
     from base
 
 ),

@@ -12,7 +12,8 @@ final as (
         {{ clean_text('product_name') }} as product_name,
         lower({{ clean_text('category') }}) as category,
         {{ clean_text('brand') }} as brand,
-        {{ try_parse_decimal('list_price') }} as list_price
+        {{ try_parse_decimal('list_price') }} as list_price,
+        unreadable_columns
     from base
 
 )

@@ -13,7 +13,8 @@ typed as (
         {{ try_parse_timestamp('returned_at') }} as returned_at,
         cast({{ try_parse_integer('quantity') }} as {{ dbt.type_int() }}) as returned_quantity,
         {{ clean_text('reason') }} as return_reason,
-        coalesce({{ try_parse_boolean('is_complaint') }}, false) as is_complaint
+        coalesce({{ try_parse_boolean('is_complaint') }}, false) as is_complaint,
+        unreadable_columns
     from base
 
 ),
@@ -32,7 +33,8 @@ final as (
         returned_at,
         returned_quantity,
         return_reason,
-        is_complaint
+        is_complaint,
+        unreadable_columns
     from typed
 
 )

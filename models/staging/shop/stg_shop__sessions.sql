@@ -22,7 +22,8 @@ typed as (
         {{ try_parse_timestamp('started_at') }} as started_at,
         lower({{ clean_text('traffic_source') }}) as source_traffic_source,
         {{ clean_text('campaign') }} as campaign,
-        lower({{ clean_text('device') }}) as source_device
+        lower({{ clean_text('device') }}) as source_device,
+        unreadable_columns
     from base
 
 ),
@@ -44,7 +45,8 @@ final as (
         case
             when typed.source_device in ('desktop', 'mobile', 'tablet', 'app') then typed.source_device
             when typed.source_device is not null then 'other'
-        end as device
+        end as device,
+        typed.unreadable_columns
     from typed
     left join traffic_source_mapping
         on typed.source_traffic_source = traffic_source_mapping.source_value

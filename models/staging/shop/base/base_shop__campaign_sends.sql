@@ -21,7 +21,8 @@ checked as (
 
     select
         parsed.*,
-        {{ contract_violation('campaign_sends', extra_checks) }} as contract_violation
+        {{ contract_violation('campaign_sends', extra_checks) }} as contract_violation,
+        {{ unreadable_columns('campaign_sends') }} as unreadable_columns
     from parsed
 
 ),

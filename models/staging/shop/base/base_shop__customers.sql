@@ -22,7 +22,8 @@ checked as (
 
     select
         parsed.*,
-        {{ contract_violation('customers', extra_checks) }} as contract_violation
+        {{ contract_violation('customers', extra_checks) }} as contract_violation,
+        {{ unreadable_columns('customers') }} as unreadable_columns
     from parsed
 
 ),

@@ -25,7 +25,8 @@ checked as (
 
     select
         parsed.*,
-        {{ contract_violation('events', extra_checks) }} as contract_violation
+        {{ contract_violation('events', extra_checks) }} as contract_violation,
+        {{ unreadable_columns('events') }} as unreadable_columns
     from parsed
 
 ),

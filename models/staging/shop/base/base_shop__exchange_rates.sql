@@ -22,7 +22,8 @@ checked as (
 
     select
         parsed.*,
-        {{ contract_violation('exchange_rates', extra_checks) }} as contract_violation
+        {{ contract_violation('exchange_rates', extra_checks) }} as contract_violation,
+        {{ unreadable_columns('exchange_rates') }} as unreadable_columns
     from parsed
 
 ),

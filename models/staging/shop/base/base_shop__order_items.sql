@@ -47,7 +47,8 @@ checked as (
 
     select
         joined.*,
-        {{ contract_violation('order_items', extra_checks) }} as contract_violation
+        {{ contract_violation('order_items', extra_checks) }} as contract_violation,
+        {{ unreadable_columns('order_items') }} as unreadable_columns
     from joined
 
 ),

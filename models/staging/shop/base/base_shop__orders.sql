@@ -60,7 +60,8 @@ checked as (
 
     select
         joined.*,
-        {{ contract_violation('orders', extra_checks) }} as contract_violation
+        {{ contract_violation('orders', extra_checks) }} as contract_violation,
+        {{ unreadable_columns('orders') }} as unreadable_columns
     from joined
 
 ),

@@ -21,7 +21,8 @@ checked as (
 
     select
         parsed.*,
-        {{ contract_violation('products', extra_checks) }} as contract_violation
+        {{ contract_violation('products', extra_checks) }} as contract_violation,
+        {{ unreadable_columns('products') }} as unreadable_columns
     from parsed
 
 ),

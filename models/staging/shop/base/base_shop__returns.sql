@@ -40,7 +40,8 @@ checked as (
 
     select
         joined.*,
-        {{ contract_violation('returns', extra_checks) }} as contract_violation
+        {{ contract_violation('returns', extra_checks) }} as contract_violation,
+        {{ unreadable_columns('returns') }} as unreadable_columns
     from joined
 
 ),

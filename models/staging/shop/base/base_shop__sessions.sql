@@ -17,7 +17,8 @@ checked as (
 
     select
         parsed.*,
-        {{ contract_violation('sessions') }} as contract_violation
+        {{ contract_violation('sessions') }} as contract_violation,
+        {{ unreadable_columns('sessions') }} as unreadable_columns
     from parsed
 
 ),

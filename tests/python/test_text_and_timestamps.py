@@ -1,0 +1,303 @@
+"""Reading raw values as the shop meant them (issue #11, items 2, 3, 10, 14).
+
+- One text normalisation, defined once in the contract (meta.text_normalisation
+  of _shop__sources.yml): the SQL macro clean_text and ecomseg.contract.
+  normalise_text must agree on every Unicode white-space and invisible
+  character, and on the null tokens.
+- Timestamps: the extended ISO-8601 / RFC 3339 profile of
+  docs/raw-data-contract.md, checked against Python's datetime.fromisoformat.
+- A null token is no value (no customer named "NULL"); an unreadable optional
+  value is null and flagged, the row kept.
+- The erasure finds "C1" followed by a no-break space (or any invisible
+  character) in the raw files, and the loader's erasure hash does too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import re
+import sys
+import unicodedata
+from decimal import Decimal
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import Warehouse
+from ecomseg import contract, gdpr
+from ecomseg.dbt_runner import run_dbt
+
+# Cf characters deliberately not trimmed (docs/raw-data-contract.md): visible
+# prepended concatenation marks, Egyptian hieroglyph format controls, tags.
+NOT_TRIMMED_FORMAT = {0x0600, 0x0601, 0x0602, 0x0603, 0x0604, 0x0605, 0x06DD, 0x070F, 0x0890, 0x0891, 0x08E2,
+                      0x110BD, 0x110CD, *range(0x13430, 0x13439), 0xE0001, *range(0xE0020, 0xE0080)}
+WHITE_SPACE = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()]
+FORMAT = [chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf"]
+
+
+def _compile(tmp_path_factory, sql: str, dbt_vars: dict | None = None) -> str:
+    """The SQL dbt compiles from an inline query using the project's macros."""
+    root = tmp_path_factory.mktemp("compile")
+    result = run_dbt(["compile", "--inline", sql], raw_dir=root, duckdb_path=root / "wh.duckdb",
+                     target_path=root / "target", dbt_vars=dbt_vars)
+    return result.raw.result.results[0].node.compiled_code
+
+
+@pytest.fixture(scope="module")
+def sql_functions(tmp_path_factory):
+    """Run clean_text / try_parse_timestamp, as compiled for DuckDB, over a list of texts."""
+    compiled = _compile(tmp_path_factory, "select position, {{ clean_text('value') }} as cleaned, "
+                        "{{ try_parse_timestamp('value') }} as parsed from input_values")
+
+    def run(values: list[str | None]) -> list[tuple]:
+        con = duckdb.connect()
+        try:
+            con.execute("set timezone = 'UTC'")
+            con.execute("create table input_values (position integer, value varchar)")
+            con.executemany("insert into input_values values (?, ?)", list(enumerate(values)))
+            rows = con.execute(f"select * from ({compiled}) as c order by position").fetchall()
+            return [(cleaned, parsed) for _, cleaned, parsed in rows]
+        finally:
+            con.close()
+    return run
+
+
+# --------------------------------------------------------------------------
+# Text normalisation (items 3 and 14)
+# --------------------------------------------------------------------------
+
+def test_the_trim_set_holds_every_white_space_and_invisible_character():
+    trimmed = contract.trim_characters()
+    assert set(WHITE_SPACE) <= trimmed
+    assert {c for c in FORMAT if ord(c) not in NOT_TRIMMED_FORMAT} <= trimmed
+    assert {"\u00a0", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad"} <= trimmed
+    hangul_fillers = {"\u115f", "\u1160", "\u3164", "\uffa0"}  # letters by category, blank when shown
+    assert not {c for c in trimmed - hangul_fillers if c.isalnum() or unicodedata.category(c)[0] in "LNPS"}
+
+
+def test_normalise_text_small_cases():
+    n = contract.normalise_text
+    assert n("C1\u00a0") == "C1"
+    assert n("\ufeff\u200b C1 \u2060\t") == "C1"
+    assert n("C\u00a01") == "C\u00a01"  # inside a value: kept
+    assert n(" NULL ") is None and n("null\u00a0") is None and n("N/A") is None and n("\\N") is None
+    assert n("-") is None and n("nan") is None and n(float("nan")) is None and n(None) is None
+    assert n("Nullable") == "Nullable" and n("--") == "--" and n("0") == "0"
+    assert n(42) == "42"
+    assert gdpr.clean("C1\u00a0") == "C1"
+
+
+def test_sql_clean_text_equals_python_on_every_white_space_and_invisible_character(sql_functions):
+    others = ["a", "\u00f3", "\U0001f6d2", "\U000e0067", "\u0600", "\u034f", "\ufe0f", "'", "\\"]
+    values: list[str | None] = [None, "", "C1", "NULL", " null ", "NuLl\u00a0", "\\N", "N/A", "n/a", "-",
+                                "none", "NA", "nil", "NaN", "NaT", "#N/A", "<NA>", "(null)", "undefined",
+                                "nullx", "x null", "--", "Kraków", "Łódź\u00a0"]
+    for c in WHITE_SPACE + FORMAT + others:
+        values += [c, c + "C1", "C1" + c, c + c + "C1" + c, "C" + c + "1", c + "NULL" + c, "\u00f3" + c]
+    got = sql_functions(values)
+    expected = [contract.normalise_text(v) for v in values]
+    mismatches = [(v, g[0], e) for v, g, e in zip(values, got, expected) if g[0] != e]
+    assert not mismatches, mismatches[:10]
+    assert dict(zip(values, [g[0] for g in got]))["C1\u00a0"] == "C1"
+
+
+def test_the_null_tokens_var_replaces_the_contract_list(tmp_path_factory):
+    compiled = _compile(tmp_path_factory, "select {{ clean_text(\"'NULL'\") }} as a, {{ clean_text(\"'-'\") }} as b, "
+                        "{{ clean_text(\"'missing'\") }} as c", dbt_vars={"null_tokens": ["Missing"]})
+    assert duckdb.connect().execute(compiled).fetchall() == [("NULL", "-", None)]
+
+
+# --------------------------------------------------------------------------
+# Timestamps (item 2)
+# --------------------------------------------------------------------------
+
+def _profile_variants() -> list[str]:
+    """Every combination of the documented profile's parts, on two dates."""
+    times = ["", "T10", "T10:00", "T10:00:00", "T10:00:00.5", "T10:00:00,5", "T10:00:00.123", "T10:00:00.123456",
+             "T10:00:00.123456789", "T23:59:59.9999999", " 10:00", " 10:00:00", "t10:00", " 07", "T00:00"]
+    offsets = ["", "Z", "z", "+01:00", "-05:30", "+0100", "-0530", "+01", "-05", "+00:00", "+14:00", "-12:00"]
+    variants = []
+    for date, time, offset in itertools.product(["2025-03-01", "2024-12-31"], times, offsets):
+        if not time and offset:
+            continue  # an offset needs a time
+        variants.append(date + time + offset)
+        if time and offset:
+            variants.append(date + time + " " + offset)  # one space before the offset
+    return variants
+
+
+def _reference(text: str) -> tuple[dt.datetime, bool]:
+    """(the instant as UTC without zone, whether datetime.fromisoformat (Python 3.11)
+    read the text as it is). Where it does not, the text uses one of the profile's
+    documented extensions (lower-case t or z as RFC 3339 allows, one space before
+    the offset); the instant is then that of the text without the extension."""
+    try:
+        parsed, direct = dt.datetime.fromisoformat(text), True
+    except ValueError:
+        plain = re.sub(r" ([+-]|Z$)", r"\1", text.replace("t", "T").replace("z", "Z"))
+        parsed, direct = dt.datetime.fromisoformat(plain), False
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return parsed, direct
+
+
+def test_the_issue_examples(sql_functions):
+    assert sql_functions(["2025-03-01T10:00Z", "2025-03-01T10:00+01:00"]) == [
+        ("2025-03-01T10:00Z", dt.datetime(2025, 3, 1, 10, 0)), ("2025-03-01T10:00+01:00", dt.datetime(2025, 3, 1, 9, 0))]
+
+
+def test_every_form_of_the_profile_gives_the_fromisoformat_instant(sql_functions):
+    variants = _profile_variants()
+    assert len(variants) > 500
+    got = sql_functions(variants)
+    mismatches = [(v, g[1], _reference(v)[0]) for v, g in zip(variants, got) if g[1] != _reference(v)[0]]
+    assert not mismatches, mismatches[:10]
+    assert sum(_reference(v)[1] for v in variants) > len(variants) // 2  # mostly read by fromisoformat itself
+
+
+def test_what_is_rejected_is_outside_the_profile(sql_functions):
+    outside = ["20250301T100000Z", "2025-03-01T1000", "2025-W09-6", "2025-060", "31/12/2024", "01.03.2025",
+               "2025-03-01T24:00:01", "2025-03-01T10:00:60", "2025-02-30", "2025-13-01", "2025-03-01T25:00",
+               "2025-03-01Z", "2025-03-01T10:00:00+1", "2025-03-01TT10:00", "yesterday", "1709280000", "NULL"]
+    got = sql_functions(outside)
+    assert [v for v, g in zip(outside, got) if g[1] is not None] == []
+    profile = set(_profile_variants())
+    assert not profile & set(outside)
+
+
+# --------------------------------------------------------------------------
+# A small shop: null tokens, invisible characters, unreadable optional values
+# --------------------------------------------------------------------------
+
+ORDERS = (
+    "order_id,customer_id,ordered_at,status,discount_amount\n"
+    "O1,C1\u00a0,2025-03-01T10:00Z,paid,\n"  # no-break space after the id; minutes without seconds
+    "O2,NULL,2025-03-01T10:00+01:00,paid,0\n"  # a null token, not a customer named NULL
+    "O3,\u200bC3\ufeff,2025-03-01 10:00:00,paid,NULL\n"  # zero-width space, BOM; discount NULL = none
+    "O4,C4,2025-03-01,paid,ten\n"  # unreadable optional value: kept, discount 0, flagged
+    "O5,C5,2025-03-01T10:00:00.123456789z,N/A,-\n"
+)
+ORDER_ITEMS = (
+    "order_id,line_number,product_id,quantity,unit_price\n"
+    "O1,1,P1,1,10.00\nO2,1,P1,1,10.00\nO3,1,P1,1,10.00\nO4,1,P1,1,10.00\nO5,x,P1,1,10.00\n"
+)
+CUSTOMERS = (
+    "customer_id,email,birth_date,signed_up_at,marketing_consent,preferred_contact_hour\n"
+    "C1\u2060,c1@example.com,1990-01-01,2024-01-01T08:00+02:00,yes,9\n"
+    "NULL,null@example.com,1990-01-01,2024-01-01,no,9\n"
+    "C4,c4@example.com,someday,2024-01-01,maybe,late\n"
+)
+
+
+@pytest.fixture(scope="module")
+def small_shop(tmp_path_factory):
+    raw = tmp_path_factory.mktemp("null_tokens_raw")
+    (raw / "orders.csv").write_text(ORDERS, encoding="utf-8")
+    (raw / "order_items.csv").write_text(ORDER_ITEMS, encoding="utf-8")
+    (raw / "customers.csv").write_text(CUSTOMERS, encoding="utf-8")
+    pq.write_table(pa.table({  # text-typed Parquet: the same normalisation as CSV
+        "product_id": ["P1\u00a0", "\ufeffP2", "NULL"], "product_name": ["Widget", "None", "Gadget"],
+        "category": ["N/A", " tools ", "tools"], "list_price": ["NULL", "9.99\u200b", "1"],
+    }), raw / "products.parquet")
+    wh = Warehouse(tmp_path_factory.mktemp("wh_null_tokens"), raw)
+    wh.dbt("build", "--select", "+staging")
+    return wh
+
+
+def test_null_tokens_are_no_value_and_invisible_characters_no_difference(small_shop):
+    rows = small_shop.query("select order_id, customer_id, cast(ordered_at as varchar), discount_amount, order_status "
+                            "from staging.stg_shop__orders order by order_id")
+    assert [r[:4] for r in rows if r[0] != "O2"] == [
+        ("O1", "C1", "2025-03-01 10:00:00", 0), ("O3", "C3", "2025-03-01 10:00:00", 0),
+        ("O4", "C4", "2025-03-01 00:00:00", 0), ("O5", "C5", "2025-03-01 10:00:00.123456", 0)]
+    assert dict((r[0], r[4]) for r in rows)["O5"] == "delivered"  # status N/A: none given
+    # no customer named "NULL" anywhere: the order is not staged under that id
+    for table in ("stg_shop__orders", "stg_shop__customers"):
+        assert small_shop.scalar(f"select count(*) from staging.{table} where lower(customer_id) = 'null'") == 0
+    assert small_shop.query("select order_id, customer_id from staging.stg_shop__orders where order_id = 'O2'") in (
+        [], [("O2", None)])  # quarantined as missing_required:customer_id, or a guest order
+    assert small_shop.query("select customer_id from staging.stg_shop__customers order by 1") == [("C1",), ("C4",)]
+
+
+def test_text_typed_parquet_is_normalised_alike(small_shop):
+    assert small_shop.query("select product_id, product_name, category, list_price, unreadable_columns "
+                            "from staging.stg_shop__products order by 1") == [
+        ("P1", "Widget", None, None, None), ("P2", None, "tools", Decimal("9.99"), None)]
+    assert small_shop.query("select quarantine_reason from quarantine.quarantine_shop__products") == [
+        ("missing_required:product_id",)]
+
+
+def test_unreadable_optional_values_are_null_and_flagged_not_quarantined(small_shop):
+    assert small_shop.query("select order_id, discount_amount, unreadable_columns from staging.stg_shop__orders "
+                            "where unreadable_columns is not null") == [("O4", 0, "discount_amount")]
+    assert small_shop.query("select customer_id, birth_date, has_marketing_consent, preferred_contact_hour, "
+                            "unreadable_columns from staging.stg_shop__customers where customer_id = 'C4'") == [
+        ("C4", None, False, None, "birth_date,marketing_consent,preferred_contact_hour")]
+    assert small_shop.query("select order_item_id, unreadable_columns from staging.stg_shop__order_items "
+                            "where order_id = 'O5'") == [("O5-1", "line_number")]
+    # the raw values stay findable
+    assert small_shop.query("select discount_amount from staging.base_shop__orders "
+                            "where unreadable_columns = 'discount_amount'") == [("ten",)]
+    assert small_shop.scalar("select count(*) from quarantine.quarantine_shop__orders "
+                             "where quarantine_reason like 'unparseable:%'") == 0
+
+
+# --------------------------------------------------------------------------
+# Erasure (item 14): C1 + U+00A0 in sessions.csv and events.csv
+# --------------------------------------------------------------------------
+
+SESSIONS = (
+    "session_id,visitor_id,customer_id,started_at,device\n"
+    "S1,V1,C1\u00a0,2025-03-01T10:00:00Z,desktop\n"
+    "S2,V2,\u200bC1,2025-03-01T11:00:00Z,mobile\n"  # second device
+    "S3,V2,,2025-03-02T09:00:00Z,mobile\n"  # that device before the login: anonymous
+    "S4,V4,C2,2025-03-01T10:00:00Z,desktop\n"
+)
+EVENTS = (
+    "event_id,session_id,visitor_id,customer_id,occurred_at,event_type,search_query\n"
+    "E1,S1,V1,C1\u00a0,2025-03-01T10:00:01Z,search,red shoes\n"
+    "E2,S2,V2,C1\ufeff,2025-03-01T11:00:01Z,page_view,\n"
+    "E3,S3,V2,,2025-03-02T09:00:01Z,search,my home address\n"
+    "E4,S3,V2,\u00a0,2025-03-02T09:00:02Z,page_view,\n"
+    "E5,S4,V4,C2,2025-03-01T10:00:01Z,page_view,\n"
+)
+ERASURE_ORDERS = "order_id,customer_id,ordered_at\nO1,C1\u2007,2025-03-01T10:30Z\nO2,C2,2025-03-01T10:30Z\n"
+ERASURE_ITEMS = "order_id,line_number,product_id,quantity,unit_price\nO1,1,P1,1,10\nO2,1,P1,1,10\n"
+STAGING_ONLY = ["build", "--select", "+staging", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
+
+
+def test_forget_finds_the_id_behind_invisible_characters(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    files = {"orders.csv": ERASURE_ORDERS, "order_items.csv": ERASURE_ITEMS, "sessions.csv": SESSIONS,
+             "events.csv": EVENTS}
+    for name, text in files.items():
+        (raw / name).write_text(text, encoding="utf-8")
+    wh = Warehouse(tmp_path / "wh", raw)
+    wh.dbt(*STAGING_ONLY)
+    assert wh.scalar("select count(*) from staging.stg_shop__events where customer_id = 'C1'") == 2
+
+    result = gdpr.forget_customer("C1", raw, duckdb_path=wh.path, exports=tmp_path / "exports", rebuild=False)
+    assert result.raw_rows_removed == {"orders": 1, "order_items": 1, "sessions": 3, "events": 4}
+    # the warehouse itself, before any rebuild: the copies of the CSV loads and staging
+    assert wh.query("select event_id from raw.events__csv_rows order by 1") == [("E5",)]
+    assert wh.query("select session_id from staging.stg_shop__sessions") == [("S4",)]
+    wh.dbt(*STAGING_ONLY)
+    assert (raw / "sessions.csv").read_text(encoding="utf-8").splitlines()[1:] == [
+        "S4,V4,C2,2025-03-01T10:00:00Z,desktop"]
+    assert (raw / "events.csv").read_text(encoding="utf-8").splitlines()[1:] == [
+        "E5,S4,V4,C2,2025-03-01T10:00:01Z,page_view,"]
+    assert wh.query("select event_id from staging.stg_shop__events") == [("E5",)]
+    assert wh.query("select session_id from staging.stg_shop__sessions") == [("S4",)]
+
+    # the old files delivered again: the loader's erasure hash normalises as the erasure did
+    for name, text in files.items():
+        (raw / name).write_text(text, encoding="utf-8")
+    wh.dbt(*STAGING_ONLY)
+    assert wh.query("select event_id from staging.stg_shop__events") == [("E5",)]
+    assert wh.query("select session_id from staging.stg_shop__sessions") == [("S4",)]
+    assert wh.query("select order_id from staging.stg_shop__orders") == [("O2",)]
+    assert wh.scalar("select count(*) from raw.events") == 1
