@@ -30,8 +30,8 @@
     trail, then an empty value or one equal, case-insensitively, to a null
     token (var null_tokens, else the contract's list) is null. The same
     definition as ecomseg.contract.normalise_text (tested against it).
-    A plain trim with an explicit character set, no regular expression: it
-    runs on every value of every table.
+    It runs on every value of every table, so each engine's variant takes its
+    cheapest exact form (below).
 #}
 {% macro clean_text(expression) %}
     {{- return(adapter.dispatch('clean_text', 'ecommerce_segmentation')(expression)) -}}
