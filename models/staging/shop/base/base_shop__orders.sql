@@ -22,7 +22,12 @@ with source as (
 
 exchange_rates as (
 
-    select * from {{ ref('stg_shop__exchange_rates') }}
+    {#- the valid rates (a base_ model reads base_ models only, never staging) #}
+    select
+        upper({{ clean_text('currency') }}) as currency,
+        {{ try_parse_date('rate_date') }} as rate_date
+    from {{ ref('base_shop__exchange_rates') }}
+    where quarantine_reason is null
 
 ),
 
