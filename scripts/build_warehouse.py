@@ -16,6 +16,9 @@ stops with an error naming both. Use a warehouse file per shop (--duckdb), or
 --full-refresh to start the warehouse over from the new data, segment history
 included.
 
+When dbt fails, the exit code is 1 and the failing nodes are listed with
+their messages.
+
 Examples:
   python scripts/build_warehouse.py                      # small sample into data/raw
   python scripts/build_warehouse.py --scale medium --regenerate

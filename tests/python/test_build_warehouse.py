@@ -185,3 +185,39 @@ def test_the_summary_states_the_as_of_date_and_a_working_query_command(tmp_path,
                            env={"PATH": "/usr/bin:/bin"})  # no virtualenv on PATH: the command names its python
     assert shown.returncode == 0, shown.stderr
     assert "C7" in shown.stdout and "2025-06-30" in shown.stdout
+
+
+
+def test_a_failing_node_is_reported_shortly_with_its_message(monkeypatch):
+    """A failed data test and a model error are named with their messages (no
+    macro call trace); skipped nodes are counted, not listed one by one."""
+    from types import SimpleNamespace
+
+    import dbt.cli.main
+
+    from ecomseg.dbt_runner import DbtCommandFailed
+
+    def node(unique_id, status, message):
+        return SimpleNamespace(node=SimpleNamespace(unique_id=unique_id), status=status, message=message)
+
+    results = [node("model.p.stg_shop__orders", "success", "OK"),
+               node("test.p.rows_reconcile_orders", "fail", "Got 3 results, configured to fail if != 0"),
+               node("model.p.fct_orders", "error", "Runtime Error in model fct_orders\n  Conversion Error: "
+                    "Could not convert string 'x' to INT32\n  > in macro cast (macros/x.sql)\n")]
+    results += [node(f"model.p.downstream_{i}", "skipped", "SKIP") for i in range(40)]
+
+    class FakeRunner:
+        def invoke(self, args):
+            return SimpleNamespace(success=False, exception=None, result=SimpleNamespace(results=results))
+
+    monkeypatch.setattr(dbt.cli.main, "dbtRunner", FakeRunner)
+    with pytest.raises(DbtCommandFailed) as failed:
+        run_dbt(["build"], target_path=None)
+    report = str(failed.value)
+    assert report.splitlines() == [
+        "dbt build failed:",
+        "  test.p.rows_reconcile_orders: fail: Got 3 results, configured to fail if != 0",
+        "  model.p.fct_orders: error: Runtime Error in model fct_orders",
+        "    Conversion Error: Could not convert string 'x' to INT32",
+        "  (40 node(s) skipped because something they depend on failed)",
+    ]
