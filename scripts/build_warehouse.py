@@ -11,10 +11,11 @@ holds no orders file: never into a folder named with --raw-dir. Table files
 are found whatever the case of their names (Orders.csv is the orders file).
 
 A warehouse file remembers which raw folder it was built from (dbt records it
-on the first build, raw._warehouse_identity): building another folder into it
-stops with an error naming both. Use a warehouse file per shop (--duckdb), or
---full-refresh to start the warehouse over from the new data, segment history
-included.
+on the first build, raw._warehouse_identity): once anything was built from
+that folder, building another folder into it stops with an error naming both
+(a first build that failed before building any model binds nothing). Use a
+warehouse file per shop (--duckdb), or --full-refresh to start the warehouse
+over from the new data, segment history included.
 
 When dbt fails, the exit code is 1 and the failing nodes are listed with
 their messages.

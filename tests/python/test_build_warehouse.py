@@ -4,6 +4,8 @@
   folder into it stops with an error naming both folders and the ways out,
   before anything is written; --full-refresh starts it over from the new
   data, segment history included (macro check_warehouse_identity).
+  A first build that failed before building any model binds nothing
+  (the tester's s6 without its dialect, then s5 with it).
 * Sample data is never generated into a folder the user named, and table
   files are found whatever the case of their names (Orders.csv).
 * The summary states the as-of date and prints a query command that works.
@@ -13,7 +15,9 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import shutil
 import subprocess
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -185,6 +189,46 @@ def test_the_summary_states_the_as_of_date_and_a_working_query_command(tmp_path,
                            env={"PATH": "/usr/bin:/bin"})  # no virtualenv on PATH: the command names its python
     assert shown.returncode == 0, shown.stderr
     assert "C7" in shown.stdout and "2025-06-30" in shown.stdout
+
+
+# --- a failed first build binds nothing (tester's shops s6, then s5) -----------------------
+
+TESTER_SHOPS = Path("/tmp/tester-shops")
+ORDERS_ONLY = ["--select", "+stg_shop__orders,resource_type:model"]
+
+
+@pytest.mark.skipif(not (TESTER_SHOPS / "s6").is_dir(), reason="the tester's shops are not on this machine")
+def test_a_failed_first_build_binds_nothing_and_says_why_shortly(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
+    monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "logs"))
+    monkeypatch.delenv("WAREHOUSE_IDENTITY", raising=False)
+    # s6: Polish files without a _dialect.yml; s5: the same shop with its dialect
+    s6 = Path(shutil.copytree(TESTER_SHOPS / "s6", tmp_path / "s6"))
+    s5 = Path(shutil.copytree(TESTER_SHOPS / "s5", tmp_path / "s5"))
+    warehouse = tmp_path / "s6.duckdb"
+    script = _script()
+
+    # the first build fails while loading the raw tables, before any model is built
+    assert script.main(["--raw-dir", str(s6), "--duckdb", str(warehouse), "--no-generate"] + ORDERS_ONLY) == 1
+    err = capsys.readouterr().err
+    report = err[err.index("dbt build"):]  # the short report, after dbt's own log
+    assert "lacks the column(s) order_id, customer_id, ordered_at" in report
+    assert "set delimiter: ';'" in report
+    assert "> in macro" not in report and len(report.splitlines()) <= 6, report
+
+    # nothing was built from s6: the corrected folder may take the warehouse
+    assert script.main(["--raw-dir", str(s5), "--duckdb", str(warehouse), "--no-generate"] + ORDERS_ONLY) == 0
+    assert _built_from(warehouse) == str(s5.resolve())
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        assert con.execute("select count(*) from staging.stg_shop__orders").fetchone()[0] > 0
+    finally:
+        con.close()
+
+    # ... and, now that s5's data is built in it, another folder is refused
+    assert script.main(["--raw-dir", str(s6), "--duckdb", str(warehouse), "--no-generate"] + ORDERS_ONLY) == 1
+    err = capsys.readouterr().err
+    assert f"was built from '{s5.resolve()}'" in err and f"this run reads '{s6.resolve()}'" in err
 
 
 
