@@ -9,6 +9,8 @@
 * Sample data is never generated into a folder the user named, and table
   files are found whatever the case of their names (Orders.csv).
 * The summary states the as-of date and prints a query command that works.
+* --vars passes dbt vars to the build (a dict, else a clear error).
+* A failed dbt run is reported shortly: failing nodes and their messages.
 """
 
 from __future__ import annotations
@@ -230,6 +232,46 @@ def test_a_failed_first_build_binds_nothing_and_says_why_shortly(tmp_path, monke
     err = capsys.readouterr().err
     assert f"was built from '{s5.resolve()}'" in err and f"this run reads '{s6.resolve()}'" in err
 
+
+# --- --vars: dbt vars for a build -------------------------------------------------------------
+
+def test_vars_parse_to_a_dict_or_stop_with_a_clear_error(capsys):
+    script = _script()
+    assert script.parse_vars("{shop_timezone: Europe/Warsaw, shop_currency: EUR}") == {
+        "shop_timezone": "Europe/Warsaw", "shop_currency": "EUR"}
+    assert script.parse_vars('{"quarantine_fail_share": 0.5}') == {"quarantine_fail_share": 0.5}
+    for bad in ["shop_timezone", "[1, 2]", "{shop_timezone: [", ""]:
+        with pytest.raises(SystemExit) as stop:
+            script.build_parser().parse_args(["--vars", bad])
+        assert stop.value.code == 2
+        err = capsys.readouterr().err
+        assert "argument --vars" in err and "{shop_timezone: Europe/Warsaw, shop_currency: EUR}" in err
+
+
+def test_a_var_given_with_vars_reaches_the_build(tmp_path, monkeypatch):
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
+    monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "logs"))
+    monkeypatch.delenv("WAREHOUSE_IDENTITY", raising=False)
+    shop = tmp_path / "warsaw"
+    shop.mkdir()
+    # 23:30 UTC on 10 June is 01:30 on 11 June in Warsaw (CEST, UTC+2)
+    (shop / "orders.csv").write_text("order_id,customer_id,ordered_at\nO1,C1,2025-06-10T23:30:00Z\n")
+    (shop / "order_items.csv").write_text("order_id,line_number,product_id,quantity,unit_price\nO1,1,P1,1,10.00\n")
+    script = _script()
+
+    def order_date(warehouse):
+        con = duckdb.connect(str(warehouse), read_only=True)
+        try:
+            return con.execute("select order_date from staging.stg_shop__orders").fetchone()[0]
+        finally:
+            con.close()
+
+    utc, warsaw = tmp_path / "utc.duckdb", tmp_path / "warsaw.duckdb"
+    assert script.main(["--raw-dir", str(shop), "--duckdb", str(utc), "--no-generate"] + ORDERS_ONLY) == 0
+    assert order_date(utc) == dt.date(2025, 6, 10)
+    assert script.main(["--raw-dir", str(shop), "--duckdb", str(warsaw), "--no-generate",
+                        "--vars", "{shop_timezone: Europe/Warsaw}"] + ORDERS_ONLY) == 0
+    assert order_date(warsaw) == dt.date(2025, 6, 11)
 
 
 def test_a_failing_node_is_reported_shortly_with_its_message(monkeypatch):
