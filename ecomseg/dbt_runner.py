@@ -94,7 +94,9 @@ def run_dbt(
     duckdb_path: the warehouse file (sets DUCKDB_PATH; its folder is created).
     target_path: where dbt writes manifest and compiled SQL (default target/).
     dbt_vars: passed as --vars.
-    check: raise DbtCommandFailed when the command does not succeed.
+    check: raise DbtCommandFailed when the command does not succeed; its
+        message names every failing node (or dbt's own error) with its
+        message, without the macro call trace, and counts the skipped nodes.
 
     dbt records the command (args and vars, not env) in logs/dbt.log and
     target/run_results.json: never pass personal data in args or dbt_vars.
@@ -124,17 +126,35 @@ def run_dbt(
             _release_duckdb()
 
     failures: list[str] = []
+    problems: list[str] = []  # the failing nodes and dbt's own error, for the short report
+    skipped = 0
     results = getattr(result.result, "results", None) or []
     for node_result in results:
         status = str(getattr(node_result, "status", ""))
         if status.lower() in {"error", "fail", "runtime error", "skipped"}:
             node = getattr(node_result, "node", None)
             name = getattr(node, "unique_id", "?") if node is not None else "?"
-            failures.append(f"{name}: {status}: {getattr(node_result, 'message', '')}")
+            message = getattr(node_result, "message", "")
+            failures.append(f"{name}: {status}: {message}")
+            if status.lower() == "skipped":
+                skipped += 1
+            else:
+                problems.append(f"{name}: {status}: {_short(message)}")
     if result.exception is not None:
         failures.append(f"dbt raised: {result.exception}")
+        problems.append(f"dbt stopped: {_short(result.exception)}")
     success = bool(result.success)
     if check and not success:
-        detail = "\n  ".join(failures) or "see the dbt log above"
+        detail = "\n  ".join(problems) or "see the dbt log above"
+        if skipped:
+            detail += f"\n  ({skipped} node(s) skipped because something they depend on failed)"
         raise DbtCommandFailed(f"dbt {' '.join(args)} failed:\n  {detail}")
     return DbtResult(success=success, failures=failures, raw=result)
+
+
+def _short(message: object) -> str:
+    """dbt's message without its macro call trace ("> in macro ..." lines)
+    and blank lines, continuation lines indented under the node."""
+    lines = [line.strip() for line in str(message or "").splitlines()]
+    kept = [line for line in lines if line and not line.startswith("> ")]
+    return "\n    ".join(kept)

@@ -11,16 +11,23 @@ holds no orders file: never into a folder named with --raw-dir. Table files
 are found whatever the case of their names (Orders.csv is the orders file).
 
 A warehouse file remembers which raw folder it was built from (dbt records it
-on the first build, raw._warehouse_identity): building another folder into it
-stops with an error naming both. Use a warehouse file per shop (--duckdb), or
---full-refresh to start the warehouse over from the new data, segment history
-included.
+on the first build, raw._warehouse_identity): once anything was built from
+that folder, building another folder into it stops with an error naming both
+(a first build that failed before building any model binds nothing). Use a
+warehouse file per shop (--duckdb), or --full-refresh to start the warehouse
+over from the new data, segment history included.
+
+dbt vars (shop time zone and currency, quarantine limits, ...: dbt_project.yml)
+are set per build with --vars, a YAML or JSON dict. When dbt fails, the exit
+code is 1 and the failing nodes are listed with their messages.
 
 Examples:
   python scripts/build_warehouse.py                      # small sample into data/raw
   python scripts/build_warehouse.py --scale medium --regenerate
   python scripts/build_warehouse.py --raw-dir /path/to/my/shop --duckdb warehouse/my_shop.duckdb
   python scripts/build_warehouse.py --raw-dir /path/to/my/shop --duckdb warehouse/my_shop.duckdb --full-refresh
+  python scripts/build_warehouse.py --raw-dir /path/to/my/shop --duckdb warehouse/my_shop.duckdb \
+      --vars '{shop_timezone: Europe/Warsaw, shop_currency: EUR}'
 """
 
 import argparse
@@ -88,7 +95,32 @@ def build_parser() -> argparse.ArgumentParser:
                         help="start the warehouse over: every table rebuilt, the segment history included; "
                              "also the way to build other data into an existing warehouse file")
     parser.add_argument("--select", default=None, help="dbt --select expression (default: everything)")
+    parser.add_argument("--vars", type=parse_vars, default=None, metavar="'{NAME: VALUE, ...}'",
+                        help="dbt vars for this build, a YAML or JSON dict passed to dbt as --vars "
+                             "(defaults and meanings: dbt_project.yml, vars), e.g. "
+                             "--vars '{shop_timezone: Europe/Warsaw, shop_currency: EUR}'")
     return parser
+
+
+def parse_vars(text: str) -> dict:
+    """The --vars argument: a YAML (or JSON, a subset of YAML) mapping of
+    dbt var names to values, e.g. '{shop_timezone: Europe/Warsaw}' ->
+    {"shop_timezone": "Europe/Warsaw"}. Raises argparse.ArgumentTypeError
+    (argparse prints it and exits with 2) when the text is not valid YAML or
+    not a mapping with text keys."""
+    import yaml  # PyYAML, a dependency of dbt
+
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise argparse.ArgumentTypeError(
+            f"not valid YAML/JSON ({str(exc).splitlines()[0]}); "
+            "expected a dict, e.g. '{shop_timezone: Europe/Warsaw, shop_currency: EUR}'") from None
+    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+        raise argparse.ArgumentTypeError(
+            f"expected a dict of var names to values, e.g. '{{shop_timezone: Europe/Warsaw, shop_currency: EUR}}'; "
+            f"got {type(value).__name__}: {text!r}")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -119,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     build_args = (["build"] + (["--select", args.select] if args.select else [])
                   + (["--full-refresh"] if args.full_refresh else []))
     try:
-        run_dbt(build_args, raw_dir=raw_dir, duckdb_path=args.duckdb)
+        run_dbt(build_args, raw_dir=raw_dir, duckdb_path=args.duckdb, dbt_vars=args.vars)
     except DbtCommandFailed as exc:
         print(exc, file=sys.stderr)
         return 1

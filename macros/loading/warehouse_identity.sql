@@ -12,6 +12,13 @@
         naming both, before anything is read or written, and the way out:
         a separate warehouse file (DUCKDB_PATH / build_warehouse.py
         --duckdb) or --full-refresh.
+      - the record binds the warehouse only once something was built from
+        that data: another value is refused only when the warehouse holds a
+        relation of one of the project's models or snapshots (staging,
+        quarantine, intermediate, marts, snapshots; seeds and the raw views
+        do not count). A first build that failed before building any model
+        (e.g. while loading the raw tables) binds nothing: the next run
+        records its own data.
       - --full-refresh starts over: the row is written anew and, when the
         data differ, every incremental model's table (customer_segment_history)
         is dropped first, selected or not, so no row of the old data stays.
@@ -43,6 +50,15 @@
         {%- set rows = run_query('select built_from, first_built_at from ' ~ relation_name) -%}
         {%- set stored = rows[0] if rows | length > 0 else none -%}
         {%- set other_data = stored is not none and stored[0] != current -%}
+        {%- if other_data and not flags.FULL_REFRESH
+              and not ecommerce_segmentation.warehouse_holds_built_data() -%}
+            {#- recorded, but nothing was ever built from it (the first build failed
+                while loading the raw tables): this run's data takes the warehouse -#}
+            {{- log('Warehouse ' ~ ecommerce_segmentation.warehouse_name() ~ " was recorded for '" ~ stored[0]
+                ~ "' but holds nothing built from it: it now records this run's data", info=true) -}}
+            {%- set stored = none -%}
+            {%- set other_data = false -%}
+        {%- endif -%}
         {%- if other_data and not flags.FULL_REFRESH -%}
             {{ exceptions.raise_compiler_error(
                 "This warehouse (" ~ ecommerce_segmentation.warehouse_name() ~ ") was built from '" ~ stored[0]
@@ -76,6 +92,61 @@
     {%- endif -%}
     select 1 as warehouse_identity_checked
 {%- endmacro %}
+
+
+{#
+    warehouse_holds_built_data(): true when a relation of one of the
+    project's models or snapshots (materialised, i.e. not ephemeral) exists
+    in the warehouse, whatever was selected. Seeds do not count (they are not
+    the shop's data), nor the raw views (load_raw_tables rebuilds them on
+    every run). Plain queries (run_query), no relation cache.
+#}
+{% macro warehouse_holds_built_data() %}
+    {%- set built = {} -%}
+    {%- for node in graph.nodes.values() -%}
+        {%- if node.resource_type in ('model', 'snapshot') and node.config.materialized != 'ephemeral' -%}
+            {%- set key = (node.schema | lower) -%}
+            {%- do built.setdefault(key, []).append(node.alias | lower) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{- return(adapter.dispatch('warehouse_holds_built_data', 'ecommerce_segmentation')(built)) -}}
+{% endmacro %}
+
+{#- relations_by_schema: {schema: [relation name, ...]}, lower case. -#}
+{% macro default__warehouse_holds_built_data(relations_by_schema) %}
+    {#- Spark: the schemas that exist (show schemas), then their tables and views (show tables). -#}
+    {%- set existing = run_query('show schemas') -%}
+    {%- set schemas = [] -%}
+    {%- for row in existing -%}
+        {%- do schemas.append(row[0] | lower) -%}
+    {%- endfor -%}
+    {%- for schema, names in relations_by_schema.items() -%}
+        {%- if schema in schemas -%}
+            {%- for row in run_query('show tables in ' ~ schema) -%}
+                {%- if (row[1] | lower) in names -%}
+                    {{- return(true) -}}
+                {%- endif -%}
+            {%- endfor -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{- return(false) -}}
+{% endmacro %}
+
+{% macro duckdb__warehouse_holds_built_data(relations_by_schema) %}
+    {%- set pairs = [] -%}
+    {%- for schema, names in relations_by_schema.items() -%}
+        {%- for name in names -%}
+            {%- do pairs.append(ecommerce_segmentation.text_literal(schema ~ '.' ~ name)) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {%- if pairs | length == 0 -%}
+        {{- return(false) -}}
+    {%- endif -%}
+    {%- set found = run_query('select count(*) from information_schema.tables'
+        ~ ' where table_catalog = current_database()'
+        ~ " and lower(table_schema) || '.' || lower(table_name) in (" ~ pairs | join(', ') ~ ')') -%}
+    {{- return(found[0][0] > 0) -}}
+{% endmacro %}
 
 
 {#- The warehouse, as people name it: the DuckDB file, else the target's schema. -#}

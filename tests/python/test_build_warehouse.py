@@ -4,16 +4,22 @@
   folder into it stops with an error naming both folders and the ways out,
   before anything is written; --full-refresh starts it over from the new
   data, segment history included (macro check_warehouse_identity).
+  A first build that failed before building any model binds nothing
+  (the tester's s6 without its dialect, then s5 with it).
 * Sample data is never generated into a folder the user named, and table
   files are found whatever the case of their names (Orders.csv).
 * The summary states the as-of date and prints a query command that works.
+* --vars passes dbt vars to the build (a dict, else a clear error).
+* A failed dbt run is reported shortly: failing nodes and their messages.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import shutil
 import subprocess
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -185,3 +191,119 @@ def test_the_summary_states_the_as_of_date_and_a_working_query_command(tmp_path,
                            env={"PATH": "/usr/bin:/bin"})  # no virtualenv on PATH: the command names its python
     assert shown.returncode == 0, shown.stderr
     assert "C7" in shown.stdout and "2025-06-30" in shown.stdout
+
+
+# --- a failed first build binds nothing (tester's shops s6, then s5) -----------------------
+
+TESTER_SHOPS = Path("/tmp/tester-shops")
+ORDERS_ONLY = ["--select", "+stg_shop__orders,resource_type:model"]
+
+
+@pytest.mark.skipif(not (TESTER_SHOPS / "s6").is_dir(), reason="the tester's shops are not on this machine")
+def test_a_failed_first_build_binds_nothing_and_says_why_shortly(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
+    monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "logs"))
+    monkeypatch.delenv("WAREHOUSE_IDENTITY", raising=False)
+    # s6: Polish files without a _dialect.yml; s5: the same shop with its dialect
+    s6 = Path(shutil.copytree(TESTER_SHOPS / "s6", tmp_path / "s6"))
+    s5 = Path(shutil.copytree(TESTER_SHOPS / "s5", tmp_path / "s5"))
+    warehouse = tmp_path / "s6.duckdb"
+    script = _script()
+
+    # the first build fails while loading the raw tables, before any model is built
+    assert script.main(["--raw-dir", str(s6), "--duckdb", str(warehouse), "--no-generate"] + ORDERS_ONLY) == 1
+    err = capsys.readouterr().err
+    report = err[err.index("dbt build"):]  # the short report, after dbt's own log
+    assert "lacks the column(s) order_id, customer_id, ordered_at" in report
+    assert "set delimiter: ';'" in report
+    assert "> in macro" not in report and len(report.splitlines()) <= 6, report
+
+    # nothing was built from s6: the corrected folder may take the warehouse
+    assert script.main(["--raw-dir", str(s5), "--duckdb", str(warehouse), "--no-generate"] + ORDERS_ONLY) == 0
+    assert _built_from(warehouse) == str(s5.resolve())
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        assert con.execute("select count(*) from staging.stg_shop__orders").fetchone()[0] > 0
+    finally:
+        con.close()
+
+    # ... and, now that s5's data is built in it, another folder is refused
+    assert script.main(["--raw-dir", str(s6), "--duckdb", str(warehouse), "--no-generate"] + ORDERS_ONLY) == 1
+    err = capsys.readouterr().err
+    assert f"was built from '{s5.resolve()}'" in err and f"this run reads '{s6.resolve()}'" in err
+
+
+# --- --vars: dbt vars for a build -------------------------------------------------------------
+
+def test_vars_parse_to_a_dict_or_stop_with_a_clear_error(capsys):
+    script = _script()
+    assert script.parse_vars("{shop_timezone: Europe/Warsaw, shop_currency: EUR}") == {
+        "shop_timezone": "Europe/Warsaw", "shop_currency": "EUR"}
+    assert script.parse_vars('{"quarantine_fail_share": 0.5}') == {"quarantine_fail_share": 0.5}
+    for bad in ["shop_timezone", "[1, 2]", "{shop_timezone: [", ""]:
+        with pytest.raises(SystemExit) as stop:
+            script.build_parser().parse_args(["--vars", bad])
+        assert stop.value.code == 2
+        err = capsys.readouterr().err
+        assert "argument --vars" in err and "{shop_timezone: Europe/Warsaw, shop_currency: EUR}" in err
+
+
+def test_a_var_given_with_vars_reaches_the_build(tmp_path, monkeypatch):
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
+    monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "logs"))
+    monkeypatch.delenv("WAREHOUSE_IDENTITY", raising=False)
+    shop = tmp_path / "warsaw"
+    shop.mkdir()
+    # 23:30 UTC on 10 June is 01:30 on 11 June in Warsaw (CEST, UTC+2)
+    (shop / "orders.csv").write_text("order_id,customer_id,ordered_at\nO1,C1,2025-06-10T23:30:00Z\n")
+    (shop / "order_items.csv").write_text("order_id,line_number,product_id,quantity,unit_price\nO1,1,P1,1,10.00\n")
+    script = _script()
+
+    def order_date(warehouse):
+        con = duckdb.connect(str(warehouse), read_only=True)
+        try:
+            return con.execute("select order_date from staging.stg_shop__orders").fetchone()[0]
+        finally:
+            con.close()
+
+    utc, warsaw = tmp_path / "utc.duckdb", tmp_path / "warsaw.duckdb"
+    assert script.main(["--raw-dir", str(shop), "--duckdb", str(utc), "--no-generate"] + ORDERS_ONLY) == 0
+    assert order_date(utc) == dt.date(2025, 6, 10)
+    assert script.main(["--raw-dir", str(shop), "--duckdb", str(warsaw), "--no-generate",
+                        "--vars", "{shop_timezone: Europe/Warsaw}"] + ORDERS_ONLY) == 0
+    assert order_date(warsaw) == dt.date(2025, 6, 11)
+
+
+def test_a_failing_node_is_reported_shortly_with_its_message(monkeypatch):
+    """A failed data test and a model error are named with their messages (no
+    macro call trace); skipped nodes are counted, not listed one by one."""
+    from types import SimpleNamespace
+
+    import dbt.cli.main
+
+    from ecomseg.dbt_runner import DbtCommandFailed
+
+    def node(unique_id, status, message):
+        return SimpleNamespace(node=SimpleNamespace(unique_id=unique_id), status=status, message=message)
+
+    results = [node("model.p.stg_shop__orders", "success", "OK"),
+               node("test.p.rows_reconcile_orders", "fail", "Got 3 results, configured to fail if != 0"),
+               node("model.p.fct_orders", "error", "Runtime Error in model fct_orders\n  Conversion Error: "
+                    "Could not convert string 'x' to INT32\n  > in macro cast (macros/x.sql)\n")]
+    results += [node(f"model.p.downstream_{i}", "skipped", "SKIP") for i in range(40)]
+
+    class FakeRunner:
+        def invoke(self, args):
+            return SimpleNamespace(success=False, exception=None, result=SimpleNamespace(results=results))
+
+    monkeypatch.setattr(dbt.cli.main, "dbtRunner", FakeRunner)
+    with pytest.raises(DbtCommandFailed) as failed:
+        run_dbt(["build"], target_path=None)
+    report = str(failed.value)
+    assert report.splitlines() == [
+        "dbt build failed:",
+        "  test.p.rows_reconcile_orders: fail: Got 3 results, configured to fail if != 0",
+        "  model.p.fct_orders: error: Runtime Error in model fct_orders",
+        "    Conversion Error: Could not convert string 'x' to INT32",
+        "  (40 node(s) skipped because something they depend on failed)",
+    ]
