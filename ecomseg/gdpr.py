@@ -134,8 +134,12 @@ def exports_dir(configured: Path | str | None = None) -> Path:
 
 def raw_table_dialect(raw_dir: Path | str, table: str) -> dict:
     """The CSV dialect the loader reads a raw table with: the folder's
-    _dialect.yml (ecomseg.dialect), the table's overrides, the defaults."""
-    return raw_dialect.table_dialect(raw_dialect.read_dialect(raw_dir), table)
+    _dialect.yml (ecomseg.dialect), the table's overrides, the defaults.
+    Raises ErasureError for a dialect file the loader would refuse."""
+    try:
+        return raw_dialect.table_dialect(raw_dialect.read_dialect(raw_dir), table)
+    except raw_dialect.DialectError as exc:
+        raise ErasureError(f"{exc}; nothing was changed") from exc
 
 
 def raw_file(raw_dir: Path, table: str) -> Path | None:
