@@ -395,7 +395,7 @@ def test_the_erased_id_is_written_nowhere_in_clear(tmp_path, monkeypatch):
     monkeypatch.setenv("DBT_LOG_PATH", str(logs))
     monkeypatch.setattr("sys.argv", ["scripts/forget_customer.py", secret, "--raw-dir", str(raw)])
     result = gdpr.forget_customer(secret, raw, duckdb_path=tmp_path / "wh.duckdb", exports=tmp_path / "exports",
-                                  target_path=target, rebuild_args=["run", "--select", "base_shop__orders"])
+                                  target_path=target, rebuild_args=["run", "--select", "+base_shop__orders"])
     assert result.rebuilt, result.rebuild_error
     assert result.raw_rows_removed == {"orders": 2, "order_items": 3}
     written = [p for folder in (logs, target, raw) for p in folder.rglob("*") if p.is_file() and p.suffix != ".duckdb"]
