@@ -293,6 +293,8 @@ def _record_end(bodies: list[str], start: int, delimiter: str, quote: str) -> tu
     delimiter or the end of the line (an open quote that a later field's quote
     closed, as in a stray quote)."""
     line, in_quotes, at_start, well_formed = start, False, True, True
+    if quote not in bodies[start]:
+        return start + 1, True  # the common case, without a character loop
     while True:
         body, k = bodies[line], 0
         while k < len(body):
@@ -342,7 +344,7 @@ def _scan_csv(path: Path, dialect: dict | None = None) -> _CsvScan:
         raise ErasureError(f"{path}: the erasure rewrites CSV files line by line and supports ASCII-compatible "
                            f"encodings only (UTF-8, CP1250, latin-1, ...), not '{encoding}'")
     lines = Path(path).read_bytes().splitlines(keepends=True)
-    # bytes.splitlines also splits on \r alone, \x0b, \x0c, \x1c-\x1e: rejoin into \n-terminated lines
+    # bytes.splitlines also splits on a lone \r: rejoin into \n-terminated lines, as the loader reads them
     joined: list[bytes] = []
     for chunk in lines:
         if joined and not joined[-1].endswith(b"\n"):
@@ -353,8 +355,8 @@ def _scan_csv(path: Path, dialect: dict | None = None) -> _CsvScan:
     bodies = [_line_body(b.decode(encoding, errors="surrogateescape")) for b in lines]
 
     def parse(start: int, end: int) -> list[str]:
-        text = "\n".join(bodies[start:end])
-        return next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar=quote), [])
+        lines_in = [bodies[start]] if end - start == 1 else io.StringIO("\n".join(bodies[start:end]), newline="")
+        return next(csv.reader(lines_in, delimiter=delimiter, quotechar=quote), [])
 
     units: list[tuple[int, int]] = []
     i = 0
