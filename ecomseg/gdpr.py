@@ -13,7 +13,11 @@ Right to be forgotten (``forget_customer``), for one customer id:
    load_raw_tables.sql) drops matching raw rows on every build, so a raw file
    delivered again with the customer in it does not bring them back.
 3. Rewrite the raw files without their rows (var ``erasure_identifiers``
-   says which columns identify a person in which table).
+   says which columns identify a person in which table). CSV files are read
+   in the folder's dialect (``_dialect.yml``, ecomseg.dialect) and only cut:
+   a removed record's bytes go, every other byte stays; a record the loader
+   splits (a quote left open) is judged line by line, as the loader reads it
+   (_scan_csv). Files are replaced atomically (temporary file, rename).
 4. Delete their rows from every table of the warehouse - models, snapshots,
    incremental tables, copies of CSV loads, the quarantine (including its
    ``raw_record`` JSON) - and from every file under the exports folder.
@@ -334,7 +338,7 @@ def _scan_csv(path: Path, dialect: dict | None = None) -> _CsvScan:
     swallowed, up to the line holding the next unpaired quote (or the end of the
     file), is one unit; reading goes on after that line. Raises ErasureError for
     an encoding that is not ASCII-compatible (UTF-16/32)."""
-    d = table_dialect_or_default(dialect)
+    d = _dialect_or_default(dialect)
     encoding, delimiter, quote = d["encoding"], d["delimiter"], d["quote"]
     try:
         compatible = all(ch.encode(encoding) == ch.encode("ascii") for ch in ("\n", "\r", delimiter, quote))
@@ -378,7 +382,7 @@ def _scan_csv(path: Path, dialect: dict | None = None) -> _CsvScan:
     return _CsvScan(lines, header, units[0][1], spans, [parse(*u) for u in spans])
 
 
-def table_dialect_or_default(dialect: dict | None) -> dict:
+def _dialect_or_default(dialect: dict | None) -> dict:
     """The dialect given, else the loader's defaults (ecomseg.dialect.DEFAULTS)."""
     return dialect if dialect is not None else raw_dialect.table_dialect(None, "")
 
