@@ -13,7 +13,11 @@ Right to be forgotten (``forget_customer``), for one customer id:
    load_raw_tables.sql) drops matching raw rows on every build, so a raw file
    delivered again with the customer in it does not bring them back.
 3. Rewrite the raw files without their rows (var ``erasure_identifiers``
-   says which columns identify a person in which table).
+   says which columns identify a person in which table). CSV files are read
+   in the folder's dialect (``_dialect.yml``, ecomseg.dialect) and only cut:
+   a removed record's bytes go, every other byte stays; a record the loader
+   splits (a quote left open) is judged line by line, as the loader reads it
+   (_scan_csv). Files are replaced atomically (temporary file, rename).
 4. Delete their rows from every table of the warehouse - models, snapshots,
    incremental tables, copies of CSV loads, the quarantine (including its
    ``raw_record`` JSON) - and from every file under the exports folder.
@@ -39,9 +43,11 @@ from __future__ import annotations
 import csv
 import datetime as _dt
 import hashlib
+import io
 import json
 import os
 import re
+import shutil
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +58,7 @@ import pandas as pd
 import yaml
 
 from ecomseg import REPO_ROOT, contract
+from ecomseg import dialect as raw_dialect
 
 DEV_SALT = "ecomseg-dev-only-salt"
 LIST_FILE = "erasure_list.csv"
@@ -127,6 +134,16 @@ def erasure_dir(raw_dir: Path | str, configured: Path | str | None = None) -> Pa
 
 def exports_dir(configured: Path | str | None = None) -> Path:
     return Path(configured or os.environ.get("EXPORTS_DIR") or REPO_ROOT / "data" / "exports")
+
+
+def raw_table_dialect(raw_dir: Path | str, table: str) -> dict:
+    """The CSV dialect the loader reads a raw table with: the folder's
+    _dialect.yml (ecomseg.dialect), the table's overrides, the defaults.
+    Raises ErasureError for a dialect file the loader would refuse."""
+    try:
+        return raw_dialect.table_dialect(raw_dialect.read_dialect(raw_dir), table)
+    except raw_dialect.DialectError as exc:
+        raise ErasureError(f"{exc}; nothing was changed") from exc
 
 
 def raw_file(raw_dir: Path, table: str) -> Path | None:
@@ -218,9 +235,13 @@ def erased_mask(table: str, frame: pd.DataFrame, erasure: ErasureList) -> pd.Ser
 # Reading and rewriting raw (and exported) files
 # --------------------------------------------------------------------------
 
-def _read_text_frame(path: Path, columns: Iterable[str] | None = None) -> pd.DataFrame:
+def _read_text_frame(path: Path, columns: Iterable[str] | None = None, dialect: dict | None = None) -> pd.DataFrame:
     """A raw or exported file as text columns named lower-case (for matching
-    only); with columns, only those (lower-case names) that the file has."""
+    only); with columns, only those (lower-case names) that the file has.
+    dialect: the file's CSV dialect (ecomseg.dialect.table_dialect; default:
+    comma, double quote, UTF-8); a CSV value equal to one of its null_tokens is
+    None, as the loader reads it. One row per unit of _scan_csv (a record, or a
+    physical line of a record the loader splits), in file order."""
     wanted = None if columns is None else {c.lower() for c in columns}
     if path.suffix == ".parquet":
         import pyarrow.parquet as pq
@@ -233,39 +254,161 @@ def _read_text_frame(path: Path, columns: Iterable[str] | None = None) -> pd.Dat
                 continue
             data[key] = [None if v is None else str(v) for v in col.to_pylist()]
         return pd.DataFrame(data, index=pd.RangeIndex(table.num_rows), dtype=object)
-    header, records = _read_csv_records(path)
+    header, records = _read_csv_records(path, dialect)
+    nulls = set((dialect or {}).get("null_tokens") or [])
     names = [h.strip().strip('"').strip().lower() for h in header]
     positions = {}
     for i, name in enumerate(names):
         if name not in positions and (wanted is None or name in wanted):
             positions[name] = i
-    return pd.DataFrame({name: [r[i] if i < len(r) else None for r in records] for name, i in positions.items()},
+    return pd.DataFrame({name: [r[i] if i < len(r) and r[i] not in nulls else None for r in records]
+                         for name, i in positions.items()},
                         index=pd.RangeIndex(len(records)), dtype=object)
 
 
-def _read_csv_records(path: Path) -> tuple[list[str], list[list[str]]]:
-    """Header and records of a CSV, bytes that are not UTF-8 kept (surrogateescape)."""
-    with open(path, newline="", encoding="utf-8", errors="surrogateescape") as handle:
-        reader = csv.reader(handle)
-        header = next(reader, [])
-        records = [row for row in reader]
+@dataclass
+class _CsvScan:
+    """A CSV file cut into units that the erasure keeps or removes whole.
+
+    lines: the file's physical lines, as bytes, each with its own line ending
+    (b"\\n" or b"\\r\\n"; the last may have none). header_end: lines [0,
+    header_end) are the header record. spans: per unit, the range [start, end)
+    of lines it covers; fields: per unit, its values (csv module, the file's
+    delimiter and quote)."""
+    lines: list[bytes]
+    header: list[str]
+    header_end: int
+    spans: list[tuple[int, int]]
+    fields: list[list[str]]
+
+
+def _line_body(text: str) -> str:
+    if text.endswith("\n"):
+        text = text[:-1]
+        if text.endswith("\r"):
+            text = text[:-1]
+    return text
+
+
+def _record_end(bodies: list[str], start: int, delimiter: str, quote: str) -> tuple[int, bool]:
+    """The record that starts at line `start`, read as RFC 4180: (the line after
+    its last, whether it is well formed). Not well formed: a quote left open to
+    the end of the file, or a closing quote followed by something other than the
+    delimiter or the end of the line (an open quote that a later field's quote
+    closed, as in a stray quote)."""
+    line, in_quotes, at_start, well_formed = start, False, True, True
+    if quote not in bodies[start]:
+        return start + 1, True  # the common case, without a character loop
+    while True:
+        body, k = bodies[line], 0
+        while k < len(body):
+            c = body[k]
+            if in_quotes:
+                if c == quote:
+                    if k + 1 < len(body) and body[k + 1] == quote:
+                        k += 2
+                        continue
+                    in_quotes = False
+                    if k + 1 < len(body) and body[k + 1] != delimiter:
+                        well_formed = False
+            elif c == delimiter:
+                at_start = True
+                k += 1
+                continue
+            elif c == quote and at_start:
+                in_quotes = True
+            at_start = False
+            k += 1
+        if in_quotes and line + 1 < len(bodies):
+            line += 1
+            continue
+        return line + 1, well_formed and not in_quotes
+
+
+def _has_unpaired_quote(body: str, quote: str) -> bool:
+    return quote in body.replace(quote + quote, "")
+
+
+def _scan_csv(path: Path, dialect: dict | None = None) -> _CsvScan:
+    """The units of a CSV file, as the loader reads its records (docs/raw-data-contract.md):
+    a well-formed record is one unit, even over several lines (a quoted line
+    break); a record that is not well formed and spans several lines (an open
+    quote swallowing the following lines) is split as the loader splits it
+    (duckdb__recover_open_quotes): its first line is one unit, and each line it
+    swallowed, up to the line holding the next unpaired quote (or the end of the
+    file), is one unit; reading goes on after that line. Raises ErasureError for
+    an encoding that is not ASCII-compatible (UTF-16/32)."""
+    d = _dialect_or_default(dialect)
+    encoding, delimiter, quote = d["encoding"], d["delimiter"], d["quote"]
+    try:
+        compatible = all(ch.encode(encoding) == ch.encode("ascii") for ch in ("\n", "\r", delimiter, quote))
+    except (LookupError, UnicodeError):
+        compatible = False
+    if not compatible:
+        raise ErasureError(f"{path}: the erasure rewrites CSV files line by line and supports ASCII-compatible "
+                           f"encodings only (UTF-8, CP1250, latin-1, ...), not '{encoding}'")
+    lines = Path(path).read_bytes().splitlines(keepends=True)
+    # bytes.splitlines also splits on a lone \r: rejoin into \n-terminated lines, as the loader reads them
+    joined: list[bytes] = []
+    for chunk in lines:
+        if joined and not joined[-1].endswith(b"\n"):
+            joined[-1] += chunk
+        else:
+            joined.append(chunk)
+    lines = joined
+    bodies = [_line_body(b.decode(encoding, errors="surrogateescape")) for b in lines]
+
+    def parse(start: int, end: int) -> list[str]:
+        lines_in = [bodies[start]] if end - start == 1 else io.StringIO("\n".join(bodies[start:end]), newline="")
+        return next(csv.reader(lines_in, delimiter=delimiter, quotechar=quote), [])
+
+    units: list[tuple[int, int]] = []
+    i = 0
+    while i < len(lines):
+        end, well_formed = _record_end(bodies, i, delimiter, quote)
+        if well_formed or end - i == 1:
+            units.append((i, end))
+            i = end
+            continue
+        last = next((j for j in range(i + 1, len(lines)) if _has_unpaired_quote(bodies[j], quote)), len(lines) - 1)
+        units.extend((j, j + 1) for j in range(i, last + 1))
+        i = last + 1
+    if not units:
+        return _CsvScan(lines, [], 0, [], [])
+    header = parse(*units[0])
     if header and header[0].startswith("\ufeff"):
         header[0] = header[0][1:]
-    return header, records
+    spans = [u for u in units[1:] if any(bodies[j] for j in range(*u))]  # blank lines are no records
+    return _CsvScan(lines, header, units[0][1], spans, [parse(*u) for u in spans])
 
 
-def _rewrite_csv(path: Path, keep: list[bool]) -> None:
-    with open(path, newline="", encoding="utf-8", errors="surrogateescape") as handle:
-        reader = csv.reader(handle)
-        header = next(reader, [])
-        records = list(reader)
+def _dialect_or_default(dialect: dict | None) -> dict:
+    """The dialect given, else the loader's defaults (ecomseg.dialect.DEFAULTS)."""
+    return dialect if dialect is not None else raw_dialect.table_dialect(None, "")
+
+
+def _read_csv_records(path: Path, dialect: dict | None = None) -> tuple[list[str], list[list[str]]]:
+    """Header and records (units of _scan_csv) of a CSV in its dialect; bytes the
+    encoding cannot decode are kept (surrogateescape)."""
+    scan = _scan_csv(path, dialect)
+    return scan.header, scan.fields
+
+
+def _rewrite_csv(path: Path, keep: list[bool], dialect: dict | None = None) -> None:
+    """The file without the units (of _scan_csv) whose keep is False; every other
+    byte (line endings, quoting, encoding, blank lines) stays as it was. Written to
+    a temporary file beside it, then renamed over it (atomic)."""
+    scan = _scan_csv(path, dialect)
+    if len(keep) != len(scan.spans):
+        raise ErasureError(f"{path} changed while it was being erased; run the erasure again")
+    dropped = {j for (start, end), k in zip(scan.spans, keep) if not k for j in range(start, end)}
+    data = b"".join(line for j, line in enumerate(scan.lines) if j not in dropped)
     tmp = path.with_name(path.name + ".erasing")
-    with open(tmp, "w", newline="", encoding="utf-8", errors="surrogateescape") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(r for r, k in zip(records, keep) if k)
+    with open(tmp, "wb") as handle:
+        handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
+    shutil.copymode(path, tmp)
     os.replace(tmp, path)
 
 
@@ -282,11 +425,12 @@ def _rewrite_parquet(path: Path, keep: list[bool]) -> None:
     os.replace(tmp, path)
 
 
-def _rewrite(path: Path, keep: list[bool]) -> None:
+def _rewrite(path: Path, keep: list[bool], dialect: dict | None = None) -> None:
+    """The file without the rows (units of _read_text_frame) whose keep is False."""
     if path.suffix == ".parquet":
         _rewrite_parquet(path, keep)
     else:
-        _rewrite_csv(path, keep)
+        _rewrite_csv(path, keep, dialect)
 
 
 # --------------------------------------------------------------------------
@@ -314,7 +458,8 @@ def find_subject(customer_id: str, raw_dir: Path, duckdb_path: Path | None = Non
         raise ErasureError("the customer id is empty")
     subject = Subject(cid)
     needed = ("customer_id", "order_id", "visitor_id", "session_id", "email")
-    frames = {t: _read_text_frame(p, needed) for t in contract.tables() if (p := raw_file(raw_dir, t)) is not None}
+    frames = {t: _read_text_frame(p, needed, raw_table_dialect(raw_dir, t))
+              for t in contract.tables() if (p := raw_file(raw_dir, t)) is not None}
 
     def col(frame, name):
         return frame[name].map(clean) if name in frame.columns else pd.Series([None] * len(frame), index=frame.index, dtype=object)
@@ -545,7 +690,7 @@ def subject_found(subject: Subject, raw_dir: Path | str, duckdb_path: Path | str
         path = raw_file(Path(raw_dir), table)
         if path is None:
             continue
-        frame = _read_text_frame(path, ["customer_id"])
+        frame = _read_text_frame(path, ["customer_id"], raw_table_dialect(raw_dir, table))
         if "customer_id" in frame.columns and (frame["customer_id"].map(clean) == subject.customer_id).any():
             places.append(f"raw.{table}")
     if duckdb_path is not None and Path(duckdb_path).exists():
@@ -671,11 +816,12 @@ def forget_customer(customer_id: str, raw_dir: Path | str, duckdb_path: Path | s
         if path is None:
             continue
         needed = set(identifier_rules().get(table, {})) | {"customer_id"}
-        frame = _read_text_frame(path, needed)
+        file_dialect = raw_table_dialect(raw_dir, table)
+        frame = _read_text_frame(path, needed, file_dialect)
         mask = erased_mask(table, frame, erasure)
         if mask.any():
             mine = erased_mask(table, frame, own)
-            _rewrite(path, (~mask).tolist())
+            _rewrite(path, (~mask).tolist(), file_dialect)
             if mine.any():
                 raw_removed[table] = int(mine.sum())
             others = mask & ~mine

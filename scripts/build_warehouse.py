@@ -82,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--raw-dir", type=Path, default=None,
                         help=f"folder of raw files (default: {DEFAULT_RAW_DIR.relative_to(ROOT)}, the sample folder; "
-                             "a folder you name is never written to)")
+                             "the build never writes into a folder you name)")
     parser.add_argument("--duckdb", type=Path, default=DEFAULT_DUCKDB,
                         help=f"warehouse file (default: {DEFAULT_DUCKDB.relative_to(ROOT)}); one per shop")
     parser.add_argument("--scale", choices=["small", "medium", "large"], default="small",

@@ -3,7 +3,10 @@
 
 Records salted hashes of the customer's identifiers (customer id, their
 orders, visitors and pre-login sessions) in the erasure list that every build
-honours, rewrites the raw files without their rows, deletes their rows from
+honours (kept in <raw-dir>/_erasure unless --erasure-dir / ERASURE_DIR says
+otherwise), cuts their rows out of the raw files (read in the folder's
+_dialect.yml; every other byte of a file is kept; a line with a stray quote
+is judged on its own, as the loader reads it), deletes their rows from
 every warehouse table (models, snapshots, incremental tables, quarantine),
 removes them from every file under the exports folder, rebuilds the
 warehouse and appends what it did to the erasure log (no personal data): one
@@ -20,7 +23,7 @@ it anyway, so that a later delivery of that customer is kept out.
 Exit status: 0 erased; 1 erased, but the rebuild failed or some export files
 could not be checked (see the summary); 2 the erasure stopped with an error
 (the message says why, e.g. no raw files, an erasure list written with
-another salt); 3 customer id not found, nothing changed.
+another salt, a _dialect.yml the loader would refuse); 3 customer id not found, nothing changed.
 The logic is ecomseg.gdpr; docs/privacy.md explains the design.
 
 Examples:
