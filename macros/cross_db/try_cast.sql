@@ -150,7 +150,9 @@
 
     First one shape check, a regular expression of exactly that profile
     (iso_timestamp_profile_pattern: digits and ranges of each field; hour
-    00-23, offsets -23:59..+23:59, year 0001-9999); a value outside it is
+    00-23, year 0001-9999, offsets -18:00..+18:00, the range of Spark's
+    (Java's) zone offsets, narrower than RFC 3339's -23:59..+23:59 and wider
+    than any real zone's -12:00..+14:00); a value outside it is
     null, however lenient the engine's cast (DuckDB would read hour 24,
     '10:0', '10:00:00.', offset +25:00, '2025-3-1', zone names). A value
     inside it takes the fast path, the engine's own cast; only a value
@@ -175,7 +177,8 @@
     {%- set date_part = year ~ '-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])' -%}
     {%- set hour = '([01][0-9]|2[0-3])' -%}
     {%- set time_part = hour ~ '(:[0-5][0-9](:[0-5][0-9]([.,][0-9]{1,9})?)?)?' -%}
-    {%- set offset = '( ?([Zz]|[+-]' ~ hour ~ '(:?[0-5][0-9])?))?' -%}
+    {%- set offset_hours = '((0[0-9]|1[0-7])(:?[0-5][0-9])?|18(:?00)?)' -%}
+    {%- set offset = '( ?([Zz]|[+-]' ~ offset_hours ~ '))?' -%}
     {{ return(date_part ~ '([Tt ]' ~ time_part ~ offset ~ ')?') }}
 {% endmacro %}
 
