@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import Warehouse
-from ecomseg import contract, gdpr
+from ecomseg import contract, gdpr, validation
 from ecomseg.dbt_runner import run_dbt
 
 # Cf characters deliberately not trimmed (docs/raw-data-contract.md): visible
@@ -214,6 +214,13 @@ def test_values_just_outside_the_profile_are_null_however_lenient_the_cast(sql_f
     # the shape check (on the raw value, on DuckDB) lets the trimmed characters around a value through
     padded = ["\u00a02025-03-01T10:00Z\u200b", "\ufeff 2025-03-01 10:00:00 +0100\t", "\u00a02025-03-01T24:00Z"]
     assert [g[1] for g in sql_functions(padded)] == [dt.datetime(2025, 3, 1, 10, 0), dt.datetime(2025, 3, 1, 9, 0), None]
+
+
+def test_the_independent_validation_pattern_is_the_same_profile():
+    """ecomseg.validation re-checks staged rows with its own regular expression: no looser, no stricter."""
+    pattern = re.compile(validation.RAW_PATTERNS["timestamp"])
+    assert [v for v in _profile_variants() if not pattern.match(v)] == []
+    assert [v for v in _outside_variants() if pattern.match(v)] == []
 
 
 def test_what_is_rejected_is_outside_the_profile(sql_functions):
