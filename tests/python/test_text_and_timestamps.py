@@ -233,6 +233,30 @@ def test_what_is_rejected_is_outside_the_profile(sql_functions):
     assert not profile & set(outside)
 
 
+def test_the_testers_shop_quarantines_timestamps_outside_the_profile(tmp_path):
+    """The tester's orders.csv (O11, O21, O22, O24): DuckDB's own cast staged them at wrong instants."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "orders.csv").write_text(
+        "order_id,customer_id,ordered_at,status\n"
+        "O1,C1,2025-03-01T10:00Z,delivered\n"
+        "O11,C2,2025-03-01T24:00:00,delivered\n"  # was 2025-03-02 00:00
+        "O21,C6,2025-03-01T10:00:00.,delivered\n"  # was 10:00
+        "O22,C6,2025-03-01T10:0,delivered\n"  # was 10:00
+        "O24,C6,2025-03-01T10:00:00+25:00,delivered\n"  # was 2025-02-28 09:00
+        "O25,C7,2025-03-01T10:00:00 Z,delivered\n", encoding="utf-8")
+    (raw / "order_items.csv").write_text(
+        "order_id,line_number,product_id,quantity,unit_price\n"
+        + "".join(f"{o},1,P1,1,10\n" for o in ("O1", "O11", "O21", "O22", "O24", "O25")), encoding="utf-8")
+    wh = Warehouse(tmp_path / "wh", raw)
+    wh.dbt(*STAGING_ONLY)
+    assert wh.query("select order_id, cast(ordered_at as varchar) from staging.stg_shop__orders order by 1") == [
+        ("O1", "2025-03-01 10:00:00"), ("O25", "2025-03-01 10:00:00")]
+    assert wh.query("select order_id, quarantine_reason from quarantine.quarantine_shop__orders order by 1") == [
+        ("O11", "unparseable:ordered_at"), ("O21", "unparseable:ordered_at"), ("O22", "unparseable:ordered_at"),
+        ("O24", "unparseable:ordered_at")]
+
+
 # --------------------------------------------------------------------------
 # A small shop: null tokens, invisible characters, unreadable optional values
 # --------------------------------------------------------------------------
