@@ -70,8 +70,10 @@ DUCKDB_TYPES = {
 # Raw text that parses as the contract type (after the contract's text
 # normalisation). Deliberately as strict as the raw data contract (the ISO-8601
 # profile of docs/raw-data-contract.md "Timestamps", plain numbers).
-_ISO_TIMESTAMP = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[Tt ][0-9]{2}(?::[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]{1,9})?)?)?"
-                  r"(?: ?(?:[Zz]|UTC|[+-][0-9]{2}(?::?[0-9]{2})?))?)?$")
+# Field ranges as the contract: year 0001-9999, hour 00-23, offsets -18:00..+18:00.
+_ISO_TIMESTAMP = (r"^(?:000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
+                  r"(?:[Tt ](?:[01][0-9]|2[0-3])(?::[0-5][0-9](?::[0-5][0-9](?:[.,][0-9]{1,9})?)?)?"
+                  r"(?: ?(?:[Zz]|[+-](?:(?:0[0-9]|1[0-7])(?::?[0-5][0-9])?|18(?::?00)?)))?)?$")
 RAW_PATTERNS = {
     "integer": r"^[+-]?[0-9]+(?:\.0*)?$",
     "decimal": r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$",

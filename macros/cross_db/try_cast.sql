@@ -148,12 +148,38 @@
     or +-HH. An offset is converted to UTC; no offset means UTC. The
     warehouse session runs in UTC (profiles.yml).
 
-    Fast path first: the engine's own cast takes the common forms; only a
-    value it rejects is rewritten to the canonical form
-    'YYYY-MM-DD HH:MM:SS[.f][+HH:MM]' (regular expressions) and cast again.
+    First one shape check, a regular expression of exactly that profile
+    (iso_timestamp_profile_pattern: digits and ranges of each field; hour
+    00-23, year 0001-9999, offsets -18:00..+18:00, the range of Spark's
+    (Java's) zone offsets, narrower than RFC 3339's -23:59..+23:59 and wider
+    than any real zone's -12:00..+14:00); a value outside it is
+    null, however lenient the engine's cast (DuckDB would read hour 24,
+    '10:0', '10:00:00.', offset +25:00, '2025-3-1', zone names). A value
+    inside it takes the fast path, the engine's own cast; only a value
+    that cast rejects (e.g. 'T10', a space before the offset) is rewritten
+    to the canonical form 'YYYY-MM-DD HH:MM:SS[.f][+HH:MM]' (regular
+    expressions) and cast again. Impossible dates (2025-02-30) pass the
+    shape and are rejected by the cast.
 #}
 {% macro try_parse_timestamp(expression) %}
     {{- return(adapter.dispatch('try_parse_timestamp', 'ecommerce_segmentation')(expression)) -}}
+{% endmacro %}
+
+{#-
+    iso_timestamp_profile_pattern: the whole profile as one regular
+    expression, in the syntax RE2 (DuckDB) and Java (Spark) share; no
+    backslashes, so the literal reads the same under either engine's string
+    escaping. Not anchored: match it against the whole value
+    (regexp_full_match, or '^...$').
+-#}
+{% macro iso_timestamp_profile_pattern() %}
+    {%- set year = '(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})' -%}
+    {%- set date_part = year ~ '-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])' -%}
+    {%- set hour = '([01][0-9]|2[0-3])' -%}
+    {%- set time_part = hour ~ '(:[0-5][0-9](:[0-5][0-9]([.,][0-9]{1,9})?)?)?' -%}
+    {%- set offset_hours = '((0[0-9]|1[0-7])(:?[0-5][0-9])?|18(:?00)?)' -%}
+    {%- set offset = '( ?([Zz]|[+-]' ~ offset_hours ~ '))?' -%}
+    {{ return(date_part ~ '([Tt ]' ~ time_part ~ offset ~ ')?') }}
 {% endmacro %}
 
 {#-
@@ -180,6 +206,7 @@
     {{ return(result[-1]) }}
 {% endmacro %}
 
+{#- Other engines: no portable regular expression, so no shape check; the engine's cast decides. -#}
 {% macro default__try_parse_timestamp(expression) -%}
     {%- set text = ecommerce_segmentation.clean_text(expression) -%}
     coalesce(
@@ -188,17 +215,36 @@
     )
 {%- endmacro %}
 
-{#- DuckDB: coalesce evaluates the rewrite only for the values the plain cast rejected. -#}
+{#-
+    DuckDB: regexp_full_match (RE2) is the shape check, on the raw value with
+    the trim characters allowed around the profile: the same answer as on
+    the cleaned value (a value of the profile starts with a digit and ends
+    with a digit or Z, none of them trimmed; a null token of that shape,
+    if var null_tokens had one, is still null: the cast reads the cleaned
+    value), but clean_text, the costly part, is not computed a third time
+    (measured on 3M values, one thread, loaded machine: +0.2-0.6 s over
+    about 2 s for this check, about 2 s more for the check on the cleaned
+    value). coalesce evaluates the rewrite only for the values the plain
+    cast rejected.
+-#}
 {% macro duckdb__try_parse_timestamp(expression) -%}
     {%- set text = ecommerce_segmentation.clean_text(expression) -%}
-    cast(coalesce(
-        try_cast({{ text }} as timestamptz),
-        try_cast({{ ecommerce_segmentation.iso_timestamp_canonical(text, '\\%d') }} as timestamptz)
-    ) as timestamp)
+    {%- set class = ecommerce_segmentation.code_point_class(ecommerce_segmentation.text_normalisation().trim_code_points, '\\x{%x}') -%}
+    {%- set padding = '[' ~ class ~ ']*' if class else '' -%}
+    case
+        when regexp_full_match(({{ expression }}), '{{ padding ~ ecommerce_segmentation.iso_timestamp_profile_pattern() ~ padding }}')
+            then cast(coalesce(
+                try_cast({{ text }} as timestamptz),
+                try_cast({{ ecommerce_segmentation.iso_timestamp_canonical(text, '\\%d') }} as timestamptz)
+            ) as timestamp)
+    end
 {%- endmacro %}
 
 {#-
-    Spark: Java regular expressions ($1 backreferences); the offset is also
+    Spark: rlike (Java regex, a search: the pattern is anchored; its '$'
+    would also match before a final line break, which clean_text has
+    already removed) is the shape check; Java regular expressions ($1
+    backreferences) for the rewrite; the offset is also
     written +HH:MM and the fraction cut to 6 digits, the forms Spark's cast
     is sure to read.
 -#}
@@ -208,10 +254,13 @@
     {%- set canonical = "regexp_replace(" ~ canonical ~ ", '([.][0-9]{6})[0-9]+', '$1')" -%}
     {%- set canonical = "regexp_replace(" ~ canonical ~ ", '([+-][0-9]{2})([0-9]{2})$', '$1:$2')" -%}
     {%- set canonical = "regexp_replace(" ~ canonical ~ ", '( [0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]+)?[+-][0-9]{2})$', '$1:00')" -%}
-    coalesce(
-        try_cast({{ text }} as timestamp),
-        try_cast({{ canonical }} as timestamp)
-    )
+    case
+        when {{ text }} rlike '^{{ ecommerce_segmentation.iso_timestamp_profile_pattern() }}$'
+            then coalesce(
+                try_cast({{ text }} as timestamp),
+                try_cast({{ canonical }} as timestamp)
+            )
+    end
 {%- endmacro %}
 
 

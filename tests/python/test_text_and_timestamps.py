@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import Warehouse
-from ecomseg import contract, gdpr
+from ecomseg import contract, gdpr, validation
 from ecomseg.dbt_runner import run_dbt
 
 # Cf characters deliberately not trimmed (docs/raw-data-contract.md): visible
@@ -118,7 +118,8 @@ def _profile_variants() -> list[str]:
     """Every combination of the documented profile's parts, on two dates."""
     times = ["", "T10", "T10:00", "T10:00:00", "T10:00:00.5", "T10:00:00,5", "T10:00:00.123", "T10:00:00.123456",
              "T10:00:00.123456789", "T23:59:59.9999999", " 10:00", " 10:00:00", "t10:00", " 07", "T00:00"]
-    offsets = ["", "Z", "z", "+01:00", "-05:30", "+0100", "-0530", "+01", "-05", "+00:00", "+14:00", "-12:00"]
+    offsets = ["", "Z", "z", "+01:00", "-05:30", "+0100", "-0530", "+01", "-05", "+00:00", "+14:00", "-12:00",
+               "+18:00", "-1800", "-18", "+17:59"]
     variants = []
     for date, time, offset in itertools.product(["2025-03-01", "2024-12-31"], times, offsets):
         if not time and offset:
@@ -127,6 +128,42 @@ def _profile_variants() -> list[str]:
         if time and offset:
             variants.append(date + time + " " + offset)  # one space before the offset
     return variants
+
+
+def _outside_variants() -> list[str]:
+    """Values just outside the profile, each one part wrong on otherwise valid values: the
+    tester's (hour 24, a dot without digits, one minute digit, offset +25:00) and the forms an
+    engine's lenient cast reads (DuckDB: all of these but the last group)."""
+    wrong = [
+        # time
+        "2025-03-01T24:00:00", "2025-03-01T24:00", "2025-03-01T24", "2025-03-01T10:00:00.", "2025-03-01T10:00:00,",
+        "2025-03-01T10:0", "2025-03-01T1:00", "2025-03-01T10:00:0", "2025-03-01T10:60", "2025-03-01T10:00:60",
+        "2025-03-01T10:00:00.1234567890", "2025-03-01T10:00:00.Z", "2025-03-01T10:00:00.+01:00",
+        # offset
+        "2025-03-01T10:00:00+25:00", "2025-03-01T10:00:00+24:00", "2025-03-01T10:00:00-24:00", "2025-03-01T10:00:00+2400",
+        "2025-03-01T10:00:00+24", "2025-03-01T10:00:00+23:59", "2025-03-01T10:00:00-2359", "2025-03-01T10:00:00+19",
+        "2025-03-01T10:00:00+18:01", "2025-03-01T10:00:00+01:60", "2025-03-01T10:00:00+01:00:30", "2025-03-01T10:00:00+010030",
+        "2025-03-01T10:00:00+1:00", "2025-03-01T10:00:00+01:0", "2025-03-01T10:00:00 UTC", "2025-03-01T10:00:00UTC",
+        "2025-03-01T10:00:00 Europe/Warsaw", "2025-03-01 10:00:00 GMT", "2025-03-01T10:00:00  Z", "2025-03-01T10:00:00ZZ",
+        # date
+        "2025-3-1", "2025-03-1", "2025-3-01", "2025-3-1 10:00:00", "+2025-03-01", "-2025-03-01", "12025-03-01",
+        "+12025-03-01T10:00:00Z", "0000-01-01", "0000-01-01T10:00:00", "2025-00-01", "2025-03-00", "2025-03-32",
+        "2025/03/01", "2025-03-01T", "2025-03-01T 10:00",
+        # trailing or leading text
+        "2025-03-01T10:00:00Z x", "2025-03-01T10:00:00Zx", "2025-03-01T10:00:00 x", "x2025-03-01", "2025-03-01x",
+        "2025-03-01T10:00:00Z\u00a0x", "2025-03-01 AD", "2025-03-01T10:00:00 PM",
+    ]
+    return wrong
+
+
+# Inside the profile's shape, read by datetime.fromisoformat, outside the contract (a narrower
+# range, docs/raw-data-contract.md): offsets beyond +-18:00 (Spark's limit), offset minutes 60+,
+# offsets with seconds, 10+ fraction digits, a dot without digits before an offset (Python 3.11
+# reads "10:00:00.Z" but not "10:00:00.").
+NARROWER_THAN_FROMISOFORMAT = {"2025-03-01T10:00:00+23:59", "2025-03-01T10:00:00-2359", "2025-03-01T10:00:00+19",
+                               "2025-03-01T10:00:00+18:01", "2025-03-01T10:00:00+01:60", "2025-03-01T10:00:00+01:00:30",
+                               "2025-03-01T10:00:00+010030", "2025-03-01T10:00:00.1234567890",
+                               "2025-03-01T10:00:00.Z", "2025-03-01T10:00:00.+01:00"}
 
 
 def _reference(text: str) -> tuple[dt.datetime, bool]:
@@ -158,6 +195,34 @@ def test_every_form_of_the_profile_gives_the_fromisoformat_instant(sql_functions
     assert sum(_reference(v)[1] for v in variants) > len(variants) // 2  # mostly read by fromisoformat itself
 
 
+def test_values_just_outside_the_profile_are_null_however_lenient_the_cast(sql_functions):
+    outside = _outside_variants()
+    got = sql_functions(outside)
+    assert [(v, g[1]) for v, g in zip(outside, got) if g[1] is not None] == []
+    # the tester's four, which DuckDB's own cast read as 2025-03-02 00:00, 10:00, 10:00, 2025-02-28 09:00
+    assert {"2025-03-01T24:00:00", "2025-03-01T10:00:00.", "2025-03-01T10:0", "2025-03-01T10:00:00+25:00"} <= set(outside)
+    # the reference agrees: fromisoformat rejects them all, but for the documented narrower range
+    read_by_python = set()
+    for value in outside:
+        try:
+            dt.datetime.fromisoformat(value)
+            read_by_python.add(value)
+        except ValueError:
+            pass
+    assert read_by_python == NARROWER_THAN_FROMISOFORMAT
+    assert not set(_profile_variants()) & set(outside)
+    # the shape check (on the raw value, on DuckDB) lets the trimmed characters around a value through
+    padded = ["\u00a02025-03-01T10:00Z\u200b", "\ufeff 2025-03-01 10:00:00 +0100\t", "\u00a02025-03-01T24:00Z"]
+    assert [g[1] for g in sql_functions(padded)] == [dt.datetime(2025, 3, 1, 10, 0), dt.datetime(2025, 3, 1, 9, 0), None]
+
+
+def test_the_independent_validation_pattern_is_the_same_profile():
+    """ecomseg.validation re-checks staged rows with its own regular expression: no looser, no stricter."""
+    pattern = re.compile(validation.RAW_PATTERNS["timestamp"])
+    assert [v for v in _profile_variants() if not pattern.match(v)] == []
+    assert [v for v in _outside_variants() if pattern.match(v)] == []
+
+
 def test_what_is_rejected_is_outside_the_profile(sql_functions):
     outside = ["20250301T100000Z", "2025-03-01T1000", "2025-W09-6", "2025-060", "31/12/2024", "01.03.2025",
                "2025-03-01T24:00:01", "2025-03-01T10:00:60", "2025-02-30", "2025-13-01", "2025-03-01T25:00",
@@ -166,6 +231,30 @@ def test_what_is_rejected_is_outside_the_profile(sql_functions):
     assert [v for v, g in zip(outside, got) if g[1] is not None] == []
     profile = set(_profile_variants())
     assert not profile & set(outside)
+
+
+def test_the_testers_shop_quarantines_timestamps_outside_the_profile(tmp_path):
+    """The tester's orders.csv (O11, O21, O22, O24): DuckDB's own cast staged them at wrong instants."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "orders.csv").write_text(
+        "order_id,customer_id,ordered_at,status\n"
+        "O1,C1,2025-03-01T10:00Z,delivered\n"
+        "O11,C2,2025-03-01T24:00:00,delivered\n"  # was 2025-03-02 00:00
+        "O21,C6,2025-03-01T10:00:00.,delivered\n"  # was 10:00
+        "O22,C6,2025-03-01T10:0,delivered\n"  # was 10:00
+        "O24,C6,2025-03-01T10:00:00+25:00,delivered\n"  # was 2025-02-28 09:00
+        "O25,C7,2025-03-01T10:00:00 Z,delivered\n", encoding="utf-8")
+    (raw / "order_items.csv").write_text(
+        "order_id,line_number,product_id,quantity,unit_price\n"
+        + "".join(f"{o},1,P1,1,10\n" for o in ("O1", "O11", "O21", "O22", "O24", "O25")), encoding="utf-8")
+    wh = Warehouse(tmp_path / "wh", raw)
+    wh.dbt(*STAGING_ONLY)
+    assert wh.query("select order_id, cast(ordered_at as varchar) from staging.stg_shop__orders order by 1") == [
+        ("O1", "2025-03-01 10:00:00"), ("O25", "2025-03-01 10:00:00")]
+    assert wh.query("select order_id, quarantine_reason from quarantine.quarantine_shop__orders order by 1") == [
+        ("O11", "unparseable:ordered_at"), ("O21", "unparseable:ordered_at"), ("O22", "unparseable:ordered_at"),
+        ("O24", "unparseable:ordered_at")]
 
 
 # --------------------------------------------------------------------------
