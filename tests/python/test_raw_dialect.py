@@ -35,6 +35,37 @@ def test_mostly_quarantined_table_fails_the_build_with_a_diagnosis(tmp_path, mak
     assert "values look like decimal commas: set decimal_separator: ',' in _dialect.yml" in text
     # orders itself is clean: not named
     assert "Raw table 'orders'" not in text
+    # a failing node, counted by dbt (ERROR=1), not an on-run-end hook that raises
+    # ("Exited because of keyboard interrupt", "ERROR=0")
+    assert result.raw.exception is None, result.raw.exception
+    statuses = {r.node.name: str(r.status) for r in result.raw.result.results}
+    assert statuses["quarantine_limits"] == "error"
+    assert [f for f in result.failures if f.startswith("model.ecommerce_segmentation.quarantine_limits: error:")]
+
+
+def test_mostly_unreadable_optional_column_fails_the_build(tmp_path, make_warehouse):
+    """discount_amount with decimal commas, no dialect: the orders stay (discount read as null, 0),
+    but most rows name the column in unreadable_columns, so the build fails with the hint."""
+    write_csv(tmp_path, "orders", "order_id,customer_id,ordered_at,discount_amount\n" + "".join(
+        f'O{i},C{i % 7},2024-01-1{i % 10}T10:00:00,"{"5,00" if i > 10 else "1.50"}"\n' for i in range(1, 121)))
+    write_csv(tmp_path, "order_items", "order_id,product_id,quantity,unit_price\nO1,P1,1,9.99\n")
+    wh = make_warehouse(tmp_path)
+    result = wh.dbt("build", *STAGING, check=False)
+    assert not result.success
+    text = "\n".join(result.failures)
+    assert ("Raw table 'orders', column 'discount_amount': 110 of 120 staged rows (91.7 %) unreadable, "
+            "read as null, above the limit of 20 %") in text, text
+    assert 'Examples: "5,00"' in text
+    assert "values look like decimal commas: set decimal_separator: ',' in _dialect.yml" in text
+    assert [f for f in result.failures if f.startswith("model.ecommerce_segmentation.quarantine_limits: error:")]
+    # the rows themselves are staged, not quarantined
+    assert wh.scalar("select count(*) from staging.stg_shop__orders") == 120
+    assert wh.scalar("select count(*) from staging.stg_shop__orders where unreadable_columns = 'discount_amount'") == 110
+    # a few such rows only warn; the limit table records the share
+    wh.dbt("build", *STAGING, dbt_vars={"quarantine_share_overrides": {"orders": {"fail_share": 0.95}}})
+    assert wh.query("select table_name, column_name, checked_rows, affected_rows, check_level "
+                    "from quarantine.quarantine_limits where column_name is not null") == [
+        ("orders", "discount_amount", 120, 110, "warn")]
 
 
 def test_quarantine_limits_are_vars(tmp_path, make_warehouse):
@@ -222,3 +253,4 @@ def test_a_bad_dialect_file_is_an_error_naming_it(tmp_path, make_warehouse):
     result = make_warehouse(tmp_path).dbt("build", *STAGING, check=False)
     assert not result.success
     assert "_dialect.yml: unknown key 'decimal_seperator' in the folder" in "\n".join(result.failures)
+
