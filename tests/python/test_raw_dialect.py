@@ -254,3 +254,21 @@ def test_a_bad_dialect_file_is_an_error_naming_it(tmp_path, make_warehouse):
     assert not result.success
     assert "_dialect.yml: unknown key 'decimal_seperator' in the folder" in "\n".join(result.failures)
 
+
+def test_no_break_space_is_a_thousands_separator(tmp_path, make_warehouse):
+    """thousands_separator " ": an ordinary space, U+00A0 and U+202F (Polish locales, Excel) all separate groups."""
+    (tmp_path / "_dialect.yml").write_text(
+        'delimiter: ";"\ndecimal_separator: ","\nthousands_separator: " "\n', encoding="utf-8")
+    write_csv(tmp_path, "orders", "order_id;customer_id;ordered_at\nO1;C1;2025-01-10T10:00:00Z\n")
+    write_csv(tmp_path, "order_items", "order_id;line_number;product_id;quantity;unit_price\n"
+              "O1;1;P1;1;1\u00a0000,00\n"
+              "O1;2;P2;1;2\u202f000,50\n"
+              "O1;3;P3;1;3 000,25\n"
+              "O1;4;P4;1;1\u00a0234\u00a0567,89\n")
+    wh = make_warehouse(tmp_path)
+    wh.dbt("build", *STAGING)
+    assert wh.query("select line_number, cast(unit_price as varchar) from staging.stg_shop__order_items "
+                    "order by 1") == [(1, "1000.000000"), (2, "2000.500000"), (3, "3000.250000"),
+                                      (4, "1234567.890000")]
+    assert wh.scalar("select count(*) from quarantine.quarantine_shop__order_items") == 0
+
