@@ -212,7 +212,7 @@ def test_a_stray_quote_at_the_end_of_a_long_file(tmp_path, make_warehouse):
     """The quote runs to the end of the file: every later line is read on its own (no 10,000-character cut)."""
     lines = [f"O{i},C1,2025-01-10T10:00:00Z" for i in range(1, 2001)]
     lines[9] = 'O10,C1,"2025-01-10T10:00:00Z'
-    lines[1999] = 'O2000,"C1,2025-01-10T10:00:00Z'  # the last line has one too: not a record on its own
+    lines[1999] = 'O2000,"C1,2025-01-10T10:00:00Z'  # the last line has one too: quarantined alone as well
     write_csv(tmp_path, "orders", "order_id,customer_id,ordered_at\n" + "\n".join(lines) + "\n")
     write_csv(tmp_path, "order_items", "order_id,product_id,quantity,unit_price\nO1,P1,1,1\n")
     wh = make_warehouse(tmp_path)
@@ -221,7 +221,7 @@ def test_a_stray_quote_at_the_end_of_a_long_file(tmp_path, make_warehouse):
     assert wh.query("select quarantine_reason, raw_record->>'line', raw_record->>'problem' "
                     "from quarantine.quarantine_shop__orders order by 2") == [
         ("unparseable:csv_record", "11", "unterminated_quote"),
-        ("unparseable:csv_record", "2001", "malformed_record"),
+        ("unparseable:csv_record", "2001", "unterminated_quote"),
     ]
 
 
@@ -272,3 +272,26 @@ def test_no_break_space_is_a_thousands_separator(tmp_path, make_warehouse):
                                       (4, "1234567.890000")]
     assert wh.scalar("select count(*) from quarantine.quarantine_shop__order_items") == 0
 
+
+def test_a_stray_quote_does_not_break_a_later_multi_line_record(tmp_path, make_warehouse):
+    """Tester's shop s3: after the broken line 7, a valid RFC 4180 record over two lines (O8) is one record."""
+    write_csv(tmp_path, "orders",
+              "order_id,customer_id,ordered_at,status,shipping_city\n"
+              'O1,C1,2025-01-10T10:00:00Z,delivered,"Nowa\nHuta"\n'            # lines 2-3: legitimate
+              "O2,C2,2025-01-11T10:00:00Z,delivered,Gdańsk\n"
+              "O3,C3,2025-01-12T10:00:00Z,delivered,Łódź\n"
+              "O4,C1,2025-01-13T10:00:00Z,delivered,Kraków\n"
+              'O6,C6,2025-01-15T10:00:00Z,"delivered,Poznań\n'                   # line 7: a quote never closed
+              "O7,C7,2025-01-16T10:00:00Z,delivered,Wrocław\n"
+              'O8,C8,2025-01-17T10:00:00Z,delivered,"Nowa\nHuta"\n'            # lines 9-10: legitimate
+              "O9,C9,2025-01-18T10:00:00Z,delivered,Gdynia\n")
+    write_csv(tmp_path, "order_items", "order_id,product_id,quantity,unit_price\nO1,P1,1,1\n")
+    wh = make_warehouse(tmp_path)
+    wh.dbt("build", *STAGING)
+    assert wh.query("select order_id, shipping_city from staging.stg_shop__orders order by 1") == [
+        ("O1", "Nowa\nHuta"), ("O2", "Gdańsk"), ("O3", "Łódź"), ("O4", "Kraków"),
+        ("O7", "Wrocław"), ("O8", "Nowa\nHuta"), ("O9", "Gdynia")]
+    assert wh.query("select quarantine_reason, raw_record->>'line', raw_record->>'problem', raw_record->>'raw_line' "
+                    "from quarantine.quarantine_shop__orders") == [
+        ("unparseable:csv_record", "7", "unterminated_quote", 'O6,C6,2025-01-15T10:00:00Z,"delivered,Poznań')]
+    assert wh.scalar("select count(*) from raw.orders") == 8
