@@ -19,6 +19,10 @@
         so raw rows = staged + quarantined still holds. A quote left open
         costs its own line only (duckdb__blank_open_quotes,
         duckdb__recover_open_quotes);
+      - _unreadable_columns: null, except for a CSV record whose only fault
+        is a value not in the file's encoding in optional, non-identifier
+        columns: it is read with those values null, named here, comma
+        separated (duckdb__stage_unreadable_optional_values);
       - the folder's _dialect.yml (macros/loading/dialect.sql) sets the CSV
         delimiter, quote, encoding and null tokens, and turns decimal commas
         and dates in the shop's format into the contract's canonical text;
@@ -81,6 +85,7 @@
             {%- do select_list.append('cast(null as timestamp) as _record_at') -%}
             {%- do select_list.append('cast(null as varchar) as _load_error') -%}
             {%- do select_list.append('cast(null as varchar) as _rejected_record') -%}
+            {%- do select_list.append('cast(null as varchar) as _unreadable_columns') -%}
             {%- set body = 'select ' ~ (select_list | join(', ')) ~ ' where false' -%}
             {%- do loaded.append(table_name ~ ' (no file: empty)') -%}
         {%- else -%}
@@ -139,6 +144,7 @@
             {%- endif -%}
             {%- do select_list.append('cast(null as varchar) as _load_error') -%}
             {%- do select_list.append('cast(null as varchar) as _rejected_record') -%}
+            {%- do select_list.append('cast(null as varchar) as _unreadable_columns') -%}
             {%- if raw_file.format == 'csv' -%}
                 {#- read once into a table, with the records DuckDB could not read kept as rows for the quarantine -#}
                 {%- set tables = ecommerce_segmentation.duckdb__load_csv(raw_file, header, table_name, raw_schema, select_list,
@@ -147,6 +153,7 @@
                 {%- do null_list.append('cast(null as timestamp) as _record_at') -%}
                 {%- do null_list.append('load_error as _load_error') -%}
                 {%- do null_list.append('rejected_record as _rejected_record') -%}
+                {%- do null_list.append('cast(null as varchar) as _unreadable_columns') -%}
                 {%- set body = 'select * from ' ~ tables.rows ~ '\nunion all\nselect ' ~ (null_list | join(',\n    '))
                     ~ '\nfrom ' ~ tables.rejected -%}
             {%- else -%}
@@ -378,7 +385,9 @@
                 min(error_type) as error_type,
                 min(error_message) as error_message,
                 min(csv_line) as csv_line,
-                bool_or(error_type = 'UNQUOTED VALUE') as has_open_quote
+                bool_or(error_type = 'UNQUOTED VALUE') as has_open_quote,
+                bool_and(error_type = 'INVALID ENCODING') as only_encoding,
+                list(distinct cast(column_idx as bigint)) as encoding_columns
             from temp.{{ rejects }}
             group by line
         )
@@ -399,7 +408,9 @@
             )) as varchar) as rejected_record,
             -- a quote left open: the record runs on over the next lines (see duckdb__blank_open_quotes)
             has_open_quote and contains(csv_line, chr(10)) as is_open_quote,
-            rtrim(split_part(csv_line, chr(10), 1), chr(13)) as first_line
+            rtrim(split_part(csv_line, chr(10), 1), chr(13)) as first_line,
+            -- every error of the record is a value not in the file's encoding: which fields (1 = first)
+            case when only_encoding then encoding_columns end as encoding_columns
         from errors;
         drop table if exists temp.{{ rejects }};
         drop table if exists temp.{{ scans }};
@@ -419,10 +430,111 @@
     {%- endif -%}
     {%- set rejected = run_query('select count(*) from ' ~ rejected_relation).columns[0].values()[0] -%}
     {%- if rejected > 0 -%}
+        {%- set rejected = ecommerce_segmentation.duckdb__stage_unreadable_optional_values(
+            header, table_name, dialect, rows_relation, rejected_relation, select_list, erased) -%}
+    {%- endif -%}
+    {%- if rejected > 0 -%}
         {{- log('Raw file ' ~ raw_file.path ~ ': ' ~ rejected ~ ' record(s) could not be read as CSV; '
             ~ 'they are quarantined with reason unparseable:<column> or unparseable:csv_record', info=true) -}}
     {%- endif -%}
     {{ return({'rows': rows_relation, 'rejected': rejected_relation}) }}
+{% endmacro %}
+
+
+{#
+    A value that is not in the file's encoding, in a column the contract does
+    not require (issue #11 item 10): DuckDB rejects the whole record
+    (INVALID ENCODING), but only that value is unreadable. For each rejected
+    record whose every error is INVALID ENCODING, in fields that are neither
+    a required contract column nor an identifier (a name ending in _id: an
+    unreadable customer_id is not a guest order), and whose text (raw_line, each undecodable
+    byte shown as '?') splits into exactly the header's number of RFC 4180
+    fields: the record is staged, not quarantined. Its other fields are read
+    as usual (the same select_list and erasure filter as the main read),
+    those fields are null, and _unreadable_columns names their contract
+    columns, comma separated (macro unreadable_columns merges it into the
+    row's unreadable_columns). It moves from <table>__rejected_lines to
+    <table>__csv_rows, so raw = staged + quarantined still holds. Returns
+    the number of rejected records left.
+#}
+{% macro duckdb__stage_unreadable_optional_values(header, table_name, dialect, rows_relation, rejected_relation,
+    select_list, erased='') %}
+    {%- set required = [] -%}
+    {%- for column in ecommerce_segmentation.contract_columns(table_name) if column.required -%}
+        {%- do required.append(column.name) -%}
+    {%- endfor -%}
+    {%- set contract_names = ecommerce_segmentation.contract_columns(table_name) | map(attribute='name') | list -%}
+    {%- set allowed = [] -%}
+    {%- set names = [] -%}
+    {%- for name in header -%}
+        {%- set key = name | trim | lower -%}
+        {#- an identifier that cannot be read is not a missing one (a customer_id would make a guest order) -#}
+        {%- if key not in required and not key.endswith('_id') -%}
+            {%- do allowed.append(loop.index) -%}
+        {%- endif -%}
+        {%- do names.append(ecommerce_segmentation.sql_string(key if key in contract_names else '')) -%}
+    {%- endfor -%}
+    {%- if not allowed -%}
+        {{ return(run_query('select count(*) from ' ~ rejected_relation).columns[0].values()[0]) }}
+    {%- endif -%}
+    {%- set q = dialect.quote -%}
+    {%- set d = dialect.delimiter -%}
+    {%- set rq = ('\\' ~ q) if q in '.^$|?*+()[]{}\\' else q -%}
+    {%- set rd = ('\\' ~ d) if d in '.^$|?*+()[]{}\\' else d -%}
+    {%- set field = rq ~ '(?:[^' ~ rq ~ ']|' ~ rq ~ rq ~ ')*' ~ rq ~ '|[^' ~ rd ~ rq ~ ']*' -%}
+    {%- set sql_q = ecommerce_segmentation.sql_string(q) -%}
+    {%- set fields = [] -%}
+    {%- for i in range(1, (header | length) + 1) -%}
+        {%- do fields.append('case when list_contains(encoding_columns, ' ~ i ~ ') then null else fields[' ~ i ~ '] end as c' ~ i) -%}
+    {%- endfor -%}
+    {%- set flagged = "nullif(array_to_string(list_filter(list_transform(list_sort(encoding_columns), i -> ["
+        ~ (names | join(', ')) ~ "][i]), x -> x <> ''), ','), '') as _unreadable_columns" -%}
+    {%- set salvage_list = [] -%}
+    {%- for item in select_list -%}
+        {%- do salvage_list.append(flagged if item == 'cast(null as varchar) as _unreadable_columns' else item) -%}
+    {%- endfor -%}
+    {%- set sql -%}
+        create or replace temp table _unreadable_records as
+        select line, encoding_columns, fields
+        from (
+            select
+                line,
+                encoding_columns,
+                regexp_full_match(raw_line, {{ ecommerce_segmentation.sql_string('(' ~ field ~ ')(' ~ rd ~ '(' ~ field ~ '))*') }})
+                    as is_record,
+                list_transform(
+                    regexp_extract_all(raw_line || {{ ecommerce_segmentation.sql_string(d) }},
+                        {{ ecommerce_segmentation.sql_string('(' ~ field ~ ')' ~ rd) }}, 1),
+                    f -> case
+                        when starts_with(f, {{ sql_q }})
+                            then replace(substr(f, 2, length(f) - 2), {{ ecommerce_segmentation.sql_string(q ~ q) }}, {{ sql_q }})
+                        else f
+                    end
+                ) as fields
+            from (
+                select line, encoding_columns, rtrim(rejected_record ->> 'raw_line', chr(13)) as raw_line
+                from {{ rejected_relation }}
+                where encoding_columns is not null
+                    and list_has_all([{{ allowed | join(', ') }}], encoding_columns)
+            ) as candidates
+        ) as parsed
+        where is_record and len(fields) = {{ header | length }};
+        insert into {{ rows_relation }}
+        select * from (
+            select
+                {{ salvage_list | join(',\n                ') }}
+            from (
+                select {{ fields | join(', ') }}, encoding_columns from _unreadable_records
+            ) as records
+        ) as records
+        {%- if erased %}
+        where not ({{ erased }})
+        {%- endif %};
+        delete from {{ rejected_relation }} where line in (select line from _unreadable_records);
+        drop table if exists temp._unreadable_records;
+    {%- endset -%}
+    {%- do run_query(sql) -%}
+    {{ return(run_query('select count(*) from ' ~ rejected_relation).columns[0].values()[0]) }}
 {% endmacro %}
 
 
@@ -535,7 +647,7 @@
             group by other.line
         ) as fixed
         where rejected.line = fixed.old_line;
-        insert into {{ rejected_relation }}
+        insert into {{ rejected_relation }} (line, load_error, rejected_record, is_open_quote, first_line)
         select
             n as line,
             'unparseable:csv_record' as load_error,

@@ -4,8 +4,8 @@
     stg_shop__<table>, quarantine_shop__<table> and base_shop__<table>, so it
     runs after them). A list of {check_id, table_name, column_name,
     checked_rows, affected_rows, share, level, message}, one per contract
-    table (column_name null: the quarantined share) and one per optional,
-    non-text column that some staged row could not read (column_name set:
+    table (column_name null: the quarantined share) and one per optional
+    column that some staged row could not read (column_name set:
     the unreadable share). share is a fraction 0-1; level is 'ok', 'warn' or
     'fail'.
       table: quarantined rows (reason duplicate_key excepted: a repeated
@@ -32,12 +32,19 @@
     {%- set checks = [] -%}
     {%- for table_name in ecommerce_segmentation.contract_table_names() -%}
         {%- do checks.append(ecommerce_segmentation.quarantine_share_verdict(table_name)) -%}
-        {%- for column in ecommerce_segmentation.contract_columns(table_name)
-            if column.contract_type != 'text' and not column.required -%}
-            {%- set verdict = ecommerce_segmentation.unreadable_share_verdict(table_name, column.name) -%}
-            {%- if verdict.affected_rows > 0 -%}
-                {%- do checks.append(verdict) -%}
-            {%- endif -%}
+        {#- staged rows, and per column the staged rows naming it in unreadable_columns -#}
+        {%- set staged = ecommerce_segmentation.project_model_relation('stg_shop__' ~ table_name) -%}
+        {%- set counts = {} -%}
+        {%- set total = [] -%}
+        {%- for row in run_query('select unreadable_columns, count(*) from ' ~ staged ~ ' group by unreadable_columns') -%}
+            {%- do total.append(row[1] | int) -%}
+            {%- for name in (row[0] or '').split(',') if name -%}
+                {%- do counts.update({name: counts.get(name, 0) + (row[1] | int)}) -%}
+            {%- endfor -%}
+        {%- endfor -%}
+        {%- for column in ecommerce_segmentation.contract_columns(table_name) if counts.get(column.name, 0) > 0 -%}
+            {%- do checks.append(ecommerce_segmentation.unreadable_share_verdict(
+                table_name, column.name, total | sum, counts[column.name])) -%}
         {%- endfor -%}
     {%- endfor -%}
     {{ return(checks) }}
@@ -67,14 +74,9 @@
     level, message} for one optional column of one table: the share of
     staged rows whose unreadable_columns names it.
 #}
-{% macro unreadable_share_verdict(table_name, column_name) %}
-    {%- set staged = ecommerce_segmentation.project_model_relation('stg_shop__' ~ table_name) -%}
+{% macro unreadable_share_verdict(table_name, column_name, staged_rows, bad_rows) %}
     {%- set base = ecommerce_segmentation.project_model_relation('base_shop__' ~ table_name) -%}
     {%- set flagged = "concat(',', unreadable_columns, ',') like '%," ~ column_name ~ ",%'" -%}
-    {%- set counts = run_query('select count(*), coalesce(sum(case when ' ~ flagged ~ ' then 1 else 0 end), 0) from '
-        ~ staged).rows[0] -%}
-    {%- set staged_rows = counts[0] | int -%}
-    {%- set bad_rows = counts[1] | int -%}
     {%- set verdict = {'check_id': table_name ~ ':' ~ column_name, 'table_name': table_name,
         'column_name': column_name, 'checked_rows': staged_rows, 'affected_rows': bad_rows,
         'share': (bad_rows / staged_rows if staged_rows else 0), 'level': 'ok', 'message': ''} -%}
@@ -91,7 +93,8 @@
     {%- set problems = [] -%}
     {%- for row in run_query('select ' ~ adapter.quote(column_name) ~ ' from ' ~ base
         ~ ' where quarantine_reason is null and ' ~ flagged ~ ' order by 1 limit 100') -%}
-        {%- set example = (row[0] if row[0] is not none else '') | string -%}
+        {#- null: a value not in the file's encoding, read as null by the loader -#}
+        {%- set example = (row[0] if row[0] is not none else '(bytes not in the file encoding)') | string -%}
         {%- if example not in examples and examples | length < 3 -%}
             {%- do examples.append(example) -%}
             {%- do problems.append('invalid_encoding' if row[0] is none else '') -%}

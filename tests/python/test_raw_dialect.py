@@ -295,3 +295,27 @@ def test_a_stray_quote_does_not_break_a_later_multi_line_record(tmp_path, make_w
                     "from quarantine.quarantine_shop__orders") == [
         ("unparseable:csv_record", "7", "unterminated_quote", 'O6,C6,2025-01-15T10:00:00Z,"delivered,Poznań')]
     assert wh.scalar("select count(*) from raw.orders") == 8
+
+
+def test_a_value_not_in_the_encoding_of_an_optional_column_costs_that_value_only(tmp_path, make_warehouse):
+    """Tester's shop s7: comma-separated, CP1250 bytes only in shipping_city, no dialect. The orders are
+    staged with that city null and flagged; most rows flagged, so the build fails with the encoding hint."""
+    cities = ["Łódź", "Kraków", "Gdańsk", "Poznań"]
+    text = "order_id,customer_id,ordered_at,status,shipping_city\n" + "".join(
+        f"O{i},K{i},2025-01-{1 + i % 28:02d}T10:00:00Z,delivered,{cities[i % 4] if i > 10 else 'Lublin'}\n"
+        for i in range(1, 121))
+    (tmp_path / "orders.csv").write_bytes(text.encode("cp1250"))
+    write_csv(tmp_path, "order_items", "order_id,product_id,quantity,unit_price\nO1,P1,1,1\n")
+    wh = make_warehouse(tmp_path)
+    result = wh.dbt("build", *STAGING, check=False)
+    assert not result.success
+    text = "\n".join(result.failures)
+    assert ("Raw table 'orders', column 'shipping_city': 110 of 120 staged rows (91.7 %) unreadable, "
+            "read as null, above the limit of 20 %") in text, text
+    assert "file is not UTF-8: looks like Windows-1250" in text and "set encoding" in text
+    assert "Raw table 'orders':" not in text  # nothing quarantined
+    assert wh.scalar("select count(*) from quarantine.quarantine_shop__orders") == 0
+    assert wh.query("select order_id, customer_id, shipping_city, unreadable_columns from staging.stg_shop__orders "
+                    "where order_id in ('O1', 'O11') order by 1") == [
+        ("O1", "K1", "Lublin", None), ("O11", "K11", None, "shipping_city")]
+    assert wh.scalar("select count(*) from raw.orders") == 120
