@@ -141,9 +141,9 @@ def test_dialect_decodes_text_and_reads_dates(polish_warehouse):
     assert polish_warehouse.query(
         "select order_id, customer_id, cast(ordered_at as varchar), shipping_city, cast(discount_amount as varchar) "
         "from staging.stg_shop__orders order by 1") == [
-        ("O1", "C1", "2024-12-31 18:30:00", "Łódź", "2.50"),
-        ("O2", "C2", "2025-02-01 09:05:00", "Kraków", "0.00"),  # NULL token: empty, means 0
-        ("O3", "C1", "2025-02-03 00:00:00", "Gdańsk", "0.00"),
+        ("O1", "C1", "2024-12-31 18:30:00", "Łódź", "2.500000"),
+        ("O2", "C2", "2025-02-01 09:05:00", "Kraków", "0.000000"),  # NULL token: empty, means 0
+        ("O3", "C1", "2025-02-03 00:00:00", "Gdańsk", "0.000000"),
     ]
     assert polish_warehouse.query(
         "select order_id, quarantine_reason from quarantine.quarantine_shop__orders") == [
@@ -159,10 +159,10 @@ def test_dialect_decodes_text_and_reads_dates(polish_warehouse):
 def test_dialect_decimal_commas_give_the_right_amounts(polish_warehouse):
     assert polish_warehouse.query(
         "select order_item_id, quantity, cast(unit_price as varchar) from staging.stg_shop__order_items order by 1") == [
-        ("O1-1", 2, "49.99"),
-        ("O1-2", 1, "1234.50"),
-        ("O2-1", 3, "10.00"),
-        ("O3-1", 1, "12.50"),
+        ("O1-1", 2, "49.990000"),
+        ("O1-2", 1, "1234.500000"),
+        ("O2-1", 3, "10.000000"),
+        ("O3-1", 1, "12.500000"),
     ]
     assert polish_warehouse.query(
         "select order_id, product_id, quarantine_reason from quarantine.quarantine_shop__order_items") == [
