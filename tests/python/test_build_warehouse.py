@@ -185,3 +185,17 @@ def test_the_summary_states_the_as_of_date_and_a_working_query_command(tmp_path,
                            env={"PATH": "/usr/bin:/bin"})  # no virtualenv on PATH: the command names its python
     assert shown.returncode == 0, shown.stderr
     assert "C7" in shown.stdout and "2025-06-30" in shown.stdout
+
+
+def test_the_summary_counts_quarantine_tables_not_the_limit_checks(tmp_path):
+    """quarantine.quarantine_limits (one row per check, no quarantine_reason) is not a quarantine table."""
+    path = tmp_path / "wh.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("create schema quarantine")
+    con.execute("create table quarantine.quarantine_shop__orders as select 'orders' as source_table, "
+                "'missing:customer_id' as quarantine_reason")
+    con.execute("create table quarantine.quarantine_limits as select 'orders' as check_id, 'ok' as check_level")
+    con.close()
+    summary = collect(path)
+    assert summary["quarantine_reasons"] == [("orders", "missing:customer_id", 1)]
+    assert "Quarantined rows: 1" in render(summary)
