@@ -334,9 +334,9 @@ def _scan_csv(path: Path, dialect: dict | None = None) -> _CsvScan:
     a well-formed record is one unit, even over several lines (a quoted line
     break); a record that is not well formed and spans several lines (an open
     quote swallowing the following lines) is split as the loader splits it
-    (duckdb__recover_open_quotes): its first line is one unit, and each line it
-    swallowed, up to the line holding the next unpaired quote (or the end of the
-    file), is one unit; reading goes on after that line. Raises ErasureError for
+    (duckdb__recover_open_quotes): its first line is one unit, and reading goes
+    on at the next line, as CSV again (so a well-formed quoted line break after
+    a broken line is still one record). Raises ErasureError for
     an encoding that is not ASCII-compatible (UTF-16/32)."""
     d = _dialect_or_default(dialect)
     encoding, delimiter, quote = d["encoding"], d["delimiter"], d["quote"]
@@ -370,9 +370,8 @@ def _scan_csv(path: Path, dialect: dict | None = None) -> _CsvScan:
             units.append((i, end))
             i = end
             continue
-        last = next((j for j in range(i + 1, len(lines)) if _has_unpaired_quote(bodies[j], quote)), len(lines) - 1)
-        units.extend((j, j + 1) for j in range(i, last + 1))
-        i = last + 1
+        units.append((i, i + 1))  # the broken line alone; the lines after it are read again as CSV
+        i += 1
     if not units:
         return _CsvScan(lines, [], 0, [], [])
     header = parse(*units[0])

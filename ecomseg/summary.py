@@ -40,7 +40,7 @@ def collect(duckdb_path: Path | str) -> dict:
         }
         reasons: list[tuple[str, str, int]] = []
         for schema, name in tables:
-            if schema == "quarantine":
+            if schema == "quarantine" and name.startswith("quarantine_shop__"):  # not quarantine_limits
                 reasons += con.execute(
                     f"""select source_table, quarantine_reason, count(*)
                         from "{schema}"."{name}" group by all order by all"""
@@ -80,7 +80,8 @@ def render(summary: dict) -> str:
             lines.append(f"{title}:")
             width = max(len(name) for name, _ in rows)
             lines += [f"  {name:<{width}}  {n:>12,}" for name, n in rows]
-    quarantined = [(name.removeprefix("quarantine_shop__"), n) for (s, name), n in counts.items() if s == "quarantine"]
+    quarantined = [(name.removeprefix("quarantine_shop__"), n) for (s, name), n in counts.items()
+                   if s == "quarantine" and name.startswith("quarantine_shop__")]
     total = sum(n for _, n in quarantined)
     lines.append(f"Quarantined rows: {total:,}")
     for table, reason, n in summary["quarantine_reasons"]:

@@ -8,7 +8,8 @@
       encoding           default UTF-8; e.g. CP1250 / windows-1250, latin-1
       decimal_separator  '.' (default) or ','
       thousands_separator  '' (default), ' ', '.', ',' or "'" (decimal and
-                         whole-number columns)
+                         whole-number columns); ' ' also accepts a no-break
+                         space (U+00A0) and a narrow no-break space (U+202F)
       date_format        strptime pattern of date columns, e.g. '%d.%m.%Y'
       timestamp_format   strptime pattern of timestamp columns, e.g.
                          '%d.%m.%Y %H:%M'; a timestamp value that does not
@@ -173,9 +174,25 @@
 {% endmacro %}
 
 
+{#
+    The trimmed raw text of a number. With thousands_separator ' ', a no-break
+    space (U+00A0) and a narrow no-break space (U+202F), which Polish and
+    French locales and Excel write between the groups, become an ordinary
+    space first, so all three are read as the separator. Portable SQL.
+#}
+{% macro dialect_number_text(expression, dialect) %}
+    {%- set value = expression -%}
+    {%- if dialect.thousands_separator == ' ' -%}
+        {%- set value = 'replace(replace(' ~ value ~ ', ' ~ ecommerce_segmentation.sql_string('\u00a0')
+            ~ ", ' '), " ~ ecommerce_segmentation.sql_string('\u202f') ~ ", ' ')" -%}
+    {%- endif -%}
+    {{ return('trim(' ~ value ~ ')') }}
+{% endmacro %}
+
+
 {% macro default__dialect_number(expression, dialect) %}
     {%- set pattern = ecommerce_segmentation.dialect_number_pattern(dialect) -%}
-    {%- set value = 'trim(' ~ expression ~ ')' -%}
+    {%- set value = ecommerce_segmentation.dialect_number_text(expression, dialect) -%}
     {%- set canonical = value -%}
     {%- if dialect.thousands_separator -%}
         {%- set canonical = "replace(" ~ canonical ~ ", " ~ ecommerce_segmentation.sql_string(dialect.thousands_separator) ~ ", '')" -%}
@@ -189,7 +206,7 @@
 
 {% macro duckdb__dialect_number(expression, dialect) %}
     {%- set pattern = ecommerce_segmentation.dialect_number_pattern(dialect) -%}
-    {%- set value = 'trim(' ~ expression ~ ')' -%}
+    {%- set value = ecommerce_segmentation.dialect_number_text(expression, dialect) -%}
     {%- set canonical = value -%}
     {%- if dialect.thousands_separator -%}
         {%- set canonical = "replace(" ~ canonical ~ ", " ~ ecommerce_segmentation.sql_string(dialect.thousands_separator) ~ ", '')" -%}

@@ -17,7 +17,12 @@
         and _rejected_record holding {line, problem, message, raw_line} as
         JSON text. The base_ models quarantine it (macros/staging/quarantine.sql),
         so raw rows = staged + quarantined still holds. A quote left open
-        costs its own line only (duckdb__recover_open_quotes);
+        costs its own line only (duckdb__blank_open_quotes,
+        duckdb__recover_open_quotes);
+      - _unreadable_columns: null, except for a CSV record whose only fault
+        is a value not in the file's encoding in optional, non-identifier
+        columns: it is read with those values null, named here, comma
+        separated (duckdb__stage_unreadable_optional_values);
       - the folder's _dialect.yml (macros/loading/dialect.sql) sets the CSV
         delimiter, quote, encoding and null tokens, and turns decimal commas
         and dates in the shop's format into the contract's canonical text;
@@ -80,6 +85,7 @@
             {%- do select_list.append('cast(null as timestamp) as _record_at') -%}
             {%- do select_list.append('cast(null as varchar) as _load_error') -%}
             {%- do select_list.append('cast(null as varchar) as _rejected_record') -%}
+            {%- do select_list.append('cast(null as varchar) as _unreadable_columns') -%}
             {%- set body = 'select ' ~ (select_list | join(', ')) ~ ' where false' -%}
             {%- do loaded.append(table_name ~ ' (no file: empty)') -%}
         {%- else -%}
@@ -138,6 +144,7 @@
             {%- endif -%}
             {%- do select_list.append('cast(null as varchar) as _load_error') -%}
             {%- do select_list.append('cast(null as varchar) as _rejected_record') -%}
+            {%- do select_list.append('cast(null as varchar) as _unreadable_columns') -%}
             {%- if raw_file.format == 'csv' -%}
                 {#- read once into a table, with the records DuckDB could not read kept as rows for the quarantine -#}
                 {%- set tables = ecommerce_segmentation.duckdb__load_csv(raw_file, header, table_name, raw_schema, select_list,
@@ -146,6 +153,7 @@
                 {%- do null_list.append('cast(null as timestamp) as _record_at') -%}
                 {%- do null_list.append('load_error as _load_error') -%}
                 {%- do null_list.append('rejected_record as _rejected_record') -%}
+                {%- do null_list.append('cast(null as varchar) as _unreadable_columns') -%}
                 {%- set body = 'select * from ' ~ tables.rows ~ '\nunion all\nselect ' ~ (null_list | join(',\n    '))
                     ~ '\nfrom ' ~ tables.rejected -%}
             {%- else -%}
@@ -346,6 +354,9 @@
     {%- set scans = '_reject_scans_' ~ table_name -%}
     {%- set rows_relation = raw_schema ~ '.' ~ table_name ~ '__csv_rows' -%}
     {%- set rejected_relation = raw_schema ~ '.' ~ table_name ~ '__rejected_lines' -%}
+    {#- state.path / state.encoding: the file read; after an open quote, a copy with the broken lines blanked -#}
+    {%- set state = {'path': path, 'encoding': dialect.encoding, 'blanked': [], 'done': false} -%}
+    {%- for attempt in range(ecommerce_segmentation.max_open_quotes() + 1) if not state.done -%}
     {%- set sql -%}
         drop table if exists temp.{{ rejects }};
         drop table if exists temp.{{ scans }};
@@ -353,10 +364,10 @@
         select * from (
             select
                 {{ select_list | join(',\n                ') }}
-            from read_csv('{{ path }}', header = true, auto_detect = false,
+            from read_csv('{{ state.path }}', header = true, auto_detect = false,
                 columns = { {{- fields | join(', ') -}} },
                 delim = {{ ecommerce_segmentation.sql_string(dialect.delimiter) }}, quote = {{ quote }}, escape = {{ quote }},
-                encoding = {{ ecommerce_segmentation.sql_string(dialect.encoding) }},
+                encoding = {{ ecommerce_segmentation.sql_string(state.encoding) }},
                 {%- if null_tokens %}
                 nullstr = [{{ null_tokens | join(', ') }}],
                 {%- endif %}
@@ -374,7 +385,9 @@
                 min(error_type) as error_type,
                 min(error_message) as error_message,
                 min(csv_line) as csv_line,
-                bool_or(error_type = 'UNQUOTED VALUE') as has_open_quote
+                bool_or(error_type = 'UNQUOTED VALUE') as has_open_quote,
+                bool_and(error_type = 'INVALID ENCODING') as only_encoding,
+                list(distinct cast(column_idx as bigint)) as encoding_columns
             from temp.{{ rejects }}
             group by line
         )
@@ -393,20 +406,33 @@
                 message := error_message,
                 raw_line := csv_line
             )) as varchar) as rejected_record,
-            -- a quote left open: the record runs on over the next lines (see duckdb__recover_open_quotes)
+            -- a quote left open: the record runs on over the next lines (see duckdb__blank_open_quotes)
             has_open_quote and contains(csv_line, chr(10)) as is_open_quote,
-            rtrim(split_part(csv_line, chr(10), 1), chr(13)) as first_line
+            rtrim(split_part(csv_line, chr(10), 1), chr(13)) as first_line,
+            -- every error of the record is a value not in the file's encoding: which fields (1 = first)
+            case when only_encoding then encoding_columns end as encoding_columns
         from errors;
         drop table if exists temp.{{ rejects }};
         drop table if exists temp.{{ scans }};
     {%- endset -%}
     {%- do run_query(sql) -%}
     {%- set open_quotes = run_query('select line, first_line from ' ~ rejected_relation ~ ' where is_open_quote order by line') -%}
-    {%- if open_quotes | length > 0 -%}
-        {%- do ecommerce_segmentation.duckdb__recover_open_quotes(raw_file, header | length, dialect, open_quotes,
-            rows_relation, rejected_relation, select_list, erased) -%}
+    {%- if open_quotes | length == 0 -%}
+        {%- do state.update({'done': true}) -%}
+    {%- elif attempt < ecommerce_segmentation.max_open_quotes() -%}
+        {#- blank the broken lines in a UTF-8 copy of the file and read it again -#}
+        {%- do state.update({'path': ecommerce_segmentation.duckdb__blank_open_quotes(
+            raw_file, table_name, dialect, open_quotes, state.blanked), 'encoding': 'utf-8'}) -%}
+    {%- endif -%}
+    {%- endfor -%}
+    {%- if state.blanked -%}
+        {%- do ecommerce_segmentation.duckdb__recover_open_quotes(raw_file, state.path, rejected_relation, state.blanked) -%}
     {%- endif -%}
     {%- set rejected = run_query('select count(*) from ' ~ rejected_relation).columns[0].values()[0] -%}
+    {%- if rejected > 0 -%}
+        {%- set rejected = ecommerce_segmentation.duckdb__stage_unreadable_optional_values(
+            header, table_name, dialect, rows_relation, rejected_relation, select_list, erased) -%}
+    {%- endif -%}
     {%- if rejected > 0 -%}
         {{- log('Raw file ' ~ raw_file.path ~ ': ' ~ rejected ~ ' record(s) could not be read as CSV; '
             ~ 'they are quarantined with reason unparseable:<column> or unparseable:csv_record', info=true) -}}
@@ -416,70 +442,199 @@
 
 
 {#
-    A quote left open (issue #11, item 5): in `O2,C2,"2025-01-11T10:00:00Z,delivered`
-    the quote is never closed, so DuckDB's reader takes every following line
-    into that field until the next quote (or the end of the file) and
-    rejects it all as one record. Only then (never for a file without such a
-    record, so a clean file costs nothing more) the file is read once more
-    as plain lines (no quoting, the dialect's encoding, one thread in file
-    order), and for each such record:
-      - its first line, found by its text at or after the record's line
-        number, is quarantined alone: unparseable:csv_record, problem
-        unterminated_quote, raw_line = that line;
-      - each line it swallowed (up to the line holding the next unpaired
-        quote, or the end of the file) is read on its own as an RFC 4180
-        record without line breaks: with exactly as many fields as the
-        header it becomes a row of <table>__csv_rows (through the same
-        select_list and erasure filter as the main read), else it is
-        quarantined alone (problem malformed_record).
-    Every physical line stays accounted for: raw = staged + quarantined.
-    In such a file every quarantined record's line number is its physical
-    line (1 = the header); elsewhere it is DuckDB's, which counts records.
+    A value that is not in the file's encoding, in a column the contract does
+    not require (issue #11 item 10): DuckDB rejects the whole record
+    (INVALID ENCODING), but only that value is unreadable. For each rejected
+    record whose every error is INVALID ENCODING, in fields that are neither
+    a required contract column nor an identifier (a name ending in _id: an
+    unreadable customer_id is not a guest order), and whose text (raw_line, each undecodable
+    byte shown as '?') splits into exactly the header's number of RFC 4180
+    fields: the record is staged, not quarantined. Its other fields are read
+    as usual (the same select_list and erasure filter as the main read),
+    those fields are null, and _unreadable_columns names their contract
+    columns, comma separated (macro unreadable_columns merges it into the
+    row's unreadable_columns). It moves from <table>__rejected_lines to
+    <table>__csv_rows, so raw = staged + quarantined still holds. Returns
+    the number of rejected records left.
 #}
-{% macro duckdb__recover_open_quotes(raw_file, field_count, dialect, open_quotes, rows_relation, rejected_relation,
+{% macro duckdb__stage_unreadable_optional_values(header, table_name, dialect, rows_relation, rejected_relation,
     select_list, erased='') %}
-    {%- set path = raw_file.path | replace("'", "''") -%}
+    {%- set required = [] -%}
+    {%- for column in ecommerce_segmentation.contract_columns(table_name) if column.required -%}
+        {%- do required.append(column.name) -%}
+    {%- endfor -%}
+    {%- set contract_names = ecommerce_segmentation.contract_columns(table_name) | map(attribute='name') | list -%}
+    {%- set allowed = [] -%}
+    {%- set names = [] -%}
+    {%- for name in header -%}
+        {%- set key = name | trim | lower -%}
+        {#- an identifier that cannot be read is not a missing one (a customer_id would make a guest order) -#}
+        {%- if key not in required and not key.endswith('_id') -%}
+            {%- do allowed.append(loop.index) -%}
+        {%- endif -%}
+        {%- do names.append(ecommerce_segmentation.sql_string(key if key in contract_names else '')) -%}
+    {%- endfor -%}
+    {%- if not allowed -%}
+        {{ return(run_query('select count(*) from ' ~ rejected_relation).columns[0].values()[0]) }}
+    {%- endif -%}
     {%- set q = dialect.quote -%}
     {%- set d = dialect.delimiter -%}
     {%- set rq = ('\\' ~ q) if q in '.^$|?*+()[]{}\\' else q -%}
     {%- set rd = ('\\' ~ d) if d in '.^$|?*+()[]{}\\' else d -%}
     {%- set field = rq ~ '(?:[^' ~ rq ~ ']|' ~ rq ~ rq ~ ')*' ~ rq ~ '|[^' ~ rd ~ rq ~ ']*' -%}
     {%- set sql_q = ecommerce_segmentation.sql_string(q) -%}
-    {%- set sql_qq = ecommerce_segmentation.sql_string(q ~ q) -%}
-    {%- set previous_order = run_query("select current_setting('preserve_insertion_order')").columns[0].values()[0] -%}
+    {%- set fields = [] -%}
+    {%- for i in range(1, (header | length) + 1) -%}
+        {%- do fields.append('case when list_contains(encoding_columns, ' ~ i ~ ') then null else fields[' ~ i ~ '] end as c' ~ i) -%}
+    {%- endfor -%}
+    {%- set flagged = "nullif(array_to_string(list_filter(list_transform(list_sort(encoding_columns), i -> ["
+        ~ (names | join(', ')) ~ "][i]), x -> x <> ''), ','), '') as _unreadable_columns" -%}
+    {%- set salvage_list = [] -%}
+    {%- for item in select_list -%}
+        {%- do salvage_list.append(flagged if item == 'cast(null as varchar) as _unreadable_columns' else item) -%}
+    {%- endfor -%}
     {%- set sql -%}
-        drop table if exists temp._open_quote_rejects;
-        drop table if exists temp._open_quote_scans;
-        set preserve_insertion_order = true;
-        create or replace temp table _open_quote_read as
-        select row_number() over () as k, line_text
-        from read_csv('{{ path }}', header = false, auto_detect = false, columns = {'line_text': 'varchar'},
-            delim = '\x1f', quote = '', escape = '', encoding = {{ ecommerce_segmentation.sql_string(dialect.encoding) }},
-            strict_mode = false, parallel = false, ignore_errors = true, store_rejects = true,
-            rejects_table = '_open_quote_rejects', rejects_scan = '_open_quote_scans');
-        set preserve_insertion_order = {{ 'true' if previous_order else 'false' }};
-        -- physical line numbers: a line that cannot be decoded is a gap in the rows read
-        create or replace temp table _open_quote_lines as
-        with bad as (
-            select distinct line as n from temp._open_quote_rejects
-        ),
-        numbers as (
-            select unnest(range(1, (select count(*) from _open_quote_read) + (select count(*) from bad) + 1)) as n
-        ),
-        good as (
-            select n, row_number() over (order by n) as k from numbers where n not in (select n from bad)
-        )
-        select good.n, read.line_text from good inner join _open_quote_read as read on good.k = read.k
-        union all
-        select n, cast(null as varchar) as line_text from bad;
-        drop table if exists temp._open_quote_read;
-        drop table if exists temp._open_quote_rejects;
-        drop table if exists temp._open_quote_scans;
+        create or replace temp table _unreadable_records as
+        select line, encoding_columns, fields
+        from (
+            select
+                line,
+                encoding_columns,
+                regexp_full_match(raw_line, {{ ecommerce_segmentation.sql_string('(' ~ field ~ ')(' ~ rd ~ '(' ~ field ~ '))*') }})
+                    as is_record,
+                list_transform(
+                    regexp_extract_all(raw_line || {{ ecommerce_segmentation.sql_string(d) }},
+                        {{ ecommerce_segmentation.sql_string('(' ~ field ~ ')' ~ rd) }}, 1),
+                    f -> case
+                        when starts_with(f, {{ sql_q }})
+                            then replace(substr(f, 2, length(f) - 2), {{ ecommerce_segmentation.sql_string(q ~ q) }}, {{ sql_q }})
+                        else f
+                    end
+                ) as fields
+            from (
+                select line, encoding_columns, rtrim(rejected_record ->> 'raw_line', chr(13)) as raw_line
+                from {{ rejected_relation }}
+                where encoding_columns is not null
+                    and list_has_all([{{ allowed | join(', ') }}], encoding_columns)
+            ) as candidates
+        ) as parsed
+        where is_record and len(fields) = {{ header | length }};
+        insert into {{ rows_relation }}
+        select * from (
+            select
+                {{ salvage_list | join(',\n                ') }}
+            from (
+                select {{ fields | join(', ') }}, encoding_columns from _unreadable_records
+            ) as records
+        ) as records
+        {%- if erased %}
+        where not ({{ erased }})
+        {%- endif %};
+        delete from {{ rejected_relation }} where line in (select line from _unreadable_records);
+        drop table if exists temp._unreadable_records;
     {%- endset -%}
     {%- do run_query(sql) -%}
-    {#- DuckDB numbers a rejected record by records read; the other rejected records of the
-        file get their physical line, found by their text at or after that number -#}
-    {%- set renumber -%}
+    {{ return(run_query('select count(*) from ' ~ rejected_relation).columns[0].values()[0]) }}
+{% endmacro %}
+
+
+{# The most quotes left open that the loader recovers from in one file (each costs one more read). #}
+{% macro max_open_quotes() %}
+    {{ return(var('max_open_quotes', 20) | int) }}
+{% endmacro %}
+
+
+{#
+    A quote left open (issue #11, item 5): in `O2,C2,"2025-01-11T10:00:00Z,delivered`
+    the quote is never closed, so DuckDB's reader takes the following lines
+    into that field, up to a later quote, and rejects it all as one record;
+    the lines it swallowed are lost, and a legitimate quoted field after it
+    (`O8,...,"Nowa<newline>Huta"`) is paired with the wrong quote. Only then
+    (never for a file without such a record, so a clean file costs nothing
+    more) duckdb__blank_open_quotes reads the file once as plain lines (no
+    quoting, the dialect's encoding, one thread in file order) into
+    temp._open_quote_lines (n: physical line, 1 = the header; line_text,
+    null for a line that cannot be decoded), finds the physical line of each
+    such record (its first line, by its text, at or after DuckDB's record
+    number) and appends it to `blanked` (a list of physical line numbers),
+    then writes a UTF-8 copy of the file with those lines (and lines that
+    cannot be decoded) empty, beside the warehouse file
+    (<warehouse>.<table>.open_quotes.csv). duckdb__load_csv reads that copy
+    as CSV again, exactly as the file (a blank line is no record), so the
+    lines after a broken line are records again, multi-line quoted fields
+    included; a further open quote repeats this, up to var max_open_quotes
+    (default 20) times. Returns the path of the copy.
+#}
+{% macro duckdb__blank_open_quotes(raw_file, table_name, dialect, open_quotes, blanked) %}
+    {%- set source_path = raw_file.path | replace("'", "''") -%}
+    {%- set copy_path = ((target.get('path') or 'warehouse/ecommerce.duckdb') ~ '.' ~ table_name ~ '.open_quotes.csv')
+        | replace("'", "''") -%}
+    {%- if not blanked -%}
+        {%- set previous_order = run_query("select current_setting('preserve_insertion_order')").columns[0].values()[0] -%}
+        {%- set sql -%}
+            drop table if exists temp._open_quote_rejects;
+            drop table if exists temp._open_quote_scans;
+            set preserve_insertion_order = true;
+            create or replace temp table _open_quote_read as
+            select row_number() over () as k, line_text
+            from read_csv('{{ source_path }}', header = false, auto_detect = false, columns = {'line_text': 'varchar'},
+                delim = '\x1f', quote = '', escape = '', encoding = {{ ecommerce_segmentation.sql_string(dialect.encoding) }},
+                strict_mode = false, parallel = false, ignore_errors = true, store_rejects = true,
+                rejects_table = '_open_quote_rejects', rejects_scan = '_open_quote_scans');
+            set preserve_insertion_order = {{ 'true' if previous_order else 'false' }};
+            -- physical line numbers: a line that cannot be decoded is a gap in the rows read
+            create or replace temp table _open_quote_lines as
+            with bad as (
+                select distinct line as n from temp._open_quote_rejects
+            ),
+            numbers as (
+                select unnest(range(1, (select count(*) from _open_quote_read) + (select count(*) from bad) + 1)) as n
+            ),
+            good as (
+                select n, row_number() over (order by n) as k from numbers where n not in (select n from bad)
+            )
+            select good.n, read.line_text from good inner join _open_quote_read as read on good.k = read.k
+            union all
+            select n, cast(null as varchar) as line_text from bad;
+            drop table if exists temp._open_quote_read;
+            drop table if exists temp._open_quote_rejects;
+            drop table if exists temp._open_quote_scans;
+        {%- endset -%}
+        {%- do run_query(sql) -%}
+    {%- endif -%}
+    {%- for open_quote in open_quotes -%}
+        {%- set found = run_query(
+            'select coalesce(min(n), ' ~ open_quote[0] ~ ') from _open_quote_lines where n >= ' ~ open_quote[0]
+            ~ ' and rtrim(line_text, chr(13)) = ' ~ ecommerce_segmentation.sql_string(open_quote[1] or '')
+            ~ ((' and n not in (' ~ (blanked | join(', ')) ~ ')') if blanked else '')) -%}
+        {%- set p = found.columns[0].values()[0] | int -%}
+        {%- if p not in blanked -%}
+            {%- do blanked.append(p) -%}
+        {%- endif -%}
+        {{- log('Raw file ' ~ raw_file.path ~ ': a quote opened on line ' ~ p ~ ' is never closed; that line is '
+            ~ 'quarantined (unterminated_quote) and the lines after it are read again as CSV', info=true) -}}
+    {%- endfor -%}
+    {%- do run_query("copy (select string_agg(case when n in (" ~ (blanked | join(', '))
+        ~ ") or line_text is null then '' else line_text end, chr(10) order by n) || chr(10) from _open_quote_lines) to '"
+        ~ copy_path ~ "' (format csv, header false, quote '', escape '', delimiter '\\x1f')") -%}
+    {{ return(copy_path) }}
+{% endmacro %}
+
+
+{#
+    After duckdb__load_csv read the copy with the broken lines blanked: each
+    blanked line is quarantined alone (unparseable:csv_record, problem
+    unterminated_quote, raw_line = that line), and so is each line that
+    cannot be decoded (problem invalid_encoding: the copy holds it empty).
+    The other rejected records get their physical line, found by their text
+    at or after DuckDB's record number. Every physical line stays accounted
+    for: raw = staged + quarantined. In such a file every quarantined
+    record's line number is its physical line (1 = the header); elsewhere it
+    is DuckDB's, which counts records. The copy is then emptied (it held
+    raw rows) and temp._open_quote_lines dropped.
+#}
+{% macro duckdb__recover_open_quotes(raw_file, copy_path, rejected_relation, blanked) %}
+    {%- set sql -%}
         update {{ rejected_relation }} as rejected
         set
             line = fixed.n,
@@ -489,105 +644,31 @@
             from {{ rejected_relation }} as other
             inner join _open_quote_lines as lines
                 on lines.n >= other.line and rtrim(lines.line_text, chr(13)) = other.first_line
-            where not other.is_open_quote
             group by other.line
         ) as fixed
-        where rejected.line = fixed.old_line and not rejected.is_open_quote
+        where rejected.line = fixed.old_line;
+        insert into {{ rejected_relation }} (line, load_error, rejected_record, is_open_quote, first_line)
+        select
+            n as line,
+            'unparseable:csv_record' as load_error,
+            cast(to_json(struct_pack(
+                line := n,
+                problem := case when line_text is null then 'invalid_encoding' else 'unterminated_quote' end,
+                message := case
+                    when line_text is null then 'a line that cannot be decoded in the declared encoding'
+                    else 'a quote opened on this line is never closed on it: the line is quarantined alone '
+                        || 'and the lines after it are read again'
+                end,
+                raw_line := coalesce(rtrim(line_text, chr(13)), '')
+            )) as varchar) as rejected_record,
+            false as is_open_quote,
+            rtrim(line_text, chr(13)) as first_line
+        from _open_quote_lines
+        where n in ({{ blanked | join(', ') }}) or line_text is null;
+        drop table if exists temp._open_quote_lines;
+        copy (select '' as emptied) to '{{ copy_path }}' (format csv, header false);
     {%- endset -%}
-    {%- do run_query(renumber) -%}
-    {%- for open_quote in open_quotes -%}
-        {%- set line = open_quote[0] -%}
-        {%- set first_line = ecommerce_segmentation.sql_string(open_quote[1] or '') -%}
-        {%- set bounds -%}
-            with opened as (
-                select coalesce(min(n), {{ line }}) as p
-                from _open_quote_lines
-                where n >= {{ line }} and rtrim(line_text, chr(13)) = {{ first_line }}
-            )
-            select
-                opened.p,
-                coalesce(
-                    (select min(n) from _open_quote_lines
-                     where n > opened.p and position({{ sql_q }} in replace(line_text, {{ sql_qq }}, '')) > 0),
-                    (select max(n) from _open_quote_lines)
-                ) as q
-            from opened
-        {%- endset -%}
-        {%- set found = run_query(bounds) -%}
-        {%- set p = found.columns[0].values()[0] -%}
-        {%- set last = found.columns[1].values()[0] -%}
-        {%- set fields = [] -%}
-        {%- for i in range(1, field_count + 1) -%}
-            {%- do fields.append('fields[' ~ i ~ '] as c' ~ i) -%}
-        {%- endfor -%}
-        {%- set recover -%}
-            create or replace temp table _open_quote_parsed as
-            select
-                n,
-                line_text,
-                line_text is not null
-                    and regexp_full_match(line_text, {{ ecommerce_segmentation.sql_string('(' ~ field ~ ')(' ~ rd ~ '(' ~ field ~ '))*') }})
-                    and len(regexp_extract_all(line_text || {{ ecommerce_segmentation.sql_string(d) }},
-                        {{ ecommerce_segmentation.sql_string('(' ~ field ~ ')' ~ rd) }}, 1)) = {{ field_count }}
-                    as is_record,
-                list_transform(
-                    regexp_extract_all(line_text || {{ ecommerce_segmentation.sql_string(d) }},
-                        {{ ecommerce_segmentation.sql_string('(' ~ field ~ ')' ~ rd) }}, 1),
-                    f -> case
-                        when starts_with(f, {{ sql_q }}) then replace(substr(f, 2, length(f) - 2), {{ sql_qq }}, {{ sql_q }})
-                        else f
-                    end
-                ) as fields
-            from _open_quote_lines
-            where n > {{ p }} and n <= {{ last }};
-            insert into {{ rows_relation }}
-            select * from (
-                select
-                    {{ select_list | join(',
-                    ') }}
-                from (
-                    select {{ fields | join(', ') }} from _open_quote_parsed where is_record
-                ) as records
-            ) as records
-            {%- if erased %}
-            where not ({{ erased }})
-            {%- endif %};
-            delete from {{ rejected_relation }} where line = {{ line }} and is_open_quote;
-            insert into {{ rejected_relation }}
-            select
-                {{ p }} as line,
-                'unparseable:csv_record' as load_error,
-                cast(to_json(struct_pack(
-                    line := {{ p }},
-                    problem := 'unterminated_quote',
-                    message := 'a quote opened on this line is never closed on it: the line is quarantined alone '
-                        || 'and the lines after it are read on their own',
-                    raw_line := {{ first_line }}
-                )) as varchar) as rejected_record,
-                false as is_open_quote,
-                {{ first_line }} as first_line
-            union all
-            select
-                n,
-                'unparseable:csv_record',
-                cast(to_json(struct_pack(
-                    line := n,
-                    problem := 'malformed_record',
-                    message := 'a line after an unterminated quote that is not a record of '
-                        || '{{ field_count }} fields on its own',
-                    raw_line := coalesce(line_text, '')
-                )) as varchar),
-                false,
-                line_text
-            from _open_quote_parsed
-            where not is_record;
-            drop table if exists temp._open_quote_parsed;
-        {%- endset -%}
-        {%- do run_query(recover) -%}
-        {{- log('Raw file ' ~ raw_file.path ~ ': a quote opened on line ' ~ p ~ ' is never closed; that line is '
-            ~ 'quarantined (unterminated_quote) and lines ' ~ (p + 1) ~ '-' ~ last ~ ' are read on their own', info=true) -}}
-    {%- endfor -%}
-    {%- do run_query('drop table if exists temp._open_quote_lines') -%}
+    {%- do run_query(sql) -%}
 {% endmacro %}
 
 

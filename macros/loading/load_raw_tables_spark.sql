@@ -80,6 +80,7 @@
             {%- do select_list.append('cast(null as timestamp) as _record_at') -%}
             {%- do select_list.append('cast(null as string) as _load_error') -%}
             {%- do select_list.append('cast(null as string) as _rejected_record') -%}
+            {%- do select_list.append('cast(null as string) as _unreadable_columns') -%}
             {%- set body = 'select ' ~ (select_list | join(', ')) ~ ' from (select 1 as one) as no_file where 1 = 0' -%}
             {%- do loaded.append(table_name ~ ' (no file: empty)') -%}
         {%- else -%}
@@ -153,6 +154,8 @@
                 {%- do select_list.append('cast(null as string) as _load_error') -%}
                 {%- do select_list.append('cast(null as string) as _rejected_record') -%}
             {%- endif -%}
+            {#- set by the DuckDB loader for a value that is not in the file's encoding; Spark reads such a record as corrupt -#}
+            {%- do select_list.append('cast(null as string) as _unreadable_columns') -%}
             {%- set body = 'select ' ~ (select_list | join(',\n    ')) ~ '\nfrom ' ~ source_relation -%}
             {%- do loaded.append(table_name ~ ' (' ~ raw_file.name ~ ')') -%}
         {%- endif -%}

@@ -1,45 +1,115 @@
 {#
-    check_quarantine_limits(results): run by on-run-end. For every contract
-    table whose quarantine_shop__<table> model was built in this run, the
-    quarantined share = quarantined rows (reason duplicate_key excepted: a
-    repeated delivery is dropped on purpose, nothing is lost) / raw rows
-    (staged + quarantined). Limits (dbt vars, dbt_project.yml):
+    quarantine_limit_checks(): the verdicts of the quarantine limits, run at
+    execute time by the model quarantine_limits (which refs every
+    stg_shop__<table>, quarantine_shop__<table> and base_shop__<table>, so it
+    runs after them). A list of {check_id, table_name, column_name,
+    checked_rows, affected_rows, share, level, message}, one per contract
+    table (column_name null: the quarantined share) and one per optional
+    column that some staged row could not read (column_name set:
+    the unreadable share). share is a fraction 0-1; level is 'ok', 'warn' or
+    'fail'.
+      table: quarantined rows (reason duplicate_key excepted: a repeated
+        delivery is dropped on purpose, nothing is lost) / raw rows (staged
+        + quarantined);
+      column: staged rows whose unreadable_columns names the column (its
+        value read as null, the row kept) / staged rows.
+    Limits (dbt vars, dbt_project.yml), the same for both kinds:
       quarantine_warn_share (default 0.01): above it, a warning in the log;
-      quarantine_fail_share (default 0.20): above it, the run fails;
-      quarantine_min_rows (default 100): a table with fewer raw rows only
+      quarantine_fail_share (default 0.20): above it, the model fails;
+      quarantine_min_rows (default 100): a table with fewer rows only
         warns, whatever its share (a handful of rows says little);
       quarantine_share_overrides: per table, any of warn_share, fail_share,
         min_rows, e.g. {events: {fail_share: 0.5}}.
-    The message names the table, its share, the top reasons with counts,
-    three example values of the top reason and, when it can tell, the likely
-    cause (decimal commas, dates as DD.MM.YYYY, a file that is not UTF-8, a
-    record that is not comma-separated) and the _dialect.yml setting to fix.
-    Portable SQL only (counts and the raw_record text, parsed with fromjson),
-    so it runs unchanged on DuckDB and Spark.
+    The message names the table (and column), its share, the top reasons
+    with counts, three example values (for a column: its raw values from
+    base_shop__<table>) and, when it can tell, the likely cause (decimal
+    commas, dates as DD.MM.YYYY, a file that is not UTF-8, a record that is
+    not comma-separated) and the _dialect.yml setting to fix.
+    Portable SQL only (counts and the raw text), so it runs unchanged on
+    DuckDB and Spark.
 #}
-{% macro check_quarantine_limits(results) %}
-    {%- if not execute or flags.WHICH not in ('build', 'run') -%}
-        {{ return('') }}
-    {%- endif -%}
-    {%- set built = [] -%}
-    {%- for result in results if result.node is defined and result.node.resource_type == 'model'
-        and (result.status | string | lower) == 'success' -%}
-        {%- do built.append(result.node.name) -%}
+{% macro quarantine_limit_checks() %}
+    {%- set checks = [] -%}
+    {%- for table_name in ecommerce_segmentation.contract_table_names() -%}
+        {%- do checks.append(ecommerce_segmentation.quarantine_share_verdict(table_name)) -%}
+        {#- staged rows, and per column the staged rows naming it in unreadable_columns -#}
+        {%- set staged = ecommerce_segmentation.project_model_relation('stg_shop__' ~ table_name) -%}
+        {%- set counts = {} -%}
+        {%- set total = [] -%}
+        {%- for row in run_query('select unreadable_columns, count(*) from ' ~ staged ~ ' group by unreadable_columns') -%}
+            {%- do total.append(row[1] | int) -%}
+            {%- for name in (row[0] or '').split(',') if name -%}
+                {%- do counts.update({name: counts.get(name, 0) + (row[1] | int)}) -%}
+            {%- endfor -%}
+        {%- endfor -%}
+        {%- for column in ecommerce_segmentation.contract_columns(table_name) if counts.get(column.name, 0) > 0 -%}
+            {%- do checks.append(ecommerce_segmentation.unreadable_share_verdict(
+                table_name, column.name, total | sum, counts[column.name])) -%}
+        {%- endfor -%}
     {%- endfor -%}
-    {%- set failed = [] -%}
-    {%- for table_name in ecommerce_segmentation.contract_table_names()
-        if ('quarantine_shop__' ~ table_name) in built and ('stg_shop__' ~ table_name) in built -%}
-        {%- set verdict = ecommerce_segmentation.quarantine_share_verdict(table_name) -%}
-        {%- if verdict.level == 'fail' -%}
-            {%- do failed.append(verdict.message) -%}
-        {%- elif verdict.level == 'warn' -%}
-            {{- log('WARNING: ' ~ verdict.message, info=true) -}}
+    {{ return(checks) }}
+{% endmacro %}
+
+
+{# The level of a share: 'ok', 'warn' or 'fail' (fail only from min_rows rows on). #}
+{% macro quarantine_level(share, rows, limits) %}
+    {%- if share > limits.fail_share and rows >= limits.min_rows -%}
+        {{ return('fail') }}
+    {%- elif share > limits.warn_share -%}
+        {{ return('warn') }}
+    {%- endif -%}
+    {{ return('ok') }}
+{% endmacro %}
+
+
+{# "above the limit of 20 %" or "above the warning limit of 1 %". #}
+{% macro quarantine_limit_text(level, limits) %}
+    {{ return("above the limit of " ~ '%g' | format(limits.fail_share * 100) ~ " %" if level == 'fail'
+        else "above the warning limit of " ~ '%g' | format(limits.warn_share * 100) ~ " %") }}
+{% endmacro %}
+
+
+{#
+    {check_id, table_name, column_name, checked_rows, affected_rows, share,
+    level, message} for one optional column of one table: the share of
+    staged rows whose unreadable_columns names it.
+#}
+{% macro unreadable_share_verdict(table_name, column_name, staged_rows, bad_rows) %}
+    {%- set base = ecommerce_segmentation.project_model_relation('base_shop__' ~ table_name) -%}
+    {%- set flagged = "concat(',', unreadable_columns, ',') like '%," ~ column_name ~ ",%'" -%}
+    {%- set verdict = {'check_id': table_name ~ ':' ~ column_name, 'table_name': table_name,
+        'column_name': column_name, 'checked_rows': staged_rows, 'affected_rows': bad_rows,
+        'share': (bad_rows / staged_rows if staged_rows else 0), 'level': 'ok', 'message': ''} -%}
+    {%- if bad_rows == 0 -%}
+        {{ return(verdict) }}
+    {%- endif -%}
+    {%- set limits = ecommerce_segmentation.quarantine_limits(table_name) -%}
+    {%- set level = ecommerce_segmentation.quarantine_level(verdict.share, staged_rows, limits) -%}
+    {%- do verdict.update({'level': level}) -%}
+    {%- if level == 'ok' -%}
+        {{ return(verdict) }}
+    {%- endif -%}
+    {%- set examples = [] -%}
+    {%- set problems = [] -%}
+    {%- for row in run_query('select ' ~ adapter.quote(column_name) ~ ' from ' ~ base
+        ~ ' where quarantine_reason is null and ' ~ flagged ~ ' order by 1 limit 100') -%}
+        {#- null: a value not in the file's encoding, read as null by the loader -#}
+        {%- set example = (row[0] if row[0] is not none else '(bytes not in the file encoding)') | string -%}
+        {%- if example not in examples and examples | length < 3 -%}
+            {%- do examples.append(example) -%}
+            {%- do problems.append('invalid_encoding' if row[0] is none else '') -%}
         {%- endif -%}
     {%- endfor -%}
-    {%- if failed -%}
-        {{ exceptions.raise_compiler_error(failed | join('\n')) }}
-    {%- endif -%}
-    {{ return('') }}
+    {%- set hint = ecommerce_segmentation.quarantine_hint(table_name, 'unreadable:' ~ column_name, examples, problems) -%}
+    {%- do verdict.update({'message': "Raw table '" ~ table_name ~ "', column '" ~ column_name ~ "': "
+        ~ bad_rows ~ " of " ~ staged_rows ~ " staged rows (" ~ '%.1f' | format(verdict.share * 100)
+        ~ " %) unreadable, read as null, "
+        ~ ecommerce_segmentation.quarantine_limit_text(level, limits)
+        ~ ". Examples: " ~ (examples | map('tojson') | join(', '))
+        ~ (". Likely cause: " ~ hint if hint else "")
+        ~ ". See the column unreadable_columns of staging.stg_shop__" ~ table_name
+        ~ " (limits: vars quarantine_warn_share, quarantine_fail_share, quarantine_min_rows, quarantine_share_overrides)."}) -%}
+    {{ return(verdict) }}
 {% endmacro %}
 
 
@@ -64,8 +134,9 @@
 
 
 {#
-    {level: 'ok' | 'warn' | 'fail', message} for one table: counts, top
-    reasons, examples and the likely cause.
+    {check_id, table_name, column_name (none), checked_rows (raw rows),
+    affected_rows (quarantined rows), share, level, message} for one table:
+    counts, top reasons, examples and the likely cause.
 #}
 {% macro quarantine_share_verdict(table_name) %}
     {%- set quarantine = ecommerce_segmentation.project_model_relation('quarantine_shop__' ~ table_name) -%}
@@ -84,17 +155,17 @@
     {%- endfor -%}
     {%- set raw_rows = staged_rows + (all_quarantined | sum) -%}
     {%- set bad_rows = counted | sum(attribute='rows') -%}
-    {%- if raw_rows == 0 or bad_rows == 0 -%}
-        {{ return({'level': 'ok', 'message': ''}) }}
+    {%- set share = bad_rows / raw_rows if raw_rows else 0 -%}
+    {%- set verdict = {'check_id': table_name, 'table_name': table_name, 'column_name': none,
+        'checked_rows': raw_rows, 'affected_rows': bad_rows, 'share': share, 'level': 'ok', 'message': ''} -%}
+    {%- if bad_rows == 0 -%}
+        {{ return(verdict) }}
     {%- endif -%}
     {%- set limits = ecommerce_segmentation.quarantine_limits(table_name) -%}
-    {%- set share = bad_rows / raw_rows -%}
-    {%- if share > limits.fail_share and raw_rows >= limits.min_rows -%}
-        {%- set level = 'fail' -%}
-    {%- elif share > limits.warn_share -%}
-        {%- set level = 'warn' -%}
-    {%- else -%}
-        {{ return({'level': 'ok', 'message': ''}) }}
+    {%- set level = ecommerce_segmentation.quarantine_level(share, raw_rows, limits) -%}
+    {%- do verdict.update({'level': level}) -%}
+    {%- if level == 'ok' -%}
+        {{ return(verdict) }}
     {%- endif -%}
     {%- set top = counted[0].reason -%}
     {%- set examples = [] -%}
@@ -116,14 +187,14 @@
     {%- endfor -%}
     {%- set message = "Raw table '" ~ table_name ~ "': " ~ bad_rows ~ " of " ~ raw_rows ~ " rows ("
         ~ '%.1f' | format(share * 100) ~ " %) quarantined, "
-        ~ ("above the limit of " ~ '%g' | format(limits.fail_share * 100) ~ " %" if level == 'fail'
-           else "above the warning limit of " ~ '%g' | format(limits.warn_share * 100) ~ " %")
+        ~ ecommerce_segmentation.quarantine_limit_text(level, limits)
         ~ ". Top reasons: " ~ (listed | join(', ')) ~ ". Examples (" ~ top ~ "): "
         ~ (examples | map('tojson') | join(', '))
         ~ (". Likely cause: " ~ hint if hint else "")
         ~ ". See quarantine.quarantine_shop__" ~ table_name
         ~ " (limits: vars quarantine_warn_share, quarantine_fail_share, quarantine_min_rows, quarantine_share_overrides)." -%}
-    {{ return({'level': level, 'message': message}) }}
+    {%- do verdict.update({'message': message}) -%}
+    {{ return(verdict) }}
 {% endmacro %}
 
 

@@ -195,18 +195,39 @@ def test_the_summary_states_the_as_of_date_and_a_working_query_command(tmp_path,
 
 # --- a failed first build binds nothing (tester's shops s6, then s5) -----------------------
 
-TESTER_SHOPS = Path("/tmp/tester-shops")
 ORDERS_ONLY = ["--select", "+stg_shop__orders,resource_type:model"]
 
+# A Polish export (";", decimal commas, Windows-1250, DD.MM.YYYY), as the tester's shops s6 / s5
+POLISH_FILES = {
+    "orders.csv": "order_id;customer_id;ordered_at;status;discount_amount;shipping_city\n"
+                  "O1;K1;31.12.2024 10:00;delivered;1,50;Łódź\n"
+                  "O2;K2;01.01.2025;delivered;;Kraków\n"
+                  "O3;K3;2025-01-02T10:00:00Z;delivered;;Gdańsk\n"
+                  "O4;K4;02.01.2025 10:00;delivered;NULL;Zażółć gęślą jaźń\n",
+    "order_items.csv": "order_id;product_id;quantity;unit_price\n"
+                       "O1;A;2;49,99\nO1;B;1;1 234,50\nO2;A;1;0,005678\nO3;C;1;1 000,00\nO4;A;1;10\n",
+    "customers.csv": "customer_id;email;birth_date;city\nK1;a@b.pl;15.05.1980;Łódź\nK2;b@b.pl;;Kraków\n",
+}
+POLISH_DIALECT = ('delimiter: ";"\nencoding: windows-1250\ndecimal_separator: ","\nthousands_separator: " "\n'
+                  'date_format: "%d.%m.%Y"\ntimestamp_format: "%d.%m.%Y %H:%M"\n')
 
-@pytest.mark.skipif(not (TESTER_SHOPS / "s6").is_dir(), reason="the tester's shops are not on this machine")
+
+def _polish_shop(folder: Path, with_dialect: bool) -> Path:
+    folder.mkdir()
+    for name, text in POLISH_FILES.items():
+        (folder / name).write_bytes(text.encode("cp1250"))
+    if with_dialect:
+        (folder / "_dialect.yml").write_text(POLISH_DIALECT)
+    return folder
+
+
 def test_a_failed_first_build_binds_nothing_and_says_why_shortly(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
     monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "logs"))
     monkeypatch.delenv("WAREHOUSE_IDENTITY", raising=False)
     # s6: Polish files without a _dialect.yml; s5: the same shop with its dialect
-    s6 = Path(shutil.copytree(TESTER_SHOPS / "s6", tmp_path / "s6"))
-    s5 = Path(shutil.copytree(TESTER_SHOPS / "s5", tmp_path / "s5"))
+    s6 = _polish_shop(tmp_path / "s6", with_dialect=False)
+    s5 = _polish_shop(tmp_path / "s5", with_dialect=True)
     warehouse = tmp_path / "s6.duckdb"
     script = _script()
 
@@ -307,3 +328,17 @@ def test_a_failing_node_is_reported_shortly_with_its_message(monkeypatch):
         "    Conversion Error: Could not convert string 'x' to INT32",
         "  (40 node(s) skipped because something they depend on failed)",
     ]
+
+
+def test_the_summary_counts_quarantine_tables_not_the_limit_checks(tmp_path):
+    """quarantine.quarantine_limits (one row per check, no quarantine_reason) is not a quarantine table."""
+    path = tmp_path / "wh.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("create schema quarantine")
+    con.execute("create table quarantine.quarantine_shop__orders as select 'orders' as source_table, "
+                "'missing:customer_id' as quarantine_reason")
+    con.execute("create table quarantine.quarantine_limits as select 'orders' as check_id, 'ok' as check_level")
+    con.close()
+    summary = collect(path)
+    assert summary["quarantine_reasons"] == [("orders", "missing:customer_id", 1)]
+    assert "Quarantined rows: 1" in render(summary)
