@@ -126,7 +126,7 @@
 {% macro dialect_value(expression, contract_type, dialect) %}
     {%- if contract_type in ('decimal', 'integer')
         and (dialect.decimal_separator == ',' or dialect.thousands_separator) -%}
-        {{ return(adapter.dispatch('dialect_number', 'ecommerce_segmentation')(expression, dialect)) }}
+        {{ return(ecommerce_segmentation.dialect_number(expression, dialect)) }}
     {%- elif contract_type == 'date' and dialect.date_format -%}
         {{ return(adapter.dispatch('dialect_datetime', 'ecommerce_segmentation')(
             expression, [dialect.date_format], '%Y-%m-%d')) }}
@@ -190,7 +190,13 @@
 {% endmacro %}
 
 
-{% macro default__dialect_number(expression, dialect) %}
+{#
+    The dialect's number text in the contract's canonical form (thousands
+    separators dropped, decimal comma to point) when it matches
+    dialect_number_pattern, else the value unchanged. Only the regular-
+    expression match differs by engine (macro matches_pattern).
+#}
+{% macro dialect_number(expression, dialect) %}
     {%- set pattern = ecommerce_segmentation.dialect_number_pattern(dialect) -%}
     {%- set value = ecommerce_segmentation.dialect_number_text(expression, dialect) -%}
     {%- set canonical = value -%}
@@ -200,22 +206,22 @@
     {%- if dialect.decimal_separator == ',' -%}
         {%- set canonical = "replace(" ~ canonical ~ ", ',', '.')" -%}
     {%- endif -%}
-    {{ return("case when " ~ value ~ " rlike " ~ ecommerce_segmentation.sql_string(pattern)
+    {{ return("case when " ~ ecommerce_segmentation.matches_pattern(value, ecommerce_segmentation.sql_string(pattern))
         ~ " then " ~ canonical ~ " else " ~ expression ~ " end") }}
 {% endmacro %}
 
-{% macro duckdb__dialect_number(expression, dialect) %}
-    {%- set pattern = ecommerce_segmentation.dialect_number_pattern(dialect) -%}
-    {%- set value = ecommerce_segmentation.dialect_number_text(expression, dialect) -%}
-    {%- set canonical = value -%}
-    {%- if dialect.thousands_separator -%}
-        {%- set canonical = "replace(" ~ canonical ~ ", " ~ ecommerce_segmentation.sql_string(dialect.thousands_separator) ~ ", '')" -%}
-    {%- endif -%}
-    {%- if dialect.decimal_separator == ',' -%}
-        {%- set canonical = "replace(" ~ canonical ~ ", ',', '.')" -%}
-    {%- endif -%}
-    {{ return("case when regexp_matches(" ~ value ~ ", " ~ ecommerce_segmentation.sql_string(pattern)
-        ~ ") then " ~ canonical ~ " else " ~ expression ~ " end") }}
+
+{# SQL that is true when the text matches the (anchored) regular expression literal. #}
+{% macro matches_pattern(expression, pattern_literal) %}
+    {{- return(adapter.dispatch('matches_pattern', 'ecommerce_segmentation')(expression, pattern_literal)) -}}
+{% endmacro %}
+
+{% macro default__matches_pattern(expression, pattern_literal) %}
+    {{- return(expression ~ ' rlike ' ~ pattern_literal) -}}
+{% endmacro %}
+
+{% macro duckdb__matches_pattern(expression, pattern_literal) %}
+    {{- return('regexp_matches(' ~ expression ~ ', ' ~ pattern_literal ~ ')') -}}
 {% endmacro %}
 
 
