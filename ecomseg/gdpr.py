@@ -325,10 +325,6 @@ def _record_end(bodies: list[str], start: int, delimiter: str, quote: str) -> tu
         return line + 1, well_formed and not in_quotes
 
 
-def _has_unpaired_quote(body: str, quote: str) -> bool:
-    return quote in body.replace(quote + quote, "")
-
-
 def _scan_csv(path: Path, dialect: dict | None = None) -> _CsvScan:
     """The units of a CSV file, as the loader reads its records (docs/raw-data-contract.md):
     a well-formed record is one unit, even over several lines (a quoted line
