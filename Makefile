@@ -33,7 +33,7 @@ $(STAMP): requirements.txt
 install: $(STAMP)
 
 demo: install
-	@echo "== Building the sample warehouse (about 2-3 minutes: generate, dbt build, summary)"
+	@echo "== Building the sample warehouse (generate, dbt build, summary: under a minute on a quiet machine)"
 	$(BIN)/python scripts/build_warehouse.py --scale small
 
 test: install lint project-checks build-ci pytest test-spark
