@@ -129,7 +129,9 @@
     rows are counted with one hash aggregate, and only the rows of a key
     that occurs more than once are sorted (on the large shop, 49M events
     of which a few thousand repeat, instead of a sort of all 49M rows).
-    Helper columns are named <output>__*.
+    Helper columns are named <output>__*. <output>__keyed is read twice:
+    DuckDB computes it once; on Spark, shared_cte_condition() keeps it
+    from being copied into both readers.
 #}
 {% macro first_copy_ctes(input, output, partition_by, order_by, violation_column='contract_violation',
                          only_when='true', reason_column='quarantine_reason') -%}
@@ -142,6 +144,8 @@
         {{ expression }} as {{ output }}__key_{{ loop.index }}
         {%- endfor %}
     from {{ input }}
+    {#- read twice below: computed once on Spark too (macros/cross_db/shared_cte.sql) #}
+    where true {{ ecommerce_segmentation.shared_cte_condition() }}
 
 ),
 
