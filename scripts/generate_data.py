@@ -126,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
                              "--end-date, keep the rest for --append-days (default 0)")
     parser.add_argument("--redeliveries", action="store_true",
                         help="with --batches: plant late events, duplicate event deliveries across days "
-                             f"({batches.LATE_EVENT_SHARE:.1%} and {batches.DUPLICATE_EVENT_SHARE:.1%} of the "
+                             f"({batches.LATE_EVENT_SHARE * 100:g}%% and {batches.DUPLICATE_EVENT_SHARE * 100:g}%% of the "
                              f"events, up to {batches.MAX_DELAY_DAYS} days later) and order re-exports on "
                              "every status change, with their lines (default off)")
     parser.add_argument("--append-days", type=_positive, metavar="N",
