@@ -37,7 +37,8 @@ written) and is written once, by the first call.
 Redeliveries (``redeliveries=True``, CLI ``--redeliveries``)
 -----------------------------------------------------------
 What real exports do, planted and listed in ``ground_truth.json`` under
-``batches.redeliveries``:
+``batches.redeliveries`` (as columns: a list of values per field, e.g.
+``late_events: {event_id: [...], occurred_date: [...], delivered_date: [...]}``):
 
 * late events: a share :data:`LATE_EVENT_SHARE` of the events lands in the
   file of a later day (1 to :data:`MAX_DELAY_DAYS` days later, never after
@@ -104,6 +105,12 @@ KIND_OWN, KIND_REDELIVERED = 0, 1
 
 def _iso_day(day: int) -> str:
     return (_dt.date(1970, 1, 1) + _dt.timedelta(days=int(day))).isoformat()
+
+
+def _iso_days(days: np.ndarray) -> list[str]:
+    days = np.asarray(days, dtype=np.int64)
+    uniq, inv = np.unique(days, return_inverse=True)
+    return np.array([_iso_day(d) for d in uniq.tolist()], dtype=object)[inv].tolist()
 
 
 def _epoch_day(d: _dt.date) -> int:
@@ -197,12 +204,11 @@ class _Plan:
         self.placements["events"] = _Placement(
             np.concatenate([p.pos, dup]), np.concatenate([p.day, dup_day]),
             np.concatenate([p.kind, np.full(dup.size, KIND_REDELIVERED, np.int8)])).sorted()
-        eid = lambda pos: f"E{int(j[pos]) + 1:010d}"  # noqa: E731  (as generator._table_batches)
-        self.late_events = [{"event_id": eid(q), "occurred_date": _iso_day(ev_day[q]),
-                             "delivered_date": _iso_day(d)} for q, d in zip(late.tolist(), late_day.tolist())]
-        self.duplicate_deliveries = [{"event_id": eid(q), "first_delivered_date": _iso_day(ev_day[q]),
-                                      "redelivered_date": _iso_day(d)}
-                                     for q, d in zip(dup.tolist(), dup_day.tolist())]
+        eid = lambda pos: g._ids("E", j[pos] + 1, 10).to_pylist()  # noqa: E731  (as generator._table_batches)
+        self.late_events = {"event_id": eid(late), "occurred_date": _iso_days(ev_day[late]),
+                            "delivered_date": _iso_days(late_day)}
+        self.duplicate_deliveries = {"event_id": eid(dup), "first_delivered_date": _iso_days(ev_day[dup]),
+                                     "redelivered_date": _iso_days(dup_day)}
 
     # -- orders: one export per day with a status change ---------------------
     def _plan_orders(self, items_order: np.ndarray, item_order_idx: np.ndarray) -> None:
@@ -270,12 +276,11 @@ class _Plan:
         self.placements["order_items"] = _Placement(
             np.concatenate([li.pos, line_pos]), np.concatenate([li.day, re_day[rep]]),
             np.concatenate([li.kind, np.full(line_pos.size, KIND_REDELIVERED, np.int8)])).sorted()
-        names = s.status_names
-        oid = lambda i: f"O{int(s.o_num[i]):08d}"  # noqa: E731  (as generator._table_batches)
         reexported = np.unique(re_order)
         keep = np.isin(oi, reexported)
-        self.order_versions = [{"order_id": oid(i), "delivered_date": _iso_day(d), "status": names[st]}
-                               for i, d, st in zip(oi[keep].tolist(), vd[keep].tolist(), vs[keep].tolist())]
+        self.order_versions = {"order_id": g._ids("O", s.o_num[oi[keep]], 8).to_pylist(),  # as _table_batches
+                               "delivered_date": _iso_days(vd[keep]),
+                               "status": np.array(s.status_names, dtype=object)[vs[keep]].tolist()}
         self.reexported_orders = int(reexported.size)
 
     def rows_delivered(self) -> dict[str, int]:
@@ -417,7 +422,7 @@ def _ground_truth(cfg, shop, plan: _Plan) -> dict:
     truth = g._ground_truth(shop, cfg, {t: int(fns[t][0]) for t in contract.tables()})
     red = None
     if plan.redeliveries:
-        truth["expected_quarantine"]["events"]["duplicate_key"] += len(plan.duplicate_deliveries)
+        truth["expected_quarantine"]["events"]["duplicate_key"] += len(plan.duplicate_deliveries["event_id"])
         red = {
             "late_event_share": LATE_EVENT_SHARE, "duplicate_event_share": DUPLICATE_EVENT_SHARE,
             "max_delay_days": MAX_DELAY_DAYS,
@@ -437,6 +442,24 @@ def _ground_truth(cfg, shop, plan: _Plan) -> dict:
         "redeliveries": red,
     }
     return truth
+
+
+def _write_truth(path: Path, truth: dict) -> None:
+    """``ground_truth.json`` indented, but the long lists of the redeliveries on one line each."""
+    red = (truth.get("batches") or {}).get("redeliveries")
+    compact = {}
+    if red:
+        red = {k: dict(v) if isinstance(v, dict) else v for k, v in red.items()}  # the caller's stays as is
+        truth = {**truth, "batches": {**truth["batches"], "redeliveries": red}}
+        for kind in ("late_events", "duplicate_deliveries", "order_versions"):
+            for col, values in red[kind].items():
+                key = f"@@{kind}.{col}@@"
+                compact[json.dumps(key)] = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+                red[kind][col] = key
+    text = json.dumps(truth, indent=2, ensure_ascii=False)
+    for key, values in compact.items():
+        text = text.replace(key, values, 1)
+    path.write_text(text + "\n", encoding="utf-8")
 
 
 def generate_batches(
@@ -490,8 +513,7 @@ def generate_batches(
         shop.report(f"wrote {t}.{fmt}", fns[t][0])
     _write_days(out, shop, plan, fmt, range(plan.first_day, _epoch_day(end_date) + 1))
     truth = _ground_truth(cfg, shop, plan)
-    (out / g.GROUND_TRUTH_FILE).write_text(json.dumps(truth, indent=2, ensure_ascii=False) + "\n",
-                                           encoding="utf-8")
+    _write_truth(out / g.GROUND_TRUTH_FILE, truth)
     _write_state(out, state)
     return truth
 

@@ -93,6 +93,12 @@ def days_between(first: str, last: str) -> list[str]:
     return [(a + dt.timedelta(days=k)).isoformat() for k in range((b - a).days + 1)]
 
 
+def as_rows(columns: dict[str, list]) -> list[dict]:
+    """ground_truth's lists are columns of equal length: one dict per row."""
+    assert len({len(v) for v in columns.values()}) == 1
+    return [dict(zip(columns, values)) for values in zip(*columns.values())]
+
+
 NATURAL_TIME = {"customers": "signed_up_at", "orders": "ordered_at", "returns": "returned_at",
                 "sessions": "started_at", "events": "occurred_at", "campaign_sends": "sent_at"}
 
@@ -117,7 +123,8 @@ def redelivered(request, tmp_path_factory):
     fmt = request.param
     root = tmp_path_factory.mktemp(f"redelivered_{fmt}")
     generator.generate(root / "single", fmt=fmt, **SHOP)
-    batches.generate_batches(root / "daily", fmt=fmt, redeliveries=True, **SHOP)
+    truth = batches.generate_batches(root / "daily", fmt=fmt, redeliveries=True, **SHOP)
+    assert json.loads((root / "daily" / "ground_truth.json").read_text()) == truth
     return root / "single", root / "daily", fmt
 
 
@@ -209,8 +216,8 @@ def test_redelivered_events_are_late_or_duplicate_as_listed(redelivered):
     single, daily, fmt = redelivered
     gt = json.loads((daily / "ground_truth.json").read_text())
     red = gt["batches"]["redeliveries"]
-    late = {e["event_id"]: e for e in red["late_events"]}
-    dup = {e["event_id"]: e for e in red["duplicate_deliveries"]}
+    late = {e["event_id"]: e for e in as_rows(red["late_events"])}
+    dup = {e["event_id"]: e for e in as_rows(red["duplicate_deliveries"])}
     n_events = gt["row_counts"]["events"]
     assert len(late) == round(batches.LATE_EVENT_SHARE * n_events) > 0
     assert len(dup) == round(batches.DUPLICATE_EVENT_SHARE * n_events) > 0
@@ -265,7 +272,7 @@ def test_orders_are_reexported_on_status_changes_with_their_lines(redelivered):
     for r, day in zip(items.to_pylist(), idays):
         lines[(r["order_id"], day)].append(r)
     listed = defaultdict(list)
-    for v in red["order_versions"]:
+    for v in as_rows(red["order_versions"]):
         listed[v["order_id"]].append((v["delivered_date"], v["status"]))
     assert len(listed) == red["reexported_orders"] > len(whole_orders) // 2
     assert set(deliveries) == set(whole_orders)
