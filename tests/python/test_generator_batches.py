@@ -198,8 +198,9 @@ def test_every_row_is_in_the_file_of_its_day(plain):
             assert day == order_day[before], oid
 
 
-def test_same_arguments_give_byte_identical_batches(tmp_path):
-    kw = dict(customers=200, days=60, seed=5)
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_same_arguments_give_byte_identical_batches(tmp_path, fmt):
+    kw = dict(customers=200, days=60, seed=5, fmt=fmt)
     batches.generate_batches(tmp_path / "a", **kw)
     batches.generate_batches(tmp_path / "b", **kw)
     batches.generate_batches(tmp_path / "c", **{**kw, "seed": 6})
