@@ -70,7 +70,6 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 import numpy as np
 import pyarrow as pa
@@ -99,7 +98,6 @@ DUPLICATE_EVENT_SHARE = 0.002
 MAX_DELAY_DAYS = 3
 CHUNK_ROWS = g.ROW_GROUP_SIZE
 
-ST_PLACED, ST_PAID, ST_SHIPPED, ST_DELIVERED, ST_CANCELLED = range(5)
 KIND_OWN, KIND_REDELIVERED = 0, 1
 
 
@@ -177,7 +175,7 @@ class _Plan:
         self.truth: dict | None = None
         if redeliveries:
             self._plan_events(own["events"])
-            self._plan_orders(items_order, item_order_idx)
+            self._plan_orders(item_order_idx)
 
     # -- events: late and duplicate deliveries -----------------------------
     def _plan_events(self, ev_day: np.ndarray) -> None:
@@ -211,12 +209,15 @@ class _Plan:
                                      "redelivered_date": _iso_days(dup_day)}
 
     # -- orders: one export per day with a status change ---------------------
-    def _plan_orders(self, items_order: np.ndarray, item_order_idx: np.ndarray) -> None:
+    def _plan_orders(self, item_order_idx: np.ndarray) -> None:
         s = self.shop
         rng = s.rng("batches", 2)
         n = s.n_orders
         final = s.o_status.astype(np.int64)
-        cod = s.o_pay == 3
+        # status indices by name, whatever the order of the shop's status list
+        ST_PLACED, ST_PAID, ST_SHIPPED, ST_DELIVERED, ST_CANCELLED = (  # noqa: N806
+            s.status_names.index(name) for name in ("placed", "paid", "shipped", "delivered", "cancelled"))
+        cod = s.o_pay == g.PAYMENT_METHODS.index("cash_on_delivery")
         age = s.t1 - s.o_ts  # >= 1 second
         first = np.where(cod | (final == ST_PLACED), ST_PLACED, ST_PAID)
         # shipped 8-24 h after the order, delivered 12-24 h after that (before any return,
@@ -550,11 +551,6 @@ def read_state(out_dir: str | os.PathLike) -> dict:
     return _read_state(Path(out_dir))
 
 
-def iter_day_files(out_dir: str | os.PathLike, table: str) -> Iterable[Path]:
-    """The daily files of a table, in date order."""
-    return sorted((Path(out_dir) / table).glob(f"date=*/{PART_NAME}.*"))
-
-
-__all__ = ["generate_batches", "append_days", "read_state", "day_path", "iter_day_files", "LAYOUTS",
+__all__ = ["generate_batches", "append_days", "read_state", "day_path", "LAYOUTS",
            "STATE_FILE", "DATED_BY", "UNDATED_TABLES", "LATE_EVENT_SHARE", "DUPLICATE_EVENT_SHARE",
            "MAX_DELAY_DAYS"]
