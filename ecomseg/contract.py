@@ -283,3 +283,88 @@ def normalise_text_sql(expression: str) -> str:
     trimmed = f"regexp_replace(regexp_replace({expression}, '^[{klass}]+', ''), '[{klass}]+$', '')"
     tokens = ", ".join("'" + t.replace("'", "''") + "'" for t in ("",) + null_tokens())
     return f"(case when lower({trimmed}) in ({tokens}) then null else {trimmed} end)"
+
+
+# --------------------------------------------------------------------------
+# The column tables of docs/raw-data-contract.md, generated from this file
+# --------------------------------------------------------------------------
+
+DOC_FILE = REPO_ROOT / "docs" / "raw-data-contract.md"
+DOC_BEGIN = ("<!-- BEGIN generated from models/staging/shop/_shop__sources.yml by "
+             "`python -m ecomseg.contract --write-doc`: do not edit by hand -->")
+DOC_END = "<!-- END generated -->"
+
+
+def _rule_text(col: Column) -> str:
+    """The value rules of a column in words, with the reason a breach gets."""
+    parts = []
+    if col.range is not None:
+        parts.append(f"{col.range.describe()}, else `out_of_range:{col.name}`")
+    if col.accepted_values is not None:
+        parts.append(f"one of {', '.join(f'`{v}`' for v in col.accepted_values)} (any case), "
+                     f"else `invalid_value:{col.name}`")
+    if col.length is not None:
+        parts.append(f"exactly {col.length} characters, else `invalid_value:{col.name}`")
+    if col.known_values is not None:
+        other = f"`{col.other_value}`" if col.other_value is not None else "empty (null)"
+        parts.append(f"{', '.join(f'`{v}`' for v in col.known_values)} (any case); any other value is staged as "
+                     f"{other}, not quarantined")
+    return "; ".join(parts)
+
+
+def doc_tables() -> str:
+    """The generated part of docs/raw-data-contract.md: per table, its columns with
+    type, required, may be absent, personal data, and value rules."""
+    lines = [DOC_BEGIN, ""]
+    for t in tables().values():
+        key = ", ".join(t.primary_key) if t.primary_key else "none"
+        lines.append(f"**{t.name}** ({'required' if t.required_file else 'optional'} file; primary key: {key})")
+        lines.append("")
+        lines.append("| column | type | required value | may be absent | value rule |")
+        lines.append("| --- | --- | --- | --- | --- |")
+        for c in t.columns:
+            name = f"{c.name} (personal data)" if c.pii else c.name
+            lines.append(f"| {name} | {c.contract_type} | {'yes' if c.required else 'no'} | "
+                         f"{'yes' if c.optional_column else 'no'} | {_rule_text(c)} |")
+        lines.append("")
+    lines.append(DOC_END)
+    return "\n".join(lines)
+
+
+def doc_with_tables(text: str) -> str:
+    """text (the contract document) with its generated part replaced by doc_tables()."""
+    begin, end = text.find(DOC_BEGIN), text.find(DOC_END)
+    if begin < 0 or end < begin:
+        raise ValueError(f"{DOC_FILE} has no generated part between {DOC_BEGIN!r} and {DOC_END!r}")
+    return text[:begin] + doc_tables() + text[end + len(DOC_END):]
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m ecomseg.contract",
+        description="The raw data contract (models/staging/shop/_shop__sources.yml): regenerate or check the column "
+                    "tables of docs/raw-data-contract.md, which are generated from it.")
+    action = parser.add_mutually_exclusive_group(required=True)
+    action.add_argument("--write-doc", action="store_true", help="rewrite the generated part of the document")
+    action.add_argument("--check-doc", action="store_true",
+                        help="exit 1 when the document's generated part differs from the contract")
+    args = parser.parse_args(argv)
+    text = DOC_FILE.read_text(encoding="utf-8")
+    expected = doc_with_tables(text)
+    if args.write_doc:
+        if expected != text:
+            DOC_FILE.write_text(expected, encoding="utf-8")
+        print(f"{DOC_FILE.relative_to(REPO_ROOT)}: column tables {'rewritten' if expected != text else 'up to date'}")
+        return 0
+    if expected != text:
+        print(f"{DOC_FILE.relative_to(REPO_ROOT)}: the column tables differ from the contract; "
+              "run python -m ecomseg.contract --write-doc")
+        return 1
+    print(f"{DOC_FILE.relative_to(REPO_ROOT)}: column tables match the contract")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -24,9 +24,9 @@ What the data looks like
   Sessions before the customer is known carry no ``customer_id``; from the
   registration on they do (in the session in which a customer registers
   while ordering, the events before checkout step 1 are anonymous).  There
-  are visitors who never register.  Events follow a funnel (page_view /
-  category_view / search -> product_view -> add_to_cart [-> remove_from_cart]
-  -> checkout_step 1..4 -> purchase).  Every order with a ``session_id`` has
+  are visitors who never register.  Events follow a funnel (page and category
+  views or a search -> product views -> add to cart [-> remove from cart] ->
+  checkout steps 1..4 -> purchase).  Every order with a ``session_id`` has
   exactly one purchase event in that session, at ``ordered_at``.
 * The events file is in arrival order: sorted by ``occurred_at`` except the
   planted late events and duplicate deliveries.  Event, session, order and

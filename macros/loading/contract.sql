@@ -195,3 +195,4 @@
     {%- endfor -%}
     {{ exceptions.raise_compiler_error("The raw data contract has no column " ~ table_name ~ "." ~ column_name) }}
 {% endmacro %}
+
