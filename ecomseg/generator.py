@@ -89,8 +89,10 @@ File format decisions
   of the planted empty ``customer_id`` values are ``""``.
 * Parquet: zstd, fixed row groups of ``ROW_GROUP_SIZE`` rows.  No wall-clock
   time goes anywhere, so the same arguments give byte-identical files.
-* Before writing, files of contract tables that this run does not write are
-  removed from the folder (so a folder never mixes two runs), but only when
+* Before writing, files of contract tables that this run does not write, and
+  the ``<table>/`` folders and ``_generator.json`` of a daily-batch run
+  (``ecomseg.batches``), are removed from the folder (so a folder never
+  mixes two runs), but only when
   the folder holds a ``ground_truth.json`` of an earlier run or no contract
   files at all; otherwise ``FileExistsError`` unless ``force=True``.
 """
@@ -1783,18 +1785,10 @@ def _ground_truth(shop: _Shop, cfg: _Config, written: dict[str, int]) -> dict:
 
 
 def _prepare_out_dir(out_dir: Path, force: bool) -> None:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    names = [f"{t}.{ext}" for t in contract.tables() for ext in FORMATS]
-    existing = [out_dir / n for n in names if (out_dir / n).exists()]
-    if existing and not (out_dir / GROUND_TRUTH_FILE).exists() and not force:
-        raise FileExistsError(
-            f"{out_dir} holds raw table files that this generator did not write "
-            f"({', '.join(p.name for p in existing[:3])}...); pass force=True (--force) to replace them")
-    for p in existing:
-        p.unlink()
-    gt = out_dir / GROUND_TRUTH_FILE
-    if gt.exists():
-        gt.unlink()
+    # the daily-batch layout's version (ecomseg.batches) also removes <table>/ folders
+    from ecomseg import batches
+
+    batches._prepare_out_dir(out_dir, force)
 
 
 def generate(
