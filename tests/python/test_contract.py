@@ -155,23 +155,28 @@ def value_lists() -> dict[str, list[str]]:
     return lists
 
 
+# What may stand between the items of a written list: white space, punctuation of lists, sets,
+# SQL and Markdown, and the words "or" / "and".
+LIST_GAP = re.compile(r"""(?:[\s,;'"`/|()\[\]{}]|\bor\b|\band\b)*""", re.IGNORECASE)
+
+
 def find_value_list(text: str, values: list[str]) -> str | None:
-    """The first place in text where every value of the list occurs within a short span (a list,
-    a set, an SQL in (...), a sentence enumerating them), or None. A value used as a dict key
-    ("mobile": 0.45, a weight per value, checked against the contract where it is used) does
-    not count: that is a semantic use of each value."""
-    span = 3 * sum(len(v) for v in values) + 40
-    hits = []
-    for value in values:
-        for m in re.finditer(rf"(?<![\w-]){re.escape(value)}(?![\w-])", text, flags=re.IGNORECASE):
-            if re.match(r"""["']\s*:""", text[m.end():m.end() + 3]):
-                continue
-            hits.append((m.start(), value.lower()))
-    hits.sort()
-    for i, (start, _) in enumerate(hits):
-        seen = {v for pos, v in hits[i:] if pos - start <= span}
-        if seen >= {v.lower() for v in values}:
-            return text[start:start + span]
+    """The first place in text where the values are written as a list: a run of values separated
+    only by LIST_GAP (a Python list or set, an SQL in (...), a YAML list, a sentence "a, b or c")
+    holding every value, each once; or None. A value used on its own (= 'cancelled'), a mapping
+    of each value to something ("mobile": 0.45), or pairs of values (transitions) are not lists."""
+    hits = sorted((m.start(), m.end(), m.group(0).lower())
+                  for value in values
+                  for m in re.finditer(rf"(?<![\w-]){re.escape(value)}(?![\w-])", text, flags=re.IGNORECASE))
+    wanted = {v.lower() for v in values}
+    run: list[tuple[int, int, str]] = []
+    for hit in hits + [(len(text) + 1, len(text) + 1, "")]:
+        if run and (hit[2] == "" or not LIST_GAP.fullmatch(text[run[-1][1]:hit[0]])):
+            names = [h[2] for h in run]
+            if set(names) >= wanted and len(names) == len(set(names)):
+                return text[run[0][0]:run[-1][1]]
+            run = []
+        run.append(hit)
     return None
 
 
@@ -226,8 +231,13 @@ def test_the_scanner_finds_a_list_and_allows_single_uses():
     assert find_value_list("Status: " + ", ".join(reversed(statuses[1:])) + " or " + statuses[0] + ".", statuses)
     assert find_value_list(f"STATUSES = {{{', '.join(repr(v) for v in statuses)}}}", statuses)
     assert not find_value_list(f"where order_status = '{statuses[-1]}'\n" * 5, statuses)
+    assert find_value_list("values: [" + ", ".join(statuses) + "]", statuses)
     weights = ", ".join(f'"{v}": 0.1' for v in statuses)
     assert not find_value_list(f"WEIGHTS = {{{weights}}}", statuses)
+    pairs = ", ".join(f'("{a}", "{b}")' for a, b in zip(statuses, statuses[1:]))
+    assert not find_value_list(f"TRANSITIONS = [{pairs}]", statuses)
+    prose = f"exported when {statuses[0]} and again when " + ", then ".join(statuses[1:])
+    assert not find_value_list(prose, statuses)
 
 
 def test_value_lists_are_written_only_in_the_contract():
