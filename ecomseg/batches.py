@@ -214,9 +214,9 @@ class _Plan:
         rng = s.rng("batches", 2)
         n = s.n_orders
         final = s.o_status.astype(np.int64)
-        # status indices by name, whatever the order of the shop's status list
-        ST_PLACED, ST_PAID, ST_SHIPPED, ST_DELIVERED, ST_CANCELLED = (  # noqa: N806
-            s.status_names.index(name) for name in ("placed", "paid", "shipped", "delivered", "cancelled"))
+        # status codes by name (generator.ST_*: places in the contract's list of order statuses)
+        ST_PLACED, ST_PAID, ST_SHIPPED = g.ST_PLACED, g.ST_PAID, g.ST_SHIPPED  # noqa: N806
+        ST_DELIVERED, ST_CANCELLED = g.ST_DELIVERED, g.ST_CANCELLED  # noqa: N806
         cod = s.o_pay == g.PAYMENT_METHODS.index("cash_on_delivery")
         age = s.t1 - s.o_ts  # >= 1 second
         first = np.where(cod | (final == ST_PLACED), ST_PLACED, ST_PAID)
