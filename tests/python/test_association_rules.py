@@ -41,7 +41,6 @@ from ecomseg import REPO_ROOT, contract
 from ecomseg.dbt_runner import run_dbt
 
 mlxtend_fp = pytest.importorskip("mlxtend.frequent_patterns")
-fim = pytest.importorskip("fim")  # pyfim
 
 from ecomseg.basket_benchmark import (  # noqa: E402
     Params, make_baskets, make_coded_baskets, pyfim_supports, rules_from_itemsets,
@@ -207,6 +206,7 @@ def test_macro_equals_mlxtend(setting, version, macro_rules, baskets):
 
 def pyfim_rules(transactions: list, n: int, ms, mc, ml, k, names: dict | None = None) -> pd.DataFrame:
     """The rules from pyfim's itemset counts (rules_from_itemsets), items renamed by `names`."""
+    pytest.importorskip("fim")  # pyfim, pinned in requirements.txt (built from source: needs a C compiler)
     params = Params(ms, mc, ml, k)
     supports = pyfim_supports(transactions, params, n)
     rules = rules_from_itemsets(supports, n, params)
