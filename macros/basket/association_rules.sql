@@ -45,7 +45,10 @@
     it); duckdb__association_rules uses DuckDB's list functions, lambdas and
     materialized CTEs to group the lines by transaction only once (see
     docs/association-rules.md). Both share the argument checks and the rule
-    step. Supports are doubles computed from integer counts, every division
+    step. association_rules_from_baskets (below) gives the same rules from
+    baskets already grouped and integer-coded (int_baskets), in the same two
+    versions sharing the same levels (association_rules_portable_levels,
+    association_rules_duckdb_levels). Supports are doubles computed from integer counts, every division
     is guarded, items are compared as text. Inner CTE names carry the prefix
     ar_ so that they cannot clash with the calling model's CTEs.
 #}
