@@ -644,13 +644,9 @@
     {%- set rejects = '_rejects_' ~ table_name -%}
     {%- set scans = '_reject_scans_' ~ table_name -%}
     {%- set previous_order = run_query("select current_setting('preserve_insertion_order')").columns[0].values()[0] -%}
-    {%- set sql -%}
-        drop table if exists temp.{{ rejects }};
-        drop table if exists temp.{{ scans }};
-        set preserve_insertion_order = true;
-        create or replace temp table _csv_records as
-        select *, {{ source_of }} as _src_file, row_number() over () as _n
-        from read_csv([{{ paths | join(', ') }}], header = true, auto_detect = false,
+    {%- set single = paths | length == 1 -%}
+    {%- set reader -%}
+        read_csv([{{ paths | join(', ') }}], header = true, auto_detect = false,
             columns = { {{- fields | join(', ') -}} },
             delim = {{ ecommerce_segmentation.sql_string(dialect.delimiter) }}, quote = {{ quote }}, escape = {{ quote }},
             encoding = {{ ecommerce_segmentation.sql_string(encoding) }},
@@ -659,7 +655,33 @@
             {%- endif %}
             filename = true, hive_partitioning = false,
             ignore_errors = true, store_rejects = true,
-            rejects_table = '{{ rejects }}', rejects_scan = '{{ scans }}');
+            rejects_table = '{{ rejects }}', rejects_scan = '{{ scans }}')
+    {%- endset -%}
+    {#- a record read after k records of its file, with i rejected before it, is record k + 1 + i (header = 1);
+        one file: read straight into rows_relation (k = its row number), the few rows after a rejected
+        record fixed afterwards; several files: k needs each file's first row, so through a temp table -#}
+    {%- set sql -%}
+        drop table if exists temp.{{ rejects }};
+        drop table if exists temp.{{ scans }};
+        set preserve_insertion_order = true;
+        {%- if single %}
+        insert into {{ rows_relation }} by name
+        select * from (
+            select
+                {{ select_list | join(',\n                ') }}
+            from (
+                select *, {{ source_of }} as _src_file, row_number() over () + 1 as _src_line
+                from {{ reader }}
+            ) as records
+        ) as records
+        {%- if erased %}
+        where not ({{ erased }})
+        {%- endif %};
+        {%- else %}
+        create or replace temp table _csv_records as
+        select *, {{ source_of }} as _src_file, row_number() over () as _n
+        from {{ reader }};
+        {%- endif %}
         set preserve_insertion_order = {{ 'true' if previous_order else 'false' }};
         create or replace temp table _csv_rejected as
         with errors as (
@@ -699,7 +721,7 @@
             -- every error of the record is a value not in the file's encoding: which fields (1 = first)
             case when only_encoding then encoding_columns end as encoding_columns
         from errors;
-        -- a record read after k records of its file, with i rejected before it, is record k + 1 + i (header = 1)
+        -- records read from the k-th on come after `shift` rejected records of their file
         create or replace temp table _csv_shifts as
         select source_file, t, max(j) as shift
         from (
@@ -708,6 +730,21 @@
             from _csv_rejected
         ) as numbered
         group by all;
+        {%- if single %}
+        update {{ rows_relation }} as target
+        set _source_line = fixed.new_line
+        from (
+            select records._source_line as old_line, records._source_line + shifts.shift as new_line
+            from (
+                select _source_line, _source_line - 1 as k
+                from {{ rows_relation }}
+                where _source_file = {{ ecommerce_segmentation.sql_string(files[0].rel) }}
+            ) as records
+            asof inner join _csv_shifts as shifts on records.k >= shifts.t
+        ) as fixed
+        where target._source_file = {{ ecommerce_segmentation.sql_string(files[0].rel) }}
+            and target._source_line = fixed.old_line;
+        {%- else %}
         insert into {{ rows_relation }} by name
         select * from (
             select
@@ -715,7 +752,11 @@
             from (
                 select records.*, records._k + 1 + coalesce(shifts.shift, 0) as _src_line
                 from (
-                    select *, _n - min(_n) over (partition by _src_file) + 1 as _k from _csv_records
+                    select r.*, r._n - firsts.first_n + 1 as _k
+                    from _csv_records as r
+                    inner join (
+                        select _src_file as first_file, min(_n) as first_n from _csv_records group by 1
+                    ) as firsts on r._src_file = firsts.first_file
                 ) as records
                 asof left join _csv_shifts as shifts
                     on records._src_file = shifts.source_file and records._k >= shifts.t
@@ -724,6 +765,7 @@
         {%- if erased %}
         where not ({{ erased }})
         {%- endif %};
+        {%- endif %}
         insert into {{ rejected_relation }} by name select * from _csv_rejected;
         drop table if exists temp._csv_records;
         drop table if exists temp._csv_rejected;

@@ -40,6 +40,14 @@ def _orders_folder(raw):
                              "ordered_at": ["2024-03-02 09:00:00", "2024-03-02 10:00:00"]}),
                    day2 / "part-0001.parquet")
     (day2 / "part-0002.parquet").write_bytes(b"PAR1 truncated, not a Parquet file")
+    # the same header as day 1's part-0001.csv: both read by one multi-file read; line 3 has a field too few
+    day3 = raw / "orders" / "date=2024-03-03"
+    day3.mkdir()
+    (day3 / "part-0001.csv").write_text(
+        "order_id,customer_id,ordered_at\n"
+        "O7,C7,2024-03-03 10:00:00\n"
+        "O8,C8\n"
+        "O9,C9,2024-03-03 12:00:00\n", encoding="utf-8")
     (raw / "orders" / "_tmp").mkdir()
     (raw / "orders" / "_tmp" / "half-written.csv").write_text("garbage", encoding="utf-8")  # ignored folder
 
@@ -66,6 +74,9 @@ def test_every_row_keeps_its_file_and_line(folder_warehouse):
         ("O5", "C5", None, "orders/date=2024-03-02/part-0001.parquet", 1, 1, None),
         ("O6", None, None, "orders/date=2024-03-02/part-0001.parquet", 2, 1, None),
         (None, None, None, "orders/date=2024-03-02/part-0002.parquet", None, 1, "unparseable:file"),
+        ("O7", "C7", None, "orders/date=2024-03-03/part-0001.csv", 2, 1, None),
+        (None, None, None, "orders/date=2024-03-03/part-0001.csv", 3, 1, "unparseable:csv_record"),
+        ("O9", "C9", None, "orders/date=2024-03-03/part-0001.csv", 4, 1, None),
     ]
     # the partition value is no column; the contract columns and the loader's own, in this order
     names = [r[0] for r in folder_warehouse.query("describe raw.orders")]
@@ -80,13 +91,14 @@ def test_an_unreadable_file_is_quarantined_naming_the_file(folder_warehouse):
     assert [(f, r) for f, r, _ in rows] == [
         ("orders/date=2024-03-01/part-0001.csv", "unparseable:csv_record"),
         ("orders/date=2024-03-02/part-0002.parquet", "unparseable:file"),
+        ("orders/date=2024-03-03/part-0001.csv", "unparseable:csv_record"),
     ]
     record = json.loads(rows[1][2])
     assert record["file"] == "orders/date=2024-03-02/part-0002.parquet"
     assert record["problem"] == "not_parquet" and "PAR1" in record["message"]
     assert json.loads(rows[0][2])["line"] == 3
     staged = folder_warehouse.query("select order_id from staging.stg_shop__orders order by 1")
-    assert staged == [("O1",), ("O3",), ("O4",), ("O5",), ("O6",)]
+    assert staged == [("O1",), ("O3",), ("O4",), ("O5",), ("O6",), ("O7",), ("O9",)]
 
 
 def _two_tables(raw, orders_files: dict[str, bytes]):
