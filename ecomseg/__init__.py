@@ -1,7 +1,7 @@
 """ecomseg: the Python side of the ecommerce_segmentation dbt warehouse.
 
 Modules: contract (the raw data contract), generator (synthetic shop),
-dbt_runner (drive dbt from Python), summary (what a build produced),
+batches (the synthetic shop as daily export folders, appended day by day), dbt_runner (drive dbt from Python), summary (what a build produced),
 project_checks (dbt-project-evaluator rules over target/manifest.json).
 """
 

@@ -1,29 +1,36 @@
-"""Benchmark: the association_rules macro (SQL in DuckDB) against mlxtend.
+"""Benchmark: the association-rules macros (SQL in DuckDB) against pyfim and mlxtend.
 
 Not a test. For every basket count it
-  1. makes synthetic baskets (one Parquet file of (order_id, item) rows,
-     Zipf item popularity, planted pairs and triples, a few repeated lines);
-  2. runs each engine in its own subprocess on that file and records the
-     wall time and the peak resident memory (resource.getrusage, ru_maxrss)
-     of that process:
-       macro     the association_rules macro's SQL, rendered once by
-                 `dbt compile --inline` with the relation left as a
-                 placeholder, run by DuckDB over read_parquet(<file>);
-       fpgrowth  mlxtend fpgrowth + association_rules on a sparse one-hot
-                 DataFrame;
+  1. makes synthetic baskets: one Parquet file of (order_id, item) text lines
+     (Zipf item popularity, planted pairs and triples, a few repeated lines)
+     and, from it, the same baskets grouped and integer-coded as the
+     warehouse keeps them in int_baskets: (order_id, item_codes) with the
+     distinct codes of each order, plus the code dictionary (item_code, item);
+  2. runs each engine in its own subprocess and records the wall time, the
+     CPU time (user + system, all threads, resource.getrusage) and the peak
+     resident memory (VmHWM) of that process:
+       macro        association_rules_from_baskets (what product_association_rules
+                    runs), rendered once by `dbt compile --inline` with the
+                    relations left as placeholders; load = the coded baskets
+                    and the dictionary into DuckDB tables (in the warehouse they
+                    are the int_baskets / int_basket_products tables), mine = the query;
+       macro_lines  association_rules over the text lines (what the macro did
+                    before the baskets were stored, and what
+                    category_association_rules still does): no load, its query
+                    reads and groups the Parquet lines;
+       pyfim        Christian Borgelt's C FP-growth (fim.fpgrowth): load = the
+                    coded baskets into Python lists, mine = frequent itemsets
+                    + the rules and filters (rules_from_itemsets);
+       fpgrowth     mlxtend fpgrowth + association_rules on a sparse one-hot
+                    DataFrame of the coded baskets;
        fpgrowth_dense  the same on a dense (numpy bool) one-hot DataFrame;
-       apriori   mlxtend apriori + association_rules on the sparse one-hot;
-     each engine writes its rules to Parquet;
+       apriori      mlxtend apriori + association_rules on the sparse one-hot;
+     each engine writes its rules (items by name) to Parquet;
   3. checks that every engine's rules equal the macro's (same rule set, every
      metric equal to 1e-9).
 
-For mlxtend the time is split into load (read the file and one-hot encode)
-and mine (frequent itemsets + rules + filtering), in wall and CPU seconds;
-the macro reads the file as part of its query, so its time is all "mine"
-(the query, reading the Parquet file included). The speed-up is reported
-against mlxtend's mining time alone (the stricter comparison) and against
-its load + mine, each in wall and CPU time, and against the faster of the
-two fpgrowth variants (sparse or dense one-hot), mlxtend's best shot.
+The comparison that matters is mining CPU time: macro / pyfim and macro /
+mlxtend's faster fpgrowth (below 1: the macro is cheaper).
 
 Run it through scripts/benchmark_association_rules.py.
 """
@@ -31,6 +38,7 @@ Run it through scripts/benchmark_association_rules.py.
 from __future__ import annotations
 
 import json
+import math
 import os
 import resource
 import subprocess
@@ -43,9 +51,12 @@ import numpy as np
 
 from ecomseg import REPO_ROOT
 
-ENGINES = ("macro", "fpgrowth", "fpgrowth_dense", "apriori")
+ENGINES = ("macro", "macro_lines", "pyfim", "fpgrowth", "fpgrowth_dense", "apriori")
+MACROS = ("macro", "macro_lines")
+MLXTEND = ("fpgrowth", "fpgrowth_dense", "apriori")
 FPGROWTH = ("fpgrowth", "fpgrowth_dense")
 PLACEHOLDER = "__benchmark_baskets__"
+ITEMS_PLACEHOLDER = "__benchmark_items__"
 METRICS = ("antecedent_support", "consequent_support", "support", "confidence", "lift",
            "leverage", "conviction", "zhangs_metric")
 RULE_COLUMNS = ("antecedent_item_1", "antecedent_item_2", "consequent_item") + METRICS
@@ -135,28 +146,147 @@ def make_baskets(path: Path, orders: int, items: int = 1000, seed: int = 42,
     return path
 
 
+def make_coded_baskets(lines: Path) -> tuple[Path, Path]:
+    """The baskets of `lines` grouped and integer-coded, as int_baskets keeps them.
+
+    Writes <lines>.baskets.parquet (order_id, item_codes: the distinct codes of
+    the order, ascending) and <lines>.items.parquet (item_code, item: codes
+    1..n in item order). Not timed: in the warehouse this is int_baskets'
+    build, done once and then incrementally.
+    """
+    import duckdb
+
+    baskets = lines.with_name(lines.stem + ".baskets.parquet")
+    items = lines.with_name(lines.stem + ".items.parquet")
+    if baskets.exists() and items.exists():
+        return baskets, items
+    con = duckdb.connect(config={"threads": 2, "memory_limit": "3GB", "preserve_insertion_order": False})
+    src = f"read_parquet('{lines.as_posix()}')"
+    con.execute(f"""create temp table items as
+        select cast(row_number() over (order by item) as integer) as item_code, item
+        from (select distinct item from {src})""")
+    con.execute(f"""copy (
+        select l.order_id, list_sort(list_distinct(list(i.item_code))) as item_codes
+        from {src} as l join items as i on l.item = i.item
+        group by l.order_id
+    ) to '{baskets.with_suffix(".tmp").as_posix()}' (format parquet, compression zstd)""")
+    con.execute(f"copy items to '{items.with_suffix('.tmp').as_posix()}' (format parquet)")
+    con.close()
+    baskets.with_suffix(".tmp").rename(baskets)
+    items.with_suffix(".tmp").rename(items)
+    return baskets, items
+
+
 # ---------------------------------------------------------------- macro SQL
 
-def render_macro_sql(params: Params, work_dir: Path) -> str:
-    """The macro's SQL for these parameters, with PLACEHOLDER as the relation.
+def render_macro_sql(params: Params, work_dir: Path) -> dict[str, str]:
+    """Both macros' SQL for these parameters, with placeholders for the relations.
 
-    Rendered by `dbt compile --inline` (dbt's Python API) into work_dir;
-    nothing is written to the repository.
+    {"macro": association_rules_from_baskets over PLACEHOLDER (order_id,
+    item_codes) and ITEMS_PLACEHOLDER (item_code, item), "macro_lines":
+    association_rules over PLACEHOLDER (order_id, item)}. Rendered by one
+    `dbt compile --inline` (dbt's Python API) into work_dir; nothing is
+    written to the repository.
     """
     from ecomseg.dbt_runner import run_dbt
 
-    inline = (f"{{{{ association_rules('{PLACEHOLDER}', 'order_id', 'item', "
-              f"{params.min_support!r}, {params.min_confidence!r}, {params.min_lift!r}, "
-              f"{params.max_antecedent_items}) }}}}")
+    thresholds = (f"{params.min_support!r}, {params.min_confidence!r}, {params.min_lift!r}, "
+                  f"{params.max_antecedent_items}")
+    inline = (f"{{{{ association_rules_from_baskets('{PLACEHOLDER}', 'order_id', 'item_codes', "
+              f"'{ITEMS_PLACEHOLDER}', 'item_code', 'item', {thresholds}) }}}}"
+              "\n-- __macro_lines__\n"
+              f"{{{{ association_rules('{PLACEHOLDER}', 'order_id', 'item', {thresholds}) }}}}")
     result = run_dbt(["compile", "--log-level", "none", "--inline", inline, "--log-path", str(work_dir / "logs")],
                      duckdb_path=work_dir / "compile.duckdb", target_path=work_dir / "target",
                      env={"RAW_DATA_DIR": str(work_dir)})
-    return result.raw.result.results[0].node.compiled_code
+    baskets_sql, lines_sql = result.raw.result.results[0].node.compiled_code.split("-- __macro_lines__")
+    return {"macro": baskets_sql.strip(), "macro_lines": lines_sql.strip()}
+
+
+# ---------------------------------------------------------------- rules from itemset supports (pyfim)
+
+def min_count(min_support: float, n: int) -> int:
+    """The smallest count c with c / n >= min_support, compared as doubles (as the SQL does)."""
+    c = max(1, math.ceil(min_support * n))
+    while c > 1 and (c - 1) / n >= min_support:
+        c -= 1
+    while c / n < min_support:
+        c += 1
+    return c
+
+
+def rules_from_itemsets(supports: dict[frozenset, int], n: int, params: Params):
+    """mlxtend's rule metrics from frequent itemset counts, one consequent item.
+
+    supports: every frequent itemset (1 to max_antecedent_items + 1 items)
+    with its count of transactions; n: the number of transactions. Returns
+    a DataFrame like mlxtend.association_rules (antecedents, consequents as
+    frozensets; "antecedent support", "consequent support", support,
+    confidence, lift, leverage, conviction (inf at confidence 1),
+    zhangs_metric), filtered by min_confidence and min_lift. The formulas
+    are mlxtend 0.25's, evaluated in the same order.
+    """
+    import pandas as pd
+
+    rows = []
+    for itemset, count in supports.items():
+        if len(itemset) < 2 or len(itemset) > params.max_antecedent_items + 1:
+            continue
+        for consequent in itemset:
+            antecedent = itemset - {consequent}
+            if antecedent not in supports or frozenset([consequent]) not in supports:
+                missing = antecedent if antecedent not in supports else {consequent}
+                raise ValueError(f"no support for {sorted(missing)}, a subset of the frequent {sorted(itemset)}")
+            rows.append((antecedent, frozenset([consequent]), supports[antecedent] / n,
+                         supports[frozenset([consequent])] / n, count / n))
+    rules = pd.DataFrame(rows, columns=["antecedents", "consequents", "antecedent support",
+                                        "consequent support", "support"])
+    s_a, s_c, s_ac = (rules[c].to_numpy(dtype=float) for c in ("antecedent support", "consequent support",
+                                                               "support"))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        confidence = s_ac / s_a
+        lift = confidence / s_c
+        leverage = s_ac - s_a * s_c
+        conviction = np.where(confidence == 1, np.inf, (1 - s_c) / (1 - confidence))
+        denominator = np.maximum(s_ac * (1 - s_a), s_a * (s_c - s_ac))
+        zhangs = np.where(denominator == 0, 0, leverage / denominator)
+    rules = rules.assign(confidence=confidence, lift=lift, leverage=leverage, conviction=conviction,
+                         zhangs_metric=zhangs)
+    rules = rules[(rules["confidence"] >= params.min_confidence) & (rules["lift"] >= params.min_lift)]
+    rules.attrs["total_transactions"] = n
+    return rules.reset_index(drop=True)
+
+
+def pyfim_supports(transactions: list, params: Params, n: int | None = None) -> dict[frozenset, int]:
+    """Frequent itemsets (1 to max_antecedent_items + 1 items) and their counts, by pyfim's fpgrowth.
+
+    pyfim does not report an itemset that consists only of items present in
+    every transaction (the "perfect extensions" of the empty set);
+    rules_from_itemsets stops with an error if a rule needs one.
+    """
+    import fim
+
+    n = len(transactions) if n is None else n
+    found = fim.fpgrowth(transactions, target="s", supp=-min_count(params.min_support, n), zmin=1,
+                         zmax=params.max_antecedent_items + 1, report="a")
+    return {frozenset(itemset): count for itemset, count in found}
 
 
 # ---------------------------------------------------------------- engines (run in a child process)
 
 def _peak_rss_mb() -> float:
+    """Peak resident memory of this process's address space, MB.
+
+    Linux VmHWM: ru_maxrss would not do, it keeps the parent's peak across
+    fork + exec, so every child would report at least the benchmark
+    process's own peak.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0  # kB
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: kB
 
 
@@ -165,59 +295,33 @@ def _cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _run_macro(baskets: Path, out: Path, params: Params, sql: str, memory_limit: str,
+def _run_macro(engine: str, lines: Path, coded: tuple[Path, Path], out: Path, sql: str, memory_limit: str,
                threads: int, temp_dir: Path) -> dict:
     import duckdb
 
     con = duckdb.connect(config={"memory_limit": memory_limit, "threads": threads,
                                  "preserve_insertion_order": False,
                                  "temp_directory": str(temp_dir)})
-    relation = f"read_parquet('{baskets.as_posix()}')"
-    query = sql.replace(PLACEHOLDER, relation)
     t0, c0 = time.perf_counter(), _cpu_seconds()
+    if engine == "macro":
+        con.execute(f"create temp table baskets as select * from read_parquet('{coded[0].as_posix()}')")
+        con.execute(f"create temp table items as select * from read_parquet('{coded[1].as_posix()}')")
+        query = sql.replace(PLACEHOLDER, "baskets").replace(ITEMS_PLACEHOLDER, "items")
+    else:
+        query = sql.replace(PLACEHOLDER, f"read_parquet('{lines.as_posix()}')")
+    t1, c1 = time.perf_counter(), _cpu_seconds()
     con.execute(f"create temp table rules as {query}")
-    mine, mine_cpu = time.perf_counter() - t0, _cpu_seconds() - c0
+    t2, c2 = time.perf_counter(), _cpu_seconds()
     rules = con.execute("select count(*) from rules").fetchone()[0]
     con.execute(f"copy (select {', '.join(RULE_COLUMNS)} from rules) to '{out.as_posix()}' (format parquet)")
-    return {"load_seconds": 0.0, "mine_seconds": mine, "load_cpu_seconds": 0.0, "mine_cpu_seconds": mine_cpu,
-            "rules": rules}
+    return {"load_seconds": t1 - t0, "mine_seconds": t2 - t1, "load_cpu_seconds": c1 - c0,
+            "mine_cpu_seconds": c2 - c1, "rules": rules}
 
 
-def _onehot(baskets: Path, dense: bool = False):
+def _write_rules(rules, out: Path) -> int:
+    """mlxtend-style rules (antecedents / consequents frozensets) to the benchmark's Parquet layout."""
     import pandas as pd
-    import pyarrow.parquet as pq
-    from scipy import sparse
 
-    pairs = pq.read_table(baskets).to_pandas()
-    order_codes, _ = pd.factorize(pairs["order_id"])
-    item_codes, item_labels = pd.factorize(pairs["item"], sort=True)
-    matrix = sparse.csr_matrix(
-        (np.ones(order_codes.size, dtype=bool), (order_codes, item_codes)),
-        shape=(order_codes.max() + 1, item_labels.size))
-    matrix.sum_duplicates()  # repeated lines: True + True stays True
-    matrix.data[:] = True
-    del pairs
-    if dense:
-        return pd.DataFrame(matrix.toarray(), columns=list(item_labels))
-    return pd.DataFrame.sparse.from_spmatrix(matrix, columns=list(item_labels))
-
-
-def _run_mlxtend(engine: str, baskets: Path, out: Path, params: Params) -> dict:
-    import pandas as pd
-    from mlxtend.frequent_patterns import apriori, association_rules, fpgrowth
-
-    t0, c0 = time.perf_counter(), _cpu_seconds()
-    onehot = _onehot(baskets, dense=engine == "fpgrowth_dense")
-    t1, c1 = time.perf_counter(), _cpu_seconds()
-    miner = fpgrowth if engine in FPGROWTH else apriori
-    itemsets = miner(onehot, min_support=params.min_support, use_colnames=True,
-                     max_len=params.max_antecedent_items + 1)
-    rules = association_rules(itemsets, num_itemsets=len(onehot), metric="confidence",
-                              min_threshold=params.min_confidence)
-    rules = rules[(rules["consequents"].map(len) == 1)
-                  & (rules["antecedents"].map(len) <= params.max_antecedent_items)
-                  & (rules["lift"] >= params.min_lift)]
-    t2, c2 = time.perf_counter(), _cpu_seconds()
     antecedents = rules["antecedents"].map(sorted)
     table = pd.DataFrame({
         "antecedent_item_1": antecedents.map(lambda a: a[0]),
@@ -229,22 +333,80 @@ def _run_mlxtend(engine: str, baskets: Path, out: Path, params: Params) -> dict:
     })
     table["conviction"] = table["conviction"].replace(np.inf, np.nan)  # the macro's null
     table.to_parquet(out, index=False)
+    return len(table)
+
+
+def _run_pyfim(coded: tuple[Path, Path], out: Path, params: Params) -> dict:
+    import pyarrow.parquet as pq
+
+    t0, c0 = time.perf_counter(), _cpu_seconds()
+    transactions = pq.read_table(coded[0], columns=["item_codes"]).column("item_codes").to_pylist()
+    items = pq.read_table(coded[1]).to_pydict()
+    names = dict(zip(items["item_code"], items["item"]))
+    t1, c1 = time.perf_counter(), _cpu_seconds()
+    supports = pyfim_supports(transactions, params)
+    rules = rules_from_itemsets(supports, len(transactions), params)
+    rules["antecedents"] = rules["antecedents"].map(lambda s: frozenset(names[c] for c in s))
+    rules["consequents"] = rules["consequents"].map(lambda s: frozenset(names[c] for c in s))
+    t2, c2 = time.perf_counter(), _cpu_seconds()
+    n_rules = _write_rules(rules, out)
     return {"load_seconds": t1 - t0, "mine_seconds": t2 - t1, "load_cpu_seconds": c1 - c0,
-            "mine_cpu_seconds": c2 - c1, "rules": len(table)}
+            "mine_cpu_seconds": c2 - c1, "rules": n_rules}
+
+
+def _onehot(coded: tuple[Path, Path], dense: bool = False):
+    """The coded baskets as a one-hot DataFrame (a column per item, named by the item)."""
+    import pandas as pd
+    import pyarrow.parquet as pq
+    from scipy import sparse
+
+    lists = pq.read_table(coded[0], columns=["item_codes"]).column("item_codes").combine_chunks()
+    items = pq.read_table(coded[1]).to_pandas().sort_values("item_code")
+    offsets = lists.offsets.to_numpy()
+    codes = lists.values.to_numpy()
+    matrix = sparse.csr_matrix((np.ones(codes.size, dtype=bool), codes - 1, offsets),
+                               shape=(len(lists), len(items)))
+    columns = list(items["item"])
+    if dense:
+        return pd.DataFrame(matrix.toarray(), columns=columns)
+    return pd.DataFrame.sparse.from_spmatrix(matrix, columns=columns)
+
+
+def _run_mlxtend(engine: str, coded: tuple[Path, Path], out: Path, params: Params) -> dict:
+    from mlxtend.frequent_patterns import apriori, association_rules, fpgrowth
+
+    t0, c0 = time.perf_counter(), _cpu_seconds()
+    onehot = _onehot(coded, dense=engine == "fpgrowth_dense")
+    t1, c1 = time.perf_counter(), _cpu_seconds()
+    miner = fpgrowth if engine in FPGROWTH else apriori
+    itemsets = miner(onehot, min_support=params.min_support, use_colnames=True,
+                     max_len=params.max_antecedent_items + 1)
+    rules = association_rules(itemsets, num_itemsets=len(onehot), metric="confidence",
+                              min_threshold=params.min_confidence)
+    rules = rules[(rules["consequents"].map(len) == 1)
+                  & (rules["antecedents"].map(len) <= params.max_antecedent_items)
+                  & (rules["lift"] >= params.min_lift)]
+    t2, c2 = time.perf_counter(), _cpu_seconds()
+    n_rules = _write_rules(rules, out)
+    return {"load_seconds": t1 - t0, "mine_seconds": t2 - t1, "load_cpu_seconds": c1 - c0,
+            "mine_cpu_seconds": c2 - c1, "rules": n_rules}
 
 
 def child_main(argv: list[str]) -> int:
     """Entry point of one measurement subprocess; prints one JSON line."""
     spec = json.loads(argv[0])
     params = Params(**spec["params"])
+    engine = spec["engine"]
+    lines, coded, out = Path(spec["lines"]), (Path(spec["baskets"]), Path(spec["items"])), Path(spec["out"])
     t0 = time.perf_counter()
     try:
-        if spec["engine"] == "macro":
-            result = _run_macro(Path(spec["baskets"]), Path(spec["out"]), params,
-                                Path(spec["sql_file"]).read_text(encoding="utf-8"),
+        if engine in MACROS:
+            result = _run_macro(engine, lines, coded, out, Path(spec["sql_file"]).read_text(encoding="utf-8"),
                                 spec["memory_limit"], spec["threads"], Path(spec["temp_dir"]))
+        elif engine == "pyfim":
+            result = _run_pyfim(coded, out, params)
         else:
-            result = _run_mlxtend(spec["engine"], Path(spec["baskets"]), Path(spec["out"]), params)
+            result = _run_mlxtend(engine, coded, out, params)
         result["status"] = "ok"
     except MemoryError:
         result = {"status": "failed", "detail": "MemoryError"}
@@ -269,13 +431,13 @@ def _limit_address_space(limit_bytes: int | None):
     return apply
 
 
-def measure(engine: str, orders: int, baskets: Path, out: Path, params: Params, *,
-            sql_file: Path, timeout: float, memory_limit: str, threads: int,
+def measure(engine: str, orders: int, lines: Path, coded: tuple[Path, Path], out: Path, params: Params, *,
+            sql_file: Path | None, timeout: float, memory_limit: str, threads: int,
             mlxtend_address_space_gb: float | None, work_dir: Path) -> Measurement:
-    spec = {"engine": engine, "baskets": str(baskets), "out": str(out), "params": asdict(params),
-            "sql_file": str(sql_file), "memory_limit": memory_limit, "threads": threads,
-            "temp_dir": str(work_dir / "duckdb_tmp")}
-    limit = None if engine == "macro" or not mlxtend_address_space_gb else int(mlxtend_address_space_gb * 2**30)
+    spec = {"engine": engine, "lines": str(lines), "baskets": str(coded[0]), "items": str(coded[1]),
+            "out": str(out), "params": asdict(params), "sql_file": str(sql_file) if sql_file else None,
+            "memory_limit": memory_limit, "threads": threads, "temp_dir": str(work_dir / "duckdb_tmp")}
+    limit = int(mlxtend_address_space_gb * 2**30) if engine in MLXTEND and mlxtend_address_space_gb else None
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
            "OMP_NUM_THREADS": str(threads)}
     try:
@@ -284,11 +446,11 @@ def measure(engine: str, orders: int, baskets: Path, out: Path, params: Params, 
                               preexec_fn=_limit_address_space(limit))
     except subprocess.TimeoutExpired:
         return Measurement(engine, orders, "timeout", seconds=timeout, detail=f"> {timeout:.0f} s")
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
-    if not lines:
+    lines_out = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
+    if not lines_out:
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or [f"exit {proc.returncode}"]
         return Measurement(engine, orders, "failed", detail=tail[0][:300])
-    data = json.loads(lines[-1][len("RESULT "):])
+    data = json.loads(lines_out[-1][len("RESULT "):])
     return Measurement(engine, orders, data.pop("status"), seconds=data.pop("seconds", None),
                        load_seconds=data.pop("load_seconds", None), mine_seconds=data.pop("mine_seconds", None),
                        peak_rss_mb=data.pop("peak_rss_mb", None), cpu_seconds=data.pop("cpu_seconds", None),
@@ -322,82 +484,96 @@ def same_rules(ours: Path, theirs: Path, tolerance: float = 1e-9) -> tuple[bool,
 def run_benchmark(sizes: list[int], engines: list[str], work_dir: Path, params: Params = Params(), *,
                   items: int = 1000, timeout: float = 600, memory_limit: str = "3GB", threads: int = 2,
                   mlxtend_address_space_gb: float | None = 12, macro_only_sizes: list[int] = (),
-                  log=print) -> list[Measurement]:
+                  no_mlxtend_sizes: list[int] = (), log=print) -> list[Measurement]:
+    """Every engine at `sizes`; all but mlxtend at `no_mlxtend_sizes`; the macros only at `macro_only_sizes`."""
     work_dir.mkdir(parents=True, exist_ok=True)
     (work_dir / "duckdb_tmp").mkdir(exist_ok=True)
-    sql_file = work_dir / "association_rules.sql"
-    log(f"rendering the macro with {params} ...")
-    sql_file.write_text(render_macro_sql(params, work_dir), encoding="utf-8")
+    log(f"rendering the macros with {params} ...")
+    sql_files = {}
+    for engine, sql in render_macro_sql(params, work_dir).items():
+        sql_files[engine] = work_dir / f"{engine}.sql"
+        sql_files[engine].write_text(sql, encoding="utf-8")
     results: list[Measurement] = []
-    plan = [(n, list(engines)) for n in sizes] + [(n, ["macro"]) for n in macro_only_sizes]
+    plan = ([(n, list(engines)) for n in sizes]
+            + [(n, [e for e in engines if e not in MLXTEND]) for n in no_mlxtend_sizes]
+            + [(n, [e for e in engines if e in MACROS]) for n in macro_only_sizes])
     for orders, run_engines in plan:
         t0 = time.perf_counter()
-        baskets = make_baskets(work_dir / f"baskets_{orders}_{items}.parquet", orders, items)
+        lines = make_baskets(work_dir / f"baskets_{orders}_{items}.parquet", orders, items)
+        coded = make_coded_baskets(lines)
         log(f"{orders:>11,} orders: baskets ready ({time.perf_counter() - t0:.1f} s)")
         outs = {}
         for engine in run_engines:
+            log(f"    {engine:<14} running ...")
             out = work_dir / f"rules_{engine}_{orders}.parquet"
             if out.exists():
                 out.unlink()
-            m = measure(engine, orders, baskets, out, params, sql_file=sql_file, timeout=timeout,
-                        memory_limit=memory_limit, threads=threads,
+            m = measure(engine, orders, lines, coded, out, params, sql_file=sql_files.get(engine),
+                        timeout=timeout, memory_limit=memory_limit, threads=threads,
                         mlxtend_address_space_gb=mlxtend_address_space_gb, work_dir=work_dir)
             if m.status == "ok":
                 outs[engine] = out
             if m.status == "ok" and engine != "macro" and "macro" in outs:
                 m.same_rules_as_macro, m.extra["check"] = same_rules(outs["macro"], out)
             results.append(m)
-            log(f"    {engine:<9} {m.status:<8} " + (
+            log(f"    {engine:<14} {m.status:<8} " + (
                 f"{m.seconds:8.2f} s (load {m.load_seconds:.2f}, mine {m.mine_seconds:.2f}) "
-                f"cpu {m.cpu_seconds:.2f} s (load {m.load_cpu_seconds:.2f}, mine {m.mine_cpu_seconds:.2f})  peak {m.peak_rss_mb:7.0f} MB  rules {m.rules}  load {m.load_average:.1f}"
+                f"cpu {m.cpu_seconds:.2f} s (load {m.load_cpu_seconds:.2f}, mine {m.mine_cpu_seconds:.2f})  "
+                f"peak {m.peak_rss_mb:7.0f} MB  rules {m.rules}  load avg {m.load_average:.1f}"
                 + ("" if m.same_rules_as_macro is None else f"  same as macro: {m.same_rules_as_macro} ({m.extra['check']})")
                 if m.status == "ok" else m.detail))
     return results
 
 
-def _speedup(m: Measurement, ref: Measurement) -> str:
-    """How many times the macro's query is faster: mine wall / mine CPU / load+mine wall / load+mine CPU."""
-    return (f"{m.mine_seconds / ref.mine_seconds:.1f}x / {m.mine_cpu_seconds / ref.mine_cpu_seconds:.1f}x / "
-            f"{(m.load_seconds + m.mine_seconds) / ref.mine_seconds:.1f}x / "
-            f"{(m.load_cpu_seconds + m.mine_cpu_seconds) / ref.mine_cpu_seconds:.1f}x")
+def _ratio(m: Measurement, ref: Measurement) -> str:
+    """macro / engine: mine CPU (mine wall); below 1 the macro is cheaper."""
+    return (f"{m.mine_cpu_seconds / ref.mine_cpu_seconds:.2f} ({m.mine_seconds / ref.mine_seconds:.2f})"
+            if ref.mine_cpu_seconds and ref.mine_seconds else "")
 
 
 def markdown_table(results: list[Measurement]) -> str:
-    """One row per (basket count, engine), plus the macro against mlxtend's best fpgrowth.
+    """One row per (basket count, engine), then macro / pyfim and macro / mlxtend per basket count.
 
-    Times are phase times: load (mlxtend: read the file and one-hot encode;
-    macro: none, its query reads the file) and mine (mlxtend: itemsets, rules,
-    filters; macro: the whole query). "macro faster by" divides the engine's
-    time by the macro query's: mine wall / mine CPU / (load + mine) wall /
-    (load + mine) CPU. CPU is user + system time of all threads. "total CPU s"
-    is the whole child process (interpreter start and imports included).
+    Times are phase times: load (see the module docstring; macro_lines has
+    none, its query reads the Parquet lines) and mine. CPU is user + system
+    time of all threads of the measurement's process; "total CPU s" is the
+    whole child process (interpreter start and imports included).
+    "macro / engine" divides the macro's mining time by the engine's: mine
+    CPU (mine wall); below 1 the macro is cheaper.
     """
     macro = {m.orders: m for m in results if m.engine == "macro" and m.status == "ok"}
     head = ["orders", "engine", "wall s: load + mine", "CPU s: load + mine", "total CPU s", "peak RSS MB",
-            "load avg", "rules", "identical to macro",
-            "macro faster by: mine wall / mine CPU / load+mine wall / load+mine CPU"]
+            "load avg", "rules", "identical to macro", "macro / engine: mine CPU (wall)"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for m in sorted(results, key=lambda r: (r.orders, ENGINES.index(r.engine))):
         if m.status != "ok":
             cells = [f"{m.orders:,}", m.engine, f"{m.status}: {m.detail}"] + [""] * (len(head) - 3)
         else:
             ref = macro.get(m.orders)
-            speed = _speedup(m, ref) if m.engine != "macro" and ref is not None else ""
+            ratio = _ratio(ref, m) if m.engine != "macro" and ref is not None else ""
             same = "" if m.same_rules_as_macro is None else ("yes" if m.same_rules_as_macro else "NO")
             cells = [f"{m.orders:,}", m.engine, f"{m.load_seconds:.2f} + {m.mine_seconds:.2f}",
                      f"{m.load_cpu_seconds:.2f} + {m.mine_cpu_seconds:.2f}", f"{m.cpu_seconds:.2f}",
-                     f"{m.peak_rss_mb:,.0f}", f"{m.load_average:.1f}", f"{m.rules:,}", same, speed]
+                     f"{m.peak_rss_mb:,.0f}", f"{m.load_average:.1f}", f"{m.rules:,}", same, ratio]
         lines.append("| " + " | ".join(cells) + " |")
-    best = []
+    summary = []
     for orders, ref in sorted(macro.items()):
-        candidates = [m for m in results if m.orders == orders and m.engine in FPGROWTH and m.status == "ok"]
-        if candidates:
-            m = min(candidates, key=lambda c: c.mine_seconds)
-            best.append(f"| {orders:,} | {m.engine} | {_speedup(m, ref)} |")
-    if best:
-        lines += ["", "Macro against mlxtend's best fpgrowth (the faster one-hot by mining wall time):", "",
-                  "| orders | best fpgrowth | macro faster by: mine wall / mine CPU / load+mine wall / load+mine CPU |",
-                  "|---|---|---|"] + best
+        ok = {m.engine: m for m in results if m.orders == orders and m.status == "ok"}
+        fp = [ok[e] for e in FPGROWTH if e in ok]
+        best = min(fp, key=lambda c: c.mine_cpu_seconds) if fp else None
+        summary.append(
+            f"| {orders:,} | {ref.mine_cpu_seconds:.2f} | "
+            + (f"{ok['pyfim'].mine_cpu_seconds:.2f} | {_ratio(ref, ok['pyfim'])}" if "pyfim" in ok
+               else "not run | ")
+            + " | "
+            + (f"{best.engine} {best.mine_cpu_seconds:.2f} | {_ratio(ref, best)}" if best else "not run | ")
+            + f" | {ref.seconds:.2f} | {ref.peak_rss_mb:,.0f} | {ref.load_average:.1f} |")
+    if summary:
+        lines += ["", "Macro (association_rules_from_baskets) against pyfim and mlxtend's faster fpgrowth:", "",
+                  "| orders | macro mine CPU s | pyfim mine CPU s | macro / pyfim: CPU (wall) "
+                  "| best mlxtend fpgrowth mine CPU s | macro / mlxtend: CPU (wall) "
+                  "| macro process wall s | macro peak RSS MB | load avg |",
+                  "|---|---|---|---|---|---|---|---|---|"] + summary
     return "\n".join(lines)
 
 

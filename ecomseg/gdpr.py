@@ -18,6 +18,11 @@ Right to be forgotten (``forget_customer``), for one customer id:
    a removed record's bytes go, every other byte stays; a record the loader
    splits (a quote left open) is judged line by line, as the loader reads it
    (_scan_csv). Files are replaced atomically (temporary file, rename).
+   A table given as a folder (``orders/``, Hive partitions too) has every
+   CSV and Parquet file in it rewritten (raw_files: the loader's layout).
+   Each rewritten file's entry in the warehouse's file manifest
+   (``raw._file_manifest``: size, time, content hash, rows) is updated, so
+   the next incremental build does not take the erasure for a changed file.
 4. Delete their rows from every table of the warehouse - models, snapshots,
    incremental tables, copies of CSV loads, the quarantine (including its
    ``raw_record`` JSON) - and from every file under the exports folder.
@@ -146,12 +151,35 @@ def raw_table_dialect(raw_dir: Path | str, table: str) -> dict:
         raise ErasureError(f"{exc}; nothing was changed") from exc
 
 
+def raw_files(raw_dir: Path | str, table: str) -> list[Path]:
+    """The raw files of a table as the loader finds them (macros/loading/
+    load_raw_tables.sql, docs/raw-data-contract.md "Layout"): <table>.parquet
+    or <table>.csv, or every .csv / .parquet file in the folder <table>/ and
+    its sub-folders (Hive partitions), names matched case-insensitively,
+    files and folders whose name starts with _ or . left out; in path order.
+    Empty when the table has no file."""
+    raw_dir = Path(raw_dir)
+    if not raw_dir.is_dir():
+        return []
+    found: list[Path] = []
+    for entry in sorted(raw_dir.iterdir()):
+        if entry.name.startswith(("_", ".")):
+            continue
+        if entry.is_file() and entry.name.lower() in (f"{table}.parquet", f"{table}.csv"):
+            found.append(entry)
+        elif entry.is_dir() and entry.name.lower() == table:
+            for path in sorted(entry.rglob("*")):
+                parts = path.relative_to(entry).parts
+                if (path.is_file() and not any(p.startswith(("_", ".")) for p in parts)
+                        and path.suffix.lower() in (".csv", ".parquet")):
+                    found.append(path)
+    return found
+
+
 def raw_file(raw_dir: Path, table: str) -> Path | None:
-    for fmt in ("parquet", "csv"):
-        path = Path(raw_dir) / f"{table}.{fmt}"
-        if path.exists():
-            return path
-    return None
+    """The first raw file of a table (raw_files), or None."""
+    files = raw_files(raw_dir, table)
+    return files[0] if files else None
 
 
 # --------------------------------------------------------------------------
@@ -453,8 +481,11 @@ def find_subject(customer_id: str, raw_dir: Path, duckdb_path: Path | None = Non
         raise ErasureError("the customer id is empty")
     subject = Subject(cid)
     needed = ("customer_id", "order_id", "visitor_id", "session_id", "email")
-    frames = {t: _read_text_frame(p, needed, raw_table_dialect(raw_dir, t))
-              for t in contract.tables() if (p := raw_file(raw_dir, t)) is not None}
+    frames = {}
+    for t in contract.tables():
+        parts = [_read_text_frame(p, needed, raw_table_dialect(raw_dir, t)) for p in raw_files(raw_dir, t)]
+        if parts:
+            frames[t] = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
 
     def col(frame, name):
         return frame[name].map(clean) if name in frame.columns else pd.Series([None] * len(frame), index=frame.index, dtype=object)
@@ -682,12 +713,11 @@ def subject_found(subject: Subject, raw_dir: Path | str, duckdb_path: Path | str
     if subject.order_ids or subject.visitor_ids or subject.session_ids or subject.emails:
         places.append("raw files")
     for table in contract.tables():
-        path = raw_file(Path(raw_dir), table)
-        if path is None:
-            continue
-        frame = _read_text_frame(path, ["customer_id"], raw_table_dialect(raw_dir, table))
-        if "customer_id" in frame.columns and (frame["customer_id"].map(clean) == subject.customer_id).any():
-            places.append(f"raw.{table}")
+        for path in raw_files(Path(raw_dir), table):
+            frame = _read_text_frame(path, ["customer_id"], raw_table_dialect(raw_dir, table))
+            if "customer_id" in frame.columns and (frame["customer_id"].map(clean) == subject.customer_id).any():
+                places.append(f"raw.{table}")
+                break
     if duckdb_path is not None and Path(duckdb_path).exists():
         try:
             con = duckdb.connect(str(duckdb_path), read_only=True)
@@ -702,6 +732,43 @@ def subject_found(subject: Subject, raw_dir: Path | str, duckdb_path: Path | str
         finally:
             con.close()
     return places
+
+
+def update_file_manifest(duckdb_path: Path | str, raw_dir: Path | str,
+                         rewritten: dict[Path, tuple[str, int]]) -> int:
+    """After raw files were rewritten: their entries in the warehouse's file
+    manifest (<raw schema>._file_manifest, macros/loading/file_manifest.sql)
+    get the file's new size, modification time and content hash (read by
+    DuckDB, as the loader reads them, in UTC) and row_count less the rows of
+    this erasure (rows of earlier erasures were never counted: the loader
+    leaves them out), so the next build does not take an erasure for a
+    changed file. rewritten: file -> (table, rows of this erasure removed).
+    Returns the number of entries updated; a warehouse without a manifest
+    (or files not in it) is left alone."""
+    if not rewritten:
+        return 0
+    raw_schema = _project_vars().get("raw_schema", "raw")
+    con = duckdb.connect(str(duckdb_path))
+    try:
+        con.execute("set TimeZone = 'UTC'")
+        exists = con.execute("select count(*) from information_schema.tables where table_schema = ? "
+                             "and table_name = '_file_manifest'", [raw_schema]).fetchone()[0]
+        if not exists:
+            return 0
+        updated = 0
+        for path, (table, removed) in rewritten.items():
+            relative = path.resolve().relative_to(Path(raw_dir).resolve()).as_posix()
+            size, modified, content_hash = con.execute(
+                "select size, cast(last_modified as timestamp), md5(content) from read_blob(?)", [str(path)]).fetchone()
+            for relation in ("_file_manifest", "_file_manifest_pending"):
+                updated += con.execute(
+                    f"update {_quote(raw_schema)}.{_quote(relation)} set size_bytes = ?, modified_at = ?, "
+                    "content_hash = ?, row_count = case when row_count is null then null else greatest(row_count - ?, 0) end "
+                    "where table_name = ? and file_path = ? returning 1",
+                    [size, modified, content_hash, removed, table, relative]).fetchall().__len__()
+        return updated
+    finally:
+        con.close()
 
 
 def _earlier_erasures(table: str, frame: pd.DataFrame, erasure: ErasureList) -> dict[str, int]:
@@ -806,22 +873,27 @@ def forget_customer(customer_id: str, raw_dir: Path | str, duckdb_path: Path | s
 
     raw_removed: dict[str, int] = {}
     earlier_removed: dict[str, dict[str, int]] = {}
+    rewritten: dict[Path, tuple[str, int]] = {}  # file -> (table, rows of this erasure removed)
     for table in contract.tables():
-        path = raw_file(raw_dir, table)
-        if path is None:
-            continue
         needed = set(identifier_rules().get(table, {})) | {"customer_id"}
         file_dialect = raw_table_dialect(raw_dir, table)
-        frame = _read_text_frame(path, needed, file_dialect)
-        mask = erased_mask(table, frame, erasure)
-        if mask.any():
+        for path in raw_files(raw_dir, table):
+            frame = _read_text_frame(path, needed, file_dialect)
+            mask = erased_mask(table, frame, erasure)
+            if not mask.any():
+                continue
             mine = erased_mask(table, frame, own)
             _rewrite(path, (~mask).tolist(), file_dialect)
+            rewritten[path] = (table, int(mine.sum()))
             if mine.any():
-                raw_removed[table] = int(mine.sum())
+                raw_removed[table] = raw_removed.get(table, 0) + int(mine.sum())
             others = mask & ~mine
             if others.any():
-                earlier_removed[table] = _earlier_erasures(table, frame[others], erasure)
+                for erasure_key, n in _earlier_erasures(table, frame[others], erasure).items():
+                    by_id = earlier_removed.setdefault(table, {})
+                    by_id[erasure_key] = by_id.get(erasure_key, 0) + n
+    if duckdb_path is not None and duckdb_path.exists():
+        update_file_manifest(duckdb_path, raw_dir, rewritten)
 
     warehouse_removed: dict[str, int] = {}
     if duckdb_path is not None and duckdb_path.exists():

@@ -24,9 +24,9 @@ What the data looks like
   Sessions before the customer is known carry no ``customer_id``; from the
   registration on they do (in the session in which a customer registers
   while ordering, the events before checkout step 1 are anonymous).  There
-  are visitors who never register.  Events follow a funnel (page_view /
-  category_view / search -> product_view -> add_to_cart [-> remove_from_cart]
-  -> checkout_step 1..4 -> purchase).  Every order with a ``session_id`` has
+  are visitors who never register.  Events follow a funnel (page and category
+  views or a search -> product views -> add to cart [-> remove from cart] ->
+  checkout steps 1..4 -> purchase).  Every order with a ``session_id`` has
   exactly one purchase event in that session, at ``ordered_at``.
 * The events file is in arrival order: sorted by ``occurred_at`` except the
   planted late events and duplicate deliveries.  Event, session, order and
@@ -89,8 +89,10 @@ File format decisions
   of the planted empty ``customer_id`` values are ``""``.
 * Parquet: zstd, fixed row groups of ``ROW_GROUP_SIZE`` rows.  No wall-clock
   time goes anywhere, so the same arguments give byte-identical files.
-* Before writing, files of contract tables that this run does not write are
-  removed from the folder (so a folder never mixes two runs), but only when
+* Before writing, files of contract tables that this run does not write, and
+  the ``<table>/`` folders and ``_generator.json`` of a daily-batch run
+  (``ecomseg.batches``), are removed from the folder (so a folder never
+  mixes two runs), but only when
   the folder holds a ``ground_truth.json`` of an earlier run or no contract
   files at all; otherwise ``FileExistsError`` unless ``force=True``.
 """
@@ -163,14 +165,43 @@ REGIONS: list[tuple[str, float, list[tuple[str, float]]]] = [
 SHOP_CURRENCY = "PLN"
 EXCHANGE_RATE_CENTS = {"EUR": 430, "USD": 395}
 INCOME_BANDS = ["<3000 PLN", "3000-5999 PLN", "6000-9999 PLN", "10000+ PLN"]
-GENDERS = ["female", "male", "other"]
-CHANNELS = ["email", "sms", "push"]
+# The value names written come from the raw data contract (column meta of
+# _shop__sources.yml, read through ecomseg.contract); the simulation refers to
+# each by name (weights and codes below), never by its place in a list.
+GENDERS = contract.known_values("customers", "gender")
+GENDER_WEIGHTS = {"female": 0.52, "male": 0.42, "other": 0.02}  # and 0.04 empty
+#: Campaign channels; a customer's preferred channel is one of them too.
+CHANNELS = contract.accepted_values("campaign_sends", "channel")
+CHANNEL_WEIGHTS = {"email": 0.55, "sms": 0.2, "push": 0.25}
+CH_EMAIL = CHANNELS.index("email")
 PAYMENT_METHODS = ["card", "blik", "transfer", "cash_on_delivery"]
 DELIVERY_METHODS = ["courier", "parcel_locker", "pickup"]
-DEVICES = ["desktop", "mobile", "tablet", "app"]
-EVENT_TYPES = ["page_view", "category_view", "product_view", "search", "add_to_cart",
-               "remove_from_cart", "checkout_step", "purchase"]
-EV_PAGE, EV_CAT, EV_PROD, EV_SEARCH, EV_ATC, EV_RFC, EV_CHECKOUT, EV_PURCHASE = range(8)
+DEVICES = contract.known_values("sessions", "device")
+DEVICE_WEIGHTS = {"desktop": 0.35, "mobile": 0.45, "tablet": 0.08, "app": 0.12}  # a customer's first device
+ANONYMOUS_DEVICE_WEIGHTS = {"desktop": 0.35, "mobile": 0.55, "tablet": 0.07, "app": 0.03}
+EVENT_TYPES = contract.accepted_values("events", "event_type")
+EV_PAGE = EVENT_TYPES.index("page_view")
+EV_CAT = EVENT_TYPES.index("category_view")
+EV_PROD = EVENT_TYPES.index("product_view")
+EV_SEARCH = EVENT_TYPES.index("search")
+EV_ATC = EVENT_TYPES.index("add_to_cart")
+EV_RFC = EVENT_TYPES.index("remove_from_cart")
+EV_CHECKOUT = EVENT_TYPES.index("checkout_step")
+EV_PURCHASE = EVENT_TYPES.index("purchase")
+ORDER_STATUSES = contract.accepted_values("orders", "status")
+ST_PLACED = ORDER_STATUSES.index("placed")
+ST_PAID = ORDER_STATUSES.index("paid")
+ST_SHIPPED = ORDER_STATUSES.index("shipped")
+ST_DELIVERED = ORDER_STATUSES.index("delivered")
+ST_CANCELLED = ORDER_STATUSES.index("cancelled")
+
+
+def _weights(values: list[str], by_name: dict[str, float], what: str) -> list[float]:
+    """by_name's weights in the order of values (the contract's), or a clear error
+    when the contract and the generator disagree on the names."""
+    if set(values) != set(by_name):
+        raise ValueError(f"the generator weighs {what} {sorted(by_name)}; the raw data contract lists {values}")
+    return [by_name[v] for v in values]
 RETURN_REASONS = ["wrong_size", "changed_mind", "damaged", "defective", "not_as_described", "late_delivery"]
 COMPLAINT_PROB = np.array([0.03, 0.01, 0.7, 0.8, 0.5, 0.3])
 
@@ -688,8 +719,8 @@ class _Shop:
         self.pre_window = pre
         age_days = (np.clip(rng.normal(37, 12, n), 18, 85) * 365.25).astype(np.int64)
         self.birth_day = (t1 // DAY) - age_days  # days since epoch
-        self.gender = _choice(rng, n, [0.52, 0.42, 0.02, 0.04])  # 3 = empty
-        self.gender[self.gender == 3] = -1
+        self.gender = _choice(rng, n, _weights(GENDERS, GENDER_WEIGHTS, "genders") + [0.04])  # last = empty
+        self.gender[self.gender == len(GENDERS)] = -1
         flat = [(ri, city, rw * cw / sum(x[1] for x in cities))
                 for ri, (_, rw, cities) in enumerate(REGIONS) for city, cw in cities]
         self.city_region = np.array([f[0] for f in flat])
@@ -700,7 +731,7 @@ class _Shop:
         self.income[self.income == 4] = -1
         consent = _choice(rng, n, [0.6, 0.32, 0.08])  # true, false, missing
         self.consent = consent
-        self.channel = _choice(rng, n, [0.55, 0.2, 0.25])
+        self.channel = _choice(rng, n, _weights(CHANNELS, CHANNEL_WEIGHTS, "channels"))
         hw = np.array([0.2, 0.1, 0.1, 0.1, 0.1, 0.2, 0.6, 1.2, 2.0, 1.6, 1.2, 1.3,
                        1.8, 1.4, 1.1, 1.1, 1.3, 1.7, 2.2, 2.4, 2.3, 1.6, 0.9, 0.4])
         self.contact_hour = _choice(rng, n, hw)
@@ -723,9 +754,9 @@ class _Shop:
         self.dev_start = np.cumsum(ndev) - ndev
         self.n_dev = ndev
         owner, pos = _group_positions(ndev)
-        prim = _choice(rng, n, [0.35, 0.45, 0.08, 0.12])
+        prim = _choice(rng, n, _weights(DEVICES, DEVICE_WEIGHTS, "devices"))
         shift = 1 + rng.integers(0, 3, owner.size)
-        self.visitor_device = np.where(pos == 0, prim[owner], (prim[owner] + pos * shift) % 4)
+        self.visitor_device = np.where(pos == 0, prim[owner], (prim[owner] + pos * shift) % len(DEVICES))
         self.n_customer_visitors = owner.size
 
     def _customer_visitor(self, rng: np.random.Generator, cust: np.ndarray) -> np.ndarray:
@@ -919,18 +950,18 @@ class _Shop:
         age = t1 - self.o_ts
         cancelled = rng.random(n) < np.where(self.o_pay == 3, 0.10, 0.04)
         u = rng.random(n)
-        st = np.full(n, 3)  # delivered
-        st = np.where(age < 5 * DAY, np.where(u < 0.5, 2, 3), st)
-        st = np.where(age < 2 * DAY, np.where(u < 0.6, 2, 1), st)
-        st = np.where(age < 8 * HOUR, np.where(u < 0.5, 0, 1), st)
-        st = np.where((st == 1) & (self.o_pay == 3), 0, st)  # cash on delivery is not paid upfront
-        self.o_status = np.where(cancelled, 4, st)  # placed, paid, shipped, delivered, cancelled
-        self.status_names = ["placed", "paid", "shipped", "delivered", "cancelled"]
+        st = np.full(n, ST_DELIVERED)
+        st = np.where(age < 5 * DAY, np.where(u < 0.5, ST_SHIPPED, ST_DELIVERED), st)
+        st = np.where(age < 2 * DAY, np.where(u < 0.6, ST_SHIPPED, ST_PAID), st)
+        st = np.where(age < 8 * HOUR, np.where(u < 0.5, ST_PLACED, ST_PAID), st)
+        st = np.where((st == ST_PAID) & (self.o_pay == 3), ST_PLACED, st)  # cash on delivery is not paid upfront
+        self.o_status = np.where(cancelled, ST_CANCELLED, st)  # codes: places in ORDER_STATUSES
+        self.status_names = ORDER_STATUSES
 
     # -- returns -----------------------------------------------------------
     def _build_returns(self) -> None:
         rng = self.rng("returns")
-        delivered = self.o_status[self.l_order] == 3
+        delivered = self.o_status[self.l_order] == ST_DELIVERED
         rate = np.array([c.return_rate for c in CATEGORIES])[self.prod_cat[self.l_prod]]
         ret = delivered & (rng.random(self.l_order.size) < rate * 1.45)
         idx = np.flatnonzero(ret)
@@ -1022,7 +1053,7 @@ class _Shop:
         self.n_visitors = n_vis
         rv = self.rng("visitors")
         self.visitor_num = rv.permutation(n_vis) + 1
-        anon_dev = _choice(rv, n_anon, [0.35, 0.55, 0.07, 0.03])
+        anon_dev = _choice(rv, n_anon, _weights(DEVICES, ANONYMOUS_DEVICE_WEIGHTS, "devices"))
         self.vis_device = np.concatenate([self.visitor_device, anon_dev])
         self._session_behaviour(self.rng("behaviour"))
         self._session_sources(self.rng("sources"))
@@ -1062,10 +1093,10 @@ class _Shop:
         send = self.o_send[o[from_msg]]
         ch = self.channel[self.send_cust[send]]
         msg_s = ps[from_msg]
-        src[msg_s] = np.where(ch == 0, SRC["email"], SRC["direct"])
+        src[msg_s] = np.where(ch == CH_EMAIL, SRC["email"], SRC["direct"])
         camp_names = list(self.campaign_ids) + PAID_CAMPAIGNS + SOCIAL_CAMPAIGNS
         camp[msg_s] = self.send_camp[send]
-        forced_email = int((ch == 0).sum())
+        forced_email = int((ch == CH_EMAIL).sum())
         free = ps[~from_msg]
         target = x_e * ps.size
         p_free = min(max((target - forced_email) / max(free.size, 1), 0.0), 1.0)
@@ -1754,18 +1785,10 @@ def _ground_truth(shop: _Shop, cfg: _Config, written: dict[str, int]) -> dict:
 
 
 def _prepare_out_dir(out_dir: Path, force: bool) -> None:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    names = [f"{t}.{ext}" for t in contract.tables() for ext in FORMATS]
-    existing = [out_dir / n for n in names if (out_dir / n).exists()]
-    if existing and not (out_dir / GROUND_TRUTH_FILE).exists() and not force:
-        raise FileExistsError(
-            f"{out_dir} holds raw table files that this generator did not write "
-            f"({', '.join(p.name for p in existing[:3])}...); pass force=True (--force) to replace them")
-    for p in existing:
-        p.unlink()
-    gt = out_dir / GROUND_TRUTH_FILE
-    if gt.exists():
-        gt.unlink()
+    # the daily-batch layout's version (ecomseg.batches) also removes <table>/ folders
+    from ecomseg import batches
+
+    batches._prepare_out_dir(out_dir, force)
 
 
 def generate(

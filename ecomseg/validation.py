@@ -82,26 +82,22 @@ RAW_PATTERNS = {
 }
 RAW_BOOLEANS = ["true", "false", "t", "f", "1", "0", "yes", "no", "y", "n"]
 
-# Per raw table: value sets (compared lower-cased) and ranges (min, max,
-# strict) of the raw data contract (docs/raw-data-contract.md).
-RAW_VALUE_SETS = {
-    ("orders", "status"): ["placed", "paid", "shipped", "delivered", "cancelled"],
-    ("events", "event_type"): ["page_view", "category_view", "product_view", "search", "add_to_cart",
-                               "remove_from_cart", "checkout_step", "purchase"],
-    ("campaign_sends", "channel"): ["email", "sms", "push"],
-}
-RAW_RANGES = {
-    ("orders", "discount_amount"): (0, None, False),
-    ("order_items", "quantity"): (0, None, True),
-    ("order_items", "unit_price"): (0, None, False),
-    ("order_items", "line_number"): (0, None, True),
-    ("returns", "quantity"): (0, None, True),
-    ("products", "list_price"): (0, None, False),
-    ("customers", "preferred_contact_hour"): (0, 23, False),
-    ("events", "checkout_step"): (1, 4, False),
-    ("exchange_rates", "rate_to_shop_currency"): (0, None, True),
-}
+# Value sets, lengths and ranges come from the raw data contract's column meta
+# (ecomseg.contract: accepted_values, length, range). Cross-table rules:
 RAW_NEEDS_KNOWN_ORDER = ("order_items", "returns")
+# A raw column staged under another name (stg_shop__<table>), for the contract's
+# ranges re-checked on staging; every other checked column keeps its name.
+STAGED_COLUMN_NAMES = {("returns", "quantity"): "returned_quantity"}
+
+
+def range_arguments(rng: contract.Range) -> dict:
+    """A contract range as arguments of expect_column_values_to_be_between."""
+    args = {}
+    if rng.min is not None:
+        args.update(min_value=rng.min, strict_min=rng.min_exclusive)
+    if rng.max is not None:
+        args.update(max_value=rng.max, strict_max=rng.max_exclusive)
+    return args
 
 
 # --------------------------------------------------------------------------
@@ -359,6 +355,14 @@ def _dbt_test_expectations(manifest: dict, node: dict, pii: set[str]) -> list:
         elif name == "accepted_values":
             values = list(kw.get("values") or [])
             exps.append(expectation("expect_column_values_to_be_in_set", origin, column=col, value_set=values))
+        elif name == "contract_values":  # macros/generic_tests/contract_values.sql
+            rule = contract.column(kw["table"], kw["column"])
+            if rule.accepted_values is not None or rule.known_values is not None:
+                exps.append(expectation("expect_column_values_to_be_in_set", origin, column=col,
+                                        value_set=contract.staged_values(kw["table"], kw["column"])))
+            if rule.range is not None:
+                exps.append(expectation("expect_column_values_to_be_between", origin, column=col,
+                                        **range_arguments(rule.range)))
         elif name == "values_in_range":
             strict = name == "values_in_range" and kw.get("inclusive") is False
             args = {}
@@ -628,21 +632,19 @@ def staging_suites(con, manifest: dict) -> list[Suite]:
 
 
 def staging_extra_expectations(name: str) -> list:
-    hw = "contract"
-    rules = {
-        "stg_shop__order_items": [("quantity", 0, None, True), ("unit_price", 0, None, False), ("gross_amount", 0, None, False),
-                                  ("line_number", 0, None, True)],
-        "stg_shop__orders": [("discount_amount", 0, None, False)],
-        "stg_shop__returns": [("returned_quantity", 0, None, True)],
-        "stg_shop__products": [("list_price", 0, None, False)],
-        "stg_shop__customers": [("preferred_contact_hour", 0, 23, False)],
-    }
+    """The raw data contract's ranges (column meta range) re-checked on the
+    stg_shop__<table> model, plus ranges that follow from them."""
     exps = []
-    for column, lo, hi, strict in rules.get(name, []):
-        args = {"min_value": lo, "strict_min": strict}
-        if hi is not None:
-            args["max_value"] = hi
-        exps.append(expectation("expect_column_values_to_be_between", hw, "raw data contract range", column=column, **args))
+    table_name = name.removeprefix("stg_shop__")
+    if name.startswith("stg_shop__") and table_name in contract.tables():
+        for col in contract.table(table_name).columns:
+            if col.range is not None:
+                exps.append(expectation("expect_column_values_to_be_between", "contract", "raw data contract range",
+                                        column=STAGED_COLUMN_NAMES.get((table_name, col.name), col.name),
+                                        **range_arguments(col.range)))
+    if name == "stg_shop__order_items":  # quantity > 0 and unit_price >= 0
+        exps.append(expectation("expect_column_values_to_be_between", "hand-written", "quantity x unit price",
+                                column="gross_amount", min_value=0, strict_min=False))
     return exps
 
 
@@ -795,18 +797,18 @@ def accepted_rows_suite(con, table: contract.Table, latest: _dt.datetime | None)
                 exps.append(expectation("expect_column_values_to_be_in_set", origin,
                                         "not in the future (var future_date_tolerance_days)",
                                         column=f"{col.name}__in_future", value_set=[False]))
-        if (table.name, col.name) in RAW_VALUE_SETS:
+        if col.accepted_values is not None:
             select.append(f"lower({text}) as {col.name}__lower")
             exps.append(expectation("expect_column_values_to_be_in_set", origin, "the contract's value set",
-                                    column=f"{col.name}__lower", value_set=RAW_VALUE_SETS[(table.name, col.name)]))
-        if (table.name, col.name) in RAW_RANGES:
-            lo, hi, strict = RAW_RANGES[(table.name, col.name)]
+                                    column=f"{col.name}__lower", value_set=list(col.accepted_values)))
+        if col.length is not None:
+            select.append(f"length({text}) as {col.name}__length")
+            exps.append(expectation("expect_column_values_to_be_between", origin, "the contract's length",
+                                    column=f"{col.name}__length", min_value=col.length, max_value=col.length))
+        if col.range is not None:
             select.append(f"try_cast({text} as double) as {col.name}__number")
-            args = {"min_value": lo, "strict_min": strict}
-            if hi is not None:
-                args.update(max_value=hi, strict_max=strict)
             exps.append(expectation("expect_column_values_to_be_between", origin, "the contract's range",
-                                    column=f"{col.name}__number", **args))
+                                    column=f"{col.name}__number", **range_arguments(col.range)))
     key = list(table.primary_key)
     if len(key) == 1:
         exps.append(expectation("expect_column_values_to_be_unique", origin, "the primary key", column=key[0]))

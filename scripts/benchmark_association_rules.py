@@ -1,19 +1,26 @@
 #!/usr/bin/env python3
-"""Benchmark the association_rules macro (SQL in DuckDB) against mlxtend.
+"""Benchmark the association-rules macros (SQL in DuckDB) against pyfim and mlxtend.
 
-Times the macro, mlxtend fpgrowth (sparse and dense one-hot) and mlxtend
-apriori on the same synthetic baskets at growing sizes, each measurement in
-its own subprocess (wall and CPU time, peak RSS), and checks that all engines find the identical rules. Prints
-a Markdown table (docs/association-rules.md holds the last results). The
-logic is in ecomseg/basket_benchmark.py. Not a test: it takes minutes.
+Times the macro over stored, integer-coded baskets (association_rules_from_baskets,
+what product_association_rules runs), the macro over text order lines
+(association_rules), pyfim's C FP-growth, mlxtend fpgrowth (sparse and dense
+one-hot) and mlxtend apriori on the same synthetic baskets at growing sizes,
+each measurement in its own subprocess (wall and CPU time per phase, peak
+RSS), checks that all engines find the identical rules, and reports the
+mining CPU ratios macro / pyfim and macro / mlxtend. Prints a Markdown table
+(docs/association-rules.md holds the last results) and a line per
+measurement while it runs. The logic is in ecomseg/basket_benchmark.py.
+Not a test: it takes minutes.
 
 Examples:
-  python scripts/benchmark_association_rules.py --sizes 10000 --engines macro,fpgrowth
-  python scripts/benchmark_association_rules.py --sizes 10000,100000,1000000 --macro-only-sizes 10000000
+  python scripts/benchmark_association_rules.py --sizes 10000 --engines macro,pyfim,fpgrowth
+  python scripts/benchmark_association_rules.py --sizes 1000000 --no-mlxtend-sizes 10000000 \
+      --engines macro,macro_lines,pyfim,fpgrowth
 """
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -34,8 +41,11 @@ def main() -> int:
     parser.add_argument("--sizes", type=_ints, default=[10_000, 100_000, 1_000_000],
                         help="basket (order) counts run with every engine, comma separated "
                              "(default: 10000,100000,1000000)")
+    parser.add_argument("--no-mlxtend-sizes", type=_ints, default=[],
+                        help="basket counts run with every engine but mlxtend's (too slow and too big "
+                             "there), e.g. 10000000")
     parser.add_argument("--macro-only-sizes", type=_ints, default=[],
-                        help="basket counts run with the macro only, e.g. 10000000")
+                        help="basket counts run with the macros only (macro, macro_lines)")
     parser.add_argument("--engines", default=",".join(ENGINES),
                         help=f"engines to run, comma separated (default: {','.join(ENGINES)})")
     parser.add_argument("--items", type=int, default=1000, help="catalogue size (default: 1000)")
@@ -62,10 +72,11 @@ def main() -> int:
     results = run_benchmark(args.sizes, engines, args.work_dir.resolve(), params, items=args.items,
                             timeout=args.timeout, memory_limit=args.memory_limit, threads=args.threads,
                             mlxtend_address_space_gb=args.mlxtend_address_space_gb or None,
-                            macro_only_sizes=args.macro_only_sizes)
+                            macro_only_sizes=args.macro_only_sizes, no_mlxtend_sizes=args.no_mlxtend_sizes)
     print()
     print(f"Parameters: {params}, {args.items} items, DuckDB memory_limit {args.memory_limit}, "
           f"{args.threads} threads")
+    print(f"Load average (1, 5, 15 min) at the end: {os.getloadavg()}")
     print(markdown_table(results))
     if args.json:
         args.json.write_text(json.dumps([asdict(m) for m in results], indent=2), encoding="utf-8")

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Time the synthetic data generator at a given scale.
 
-Runs ecomseg.generator.generate() in this process and reports wall time,
-peak resident memory of the process (resource.getrusage ru_maxrss), rows
-written and bytes on disk.  The output goes to a temporary folder that is
-removed afterwards unless --out is given.  Target for --scale large on the
-project machine (2 cores, 24 GB): at most 10 minutes, well under 12 GB.
+Runs ecomseg.generator.generate() (or, with --batches daily,
+ecomseg.batches.generate_batches()) in this process and reports wall time,
+CPU time (user + system of this process), peak resident memory of the
+process (resource.getrusage ru_maxrss), rows written, files written and
+bytes on disk.  The output goes to a temporary folder that is removed
+afterwards unless --out is given.  Target for --scale large on the project
+machine (2 cores, 24 GB): at most 10 minutes, well under 12 GB.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import shutil  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 
-from ecomseg import generator  # noqa: E402
+from ecomseg import batches, generator  # noqa: E402
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,6 +41,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--format", choices=generator.FORMATS, default="parquet", dest="fmt",
                         help="file format (default parquet)")
     parser.add_argument("--dirt-rate", type=float, default=generator.DEFAULT_DIRT_RATE, help="dirt rate")
+    parser.add_argument("--batches", choices=batches.LAYOUTS,
+                        help="write daily export folders (as generate_data.py --batches daily)")
+    parser.add_argument("--redeliveries", action="store_true",
+                        help="with --batches: plant late, duplicate and re-exported rows")
     parser.add_argument("--out", type=Path, metavar="DIR",
                         help="keep the output in DIR (default: a temporary folder, removed afterwards)")
     parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
@@ -59,30 +65,41 @@ def main(argv: list[str] | None = None) -> int:
     def progress(stage: str, rows: int, elapsed: float) -> None:
         print(f"[{elapsed:7.1f}s] {stage}: {rows:,} rows", file=sys.stderr, flush=True)
 
+    if args.redeliveries and not args.batches:
+        build_parser().error("--redeliveries needs --batches daily")
     rss_before = _peak_rss_bytes()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     try:
-        truth = generator.generate(out, customers=customers, days=args.days, seed=args.seed,
-                                   fmt=args.fmt, dirt_rate=args.dirt_rate,
-                                   progress=None if args.quiet else progress, force=args.out is None)
-        wall = time.perf_counter() - started
-        size = sum(p.stat().st_size for p in Path(out).iterdir() if p.is_file())
+        kw = dict(customers=customers, days=args.days, seed=args.seed, fmt=args.fmt, dirt_rate=args.dirt_rate,
+                  progress=None if args.quiet else progress, force=args.out is None)
+        if args.batches:
+            truth = batches.generate_batches(out, redeliveries=args.redeliveries, **kw)
+        else:
+            truth = generator.generate(out, **kw)
+        wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+        written = [p for p in Path(out).rglob("*") if p.is_file() and p.suffix.lstrip(".") in generator.FORMATS]
+        size = sum(p.stat().st_size for p in written)
     finally:
         if args.out is None:
             shutil.rmtree(out, ignore_errors=True)
-    rows = sum(truth["row_counts"].values())
+    counts = truth["batches"]["rows_delivered"] if args.batches else truth["row_counts"]
+    rows = sum(counts.values())
     result = {
         "customers": customers, "days": args.days, "format": args.fmt, "dirt_rate": args.dirt_rate,
-        "wall_seconds": round(wall, 1), "peak_rss_bytes": _peak_rss_bytes(),
-        "peak_rss_before_bytes": rss_before, "rows": rows, "bytes_written": size,
-        "row_counts": truth["row_counts"],
+        "batches": args.batches, "redeliveries": args.redeliveries,
+        "wall_seconds": round(wall, 1), "cpu_seconds": round(cpu, 1), "peak_rss_bytes": _peak_rss_bytes(),
+        "peak_rss_before_bytes": rss_before, "rows": rows, "files": len(written), "bytes_written": size,
+        "row_counts": counts,
     }
     if args.json:
         print(json.dumps(result))
     else:
         gib = result["peak_rss_bytes"] / 2**30
-        print(f"customers {customers:,} ({args.fmt}): wall {wall:.1f} s, peak RSS {gib:.2f} GiB, "
-              f"{rows:,} rows ({rows / wall:,.0f} rows/s), {size / 2**20:,.0f} MiB on disk")
+        layout = f"{args.fmt}, daily batches{' with redeliveries' if args.redeliveries else ''}" \
+            if args.batches else args.fmt
+        print(f"customers {customers:,} ({layout}): wall {wall:.1f} s, CPU {cpu:.1f} s, peak RSS {gib:.2f} GiB, "
+              f"{rows:,} rows ({rows / wall:,.0f} rows/s), {len(written):,} files, "
+              f"{size / 2**20:,.0f} MiB on disk")
     return 0
 
 

@@ -7,8 +7,9 @@ of every mart, the quarantined raw rows by reason, the as-of date the customer
 facts and segments are computed at, and a command to query the marts.
 
 Sample data is generated only into the default folder (data/raw), when it
-holds no orders file: never into a folder named with --raw-dir. Table files
-are found whatever the case of their names (Orders.csv is the orders file).
+holds no orders (file or folder of files): never into a folder named with
+--raw-dir. Table files and folders are found whatever the case of their
+names (Orders.csv is the orders file, Orders/ the orders folder).
 
 A warehouse file remembers which raw folder it was built from (dbt records it
 on the first build, raw._warehouse_identity): once anything was built from
@@ -50,11 +51,22 @@ DEFAULT_DUCKDB = ROOT / "warehouse" / "ecommerce.duckdb"
 
 
 def has_raw_data(raw_dir: Path) -> bool:
-    """True when raw_dir holds an orders file: orders.parquet or orders.csv,
-    the name in any case (Orders.csv, ORDERS.CSV). False for a missing folder."""
+    """True when raw_dir holds orders: the file orders.parquet or orders.csv,
+    or a folder orders/ with a .csv or .parquet file in it or its sub-folders
+    (the raw layout, docs/raw-data-contract.md), names in any case
+    (Orders.csv, ORDERS/). False for a missing folder."""
     if not raw_dir.is_dir():
         return False
-    return any(p.is_file() and p.name.lower() in ("orders.parquet", "orders.csv") for p in raw_dir.iterdir())
+    for entry in raw_dir.iterdir():
+        if entry.is_file() and entry.name.lower() in ("orders.parquet", "orders.csv"):
+            return True
+        if entry.is_dir() and entry.name.lower() == "orders":
+            for path in entry.rglob("*"):
+                parts = path.relative_to(entry).parts
+                if (path.is_file() and path.suffix.lower() in (".csv", ".parquet")
+                        and not any(part.startswith(("_", ".")) for part in parts)):
+                    return True
+    return False
 
 
 def query_command(duckdb_path: Path, mart: str) -> str:
@@ -132,11 +144,11 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     if args.regenerate or not has_raw_data(raw_dir):
         if args.no_generate:
-            parser.error(f"no orders.parquet or orders.csv (in any case) in {raw_dir}")
+            parser.error(f"no orders.parquet or orders.csv (in any case) nor an orders/ folder of files in {raw_dir}")
         if raw_dir != sample_dir:
             # sample data is never written into a folder the user named
             problem = (f"--regenerate writes sample data only into the sample folder {sample_dir}"
-                       if args.regenerate else f"no orders.parquet or orders.csv (in any case) in {raw_dir}")
+                       if args.regenerate else f"no orders.parquet or orders.csv (in any case) nor an orders/ folder of files in {raw_dir}")
             parser.error(f"{problem}; a folder named with --raw-dir is never written to. Is --raw-dir right? "
                          "For the sample shop leave --raw-dir out; to generate a sample into a folder on purpose: "
                          "python scripts/generate_data.py --out <folder>")

@@ -4,9 +4,11 @@
 Records salted hashes of the customer's identifiers (customer id, their
 orders, visitors and pre-login sessions) in the erasure list that every build
 honours (kept in <raw-dir>/_erasure unless --erasure-dir / ERASURE_DIR says
-otherwise), cuts their rows out of the raw files (read in the folder's
-_dialect.yml; every other byte of a file is kept; a line with a stray quote
-is judged on its own, as the loader reads it), deletes their rows from
+otherwise), cuts their rows out of the raw files (every file of a table
+given as a folder; read in the folder's _dialect.yml; every other byte of a
+file is kept; a line with a stray quote is judged on its own, as the loader
+reads it; the warehouse's file manifest entry of each rewritten file is
+updated, so the next incremental build does not call it changed), deletes their rows from
 every warehouse table (models, snapshots, incremental tables, quarantine),
 removes them from every file under the exports folder, rebuilds the
 warehouse and appends what it did to the erasure log (no personal data): one

@@ -45,7 +45,10 @@
     it); duckdb__association_rules uses DuckDB's list functions, lambdas and
     materialized CTEs to group the lines by transaction only once (see
     docs/association-rules.md). Both share the argument checks and the rule
-    step. Supports are doubles computed from integer counts, every division
+    step. association_rules_from_baskets (below) gives the same rules from
+    baskets already grouped and integer-coded (int_baskets), in the same two
+    versions sharing the same levels (association_rules_portable_levels,
+    association_rules_duckdb_levels). Supports are doubles computed from integer counts, every division
     is guarded, items are compared as text. Inner CTE names carry the prefix
     ar_ so that they cannot clash with the calling model's CTEs.
 #}
@@ -115,8 +118,6 @@
     ) %}
 {%- set args = ecommerce_segmentation.association_rules_arguments(
     min_support, min_confidence, min_lift, max_antecedent_items) -%}
-{%- set min_support_sql = args.min_support_sql -%}
-{%- set max_antecedent_items = args.max_antecedent_items -%}
 {%- set string_type = dbt.type_string() -%}
 with
 
@@ -125,7 +126,7 @@ ar_basket_items as (
     -- one row per transaction and item, however many lines or units
     select distinct
         cast({{ transaction_column }} as {{ string_type }}) as transaction_id,
-        cast({{ item_column }} as {{ string_type }}) as item
+        cast({{ item_column }} as {{ string_type }}) as item_key
     from {{ transactions_relation }}
     where {{ transaction_column }} is not null
         and {{ item_column }} is not null
@@ -133,6 +134,23 @@ ar_basket_items as (
 
 ),
 
+{{ ecommerce_segmentation.association_rules_portable_levels(args, none) }}
+{{ ecommerce_segmentation.association_rules_from_itemsets(args) }}
+{%- endmacro %}
+
+
+{#-
+    The levels of the portable version, for both inputs: expects the CTE
+    ar_basket_items (transaction_id, item_key), one row per transaction and
+    item. item_key is the item itself (items_cte none) or a code that
+    items_cte (item_key, item) names. Renders ar_transaction_total through
+    ar_frequent_pairs / ar_frequent_triples, each followed by a comma, with
+    item_index in ascending item (text) order as association_rules_from_itemsets
+    expects.
+-#}
+{% macro association_rules_portable_levels(args, items_cte) %}
+{%- set min_support_sql = args.min_support_sql -%}
+{%- set max_antecedent_items = args.max_antecedent_items -%}
 ar_transaction_total as (
 
     select count(distinct transaction_id) as total_transactions
@@ -143,10 +161,10 @@ ar_transaction_total as (
 ar_item_counts as (
 
     select
-        item,
+        item_key,
         count(*) as item_transactions
     from ar_basket_items
-    group by item
+    group by item_key
 
 ),
 
@@ -155,10 +173,20 @@ ar_frequent_items as (
     -- level 1: frequent single items, numbered in ascending item order
     -- (few rows: at most average basket size / min_support)
     select
-        ar_item_counts.item,
+        {%- if items_cte %}
+        {{ items_cte }}.item,
+        {%- else %}
+        ar_item_counts.item_key as item,
+        {%- endif %}
+        ar_item_counts.item_key,
         ar_item_counts.item_transactions,
-        row_number() over (order by ar_item_counts.item) as item_index
+        row_number() over (order by {{ items_cte ~ '.item' if items_cte else 'ar_item_counts.item_key' }})
+            as item_index
     from ar_item_counts
+    {%- if items_cte %}
+    inner join {{ items_cte }}
+        on ar_item_counts.item_key = {{ items_cte }}.item_key
+    {%- endif %}
     cross join ar_transaction_total
     where cast(ar_item_counts.item_transactions as double)
         / cast(ar_transaction_total.total_transactions as double) >= {{ min_support_sql }}
@@ -172,7 +200,7 @@ ar_frequent_basket_items as (
         ar_frequent_items.item_index
     from ar_basket_items
     inner join ar_frequent_items
-        on ar_basket_items.item = ar_frequent_items.item
+        on ar_basket_items.item_key = ar_frequent_items.item_key
 
 ),
 
@@ -298,9 +326,7 @@ ar_frequent_triples as (
 
 ),
 {%- endif %}
-
-{{ ecommerce_segmentation.association_rules_from_itemsets(args) }}
-{%- endmacro %}
+{% endmacro %}
 
 
 {#-
@@ -311,13 +337,8 @@ ar_frequent_triples as (
       - ONE hash aggregation by transaction builds each basket as a list of
         item codes (duplicates removed in the list); nothing else is keyed by
         the (long, text) transaction id, and N is the number of baskets;
-      - item counts unnest the baskets; each basket is then recoded to the
-        indexes of its frequent items and kept only with >= 2 of them;
-      - pairs (and candidate triples, only those whose three sub-pairs are
-        frequent) are generated inside each basket from the lists and
-        counted with integer keys; no self-join on the transaction;
-      - CTEs read several times are `materialized`, so that DuckDB computes
-        them once instead of inlining them at every reference.
+      - the levels (association_rules_duckdb_levels, shared with
+        association_rules_from_baskets) work on these integer lists.
     List functions and lambdas are DuckDB's own, hence the dispatch; other
     engines run default__association_rules.
 -#}
@@ -332,8 +353,6 @@ ar_frequent_triples as (
     ) %}
 {%- set args = ecommerce_segmentation.association_rules_arguments(
     min_support, min_confidence, min_lift, max_antecedent_items) -%}
-{%- set min_support_sql = args.min_support_sql -%}
-{%- set max_antecedent_items = args.max_antecedent_items -%}
 {%- set string_type = dbt.type_string() -%}
 with
 
@@ -383,10 +402,172 @@ ar_baskets as materialized (
 
 ),
 
+{{ ecommerce_segmentation.association_rules_duckdb_levels('ar_baskets', 'ar_item_codes', args) }}
+{{ ecommerce_segmentation.association_rules_from_itemsets(args) }}
+{%- endmacro %}
+
+
+{#
+    association_rules_from_baskets: the same rules as association_rules, from
+    baskets that are already grouped and integer-coded (int_baskets): one row
+    per transaction with the list (DuckDB) / array (Spark) of its item codes.
+
+    Arguments
+      baskets_relation     one row per transaction (a relation, ref() or CTE name)
+      transaction_column   its transaction key (unique; the portable version
+                           joins on it, the DuckDB one only counts rows)
+      item_codes_column    the transaction's item codes: distinct, positive
+                           integers (duplicates would be counted twice);
+                           a null or empty list is not a transaction
+      items_relation       the code dictionary: one row per code
+      item_code_column     its code column
+      item_column          its item column (what the rules show, ordered as text)
+      min_support, min_confidence, min_lift, max_antecedent_items
+                           as association_rules
+    Every code of a basket must be in items_relation. Returns the columns of
+    association_rules; the items are items_relation's names, never codes,
+    so the rules do not depend on how codes were assigned.
+#}
+{% macro association_rules_from_baskets(
+        baskets_relation,
+        transaction_column,
+        item_codes_column,
+        items_relation,
+        item_code_column,
+        item_column,
+        min_support,
+        min_confidence,
+        min_lift,
+        max_antecedent_items=2
+    ) %}
+    {{- return(adapter.dispatch('association_rules_from_baskets', 'ecommerce_segmentation')(
+        baskets_relation, transaction_column, item_codes_column, items_relation, item_code_column,
+        item_column, min_support, min_confidence, min_lift, max_antecedent_items)) -}}
+{% endmacro %}
+
+
+{#- Portable: the lists back to (transaction, code) rows, then the portable levels. -#}
+{% macro default__association_rules_from_baskets(
+        baskets_relation,
+        transaction_column,
+        item_codes_column,
+        items_relation,
+        item_code_column,
+        item_column,
+        min_support,
+        min_confidence,
+        min_lift,
+        max_antecedent_items
+    ) %}
+{%- set args = ecommerce_segmentation.association_rules_arguments(
+    min_support, min_confidence, min_lift, max_antecedent_items) -%}
+with
+
+ar_basket_items as (
+
+    -- one row per transaction and item code (the codes of a basket are distinct)
+    select
+        transaction_id,
+        item_key
+    from (
+        select
+            {{ transaction_column }} as transaction_id,
+            {{ ecommerce_segmentation.basket_list_elements(item_codes_column) }} as item_key
+        from {{ baskets_relation }}
+        where {{ transaction_column }} is not null
+            and {{ item_codes_column }} is not null
+    ) as ar_exploded
+    where item_key is not null
+        {{ ecommerce_segmentation.shared_cte_condition() }}
+
+),
+
+ar_items as (
+
+    select
+        {{ item_code_column }} as item_key,
+        cast({{ item_column }} as {{ dbt.type_string() }}) as item
+    from {{ items_relation }}
+
+),
+
+{{ ecommerce_segmentation.association_rules_portable_levels(args, 'ar_items') }}
+{{ ecommerce_segmentation.association_rules_from_itemsets(args) }}
+{%- endmacro %}
+
+
+{#- DuckDB: the levels straight from the stored lists; no grouping at all. -#}
+{% macro duckdb__association_rules_from_baskets(
+        baskets_relation,
+        transaction_column,
+        item_codes_column,
+        items_relation,
+        item_code_column,
+        item_column,
+        min_support,
+        min_confidence,
+        min_lift,
+        max_antecedent_items
+    ) %}
+{%- set args = ecommerce_segmentation.association_rules_arguments(
+    min_support, min_confidence, min_lift, max_antecedent_items) -%}
+with
+
+ar_baskets as not materialized (
+
+    -- read a few times (N, item counts, frequent items): a scan of the
+    -- stored lists is cheaper than materializing them
+    select {{ item_codes_column }} as item_codes
+    from {{ baskets_relation }}
+    where len({{ item_codes_column }}) > 0
+
+),
+
+ar_item_codes as not materialized (
+
+    select
+        cast({{ item_column }} as {{ dbt.type_string() }}) as item,
+        {{ item_code_column }} as item_code
+    from {{ items_relation }}
+
+),
+
+{{ ecommerce_segmentation.association_rules_duckdb_levels('ar_baskets', 'ar_item_codes', args) }}
+{{ ecommerce_segmentation.association_rules_from_itemsets(args) }}
+{%- endmacro %}
+
+
+{#-
+    The levels of the DuckDB versions: from baskets_cte (item_codes: a list
+    of distinct positive item codes per transaction, in any order) and
+    items_cte (item, item_code), renders ar_transaction_total through
+    ar_frequent_pairs / ar_frequent_triples (each followed by a comma) with
+    item_index in ascending item (text) order, as
+    association_rules_from_itemsets expects.
+      - item counts unnest the baskets; a one-row list maps every code to
+        "frequent or not", and each basket is restricted to its frequent
+        codes and kept only with >= 2 of them (list_filter, no sort);
+      - pairs (and candidate triples, only those whose three sub-pairs are
+        frequent) are generated inside each basket and counted by code;
+        no self-join on the transaction;
+      - the candidate prefixes and triples that filter the pair and triple
+        occurrences pass through a one-row list, so that DuckDB's estimate
+        of them is small and the semi joins build their hash tables on these
+        few hundred rows, not on the millions of occurrences (EXPLAIN
+        ANALYZE: the build side was the occurrences, 40 % of the query
+        once the baskets are stored);
+      - the few frequent pairs and triples are finally re-indexed in item
+        order (codes need not follow it);
+      - CTEs read several times are `materialized`, so that DuckDB computes
+        them once instead of inlining them at every reference.
+-#}
+{% macro association_rules_duckdb_levels(baskets_cte, items_cte, args) %}
+{%- set min_support_sql = args.min_support_sql -%}
+{%- set max_antecedent_items = args.max_antecedent_items -%}
 ar_transaction_total as materialized (
 
     select count(*) as total_transactions
-    from ar_baskets
+    from {{ baskets_cte }}
 
 ),
 
@@ -397,7 +578,7 @@ ar_item_counts as (
         count(*) as item_transactions
     from (
         select unnest(item_codes) as item_code
-        from ar_baskets
+        from {{ baskets_cte }}
     ) as ar_basket_lines
     group by item_code
 
@@ -407,139 +588,163 @@ ar_frequent_items as materialized (
 
     -- level 1: frequent single items, indexed from 1 in ascending item order
     select
-        ar_item_codes.item,
+        {{ items_cte }}.item,
         ar_item_counts.item_code,
         ar_item_counts.item_transactions,
-        cast(row_number() over (order by ar_item_counts.item_code) as integer) as item_index
+        cast(row_number() over (order by {{ items_cte }}.item) as integer) as item_index
     from ar_item_counts
-    inner join ar_item_codes
-        on ar_item_counts.item_code = ar_item_codes.item_code
+    inner join {{ items_cte }}
+        on ar_item_counts.item_code = {{ items_cte }}.item_code
     cross join ar_transaction_total
     where cast(ar_item_counts.item_transactions as double)
         / cast(ar_transaction_total.total_transactions as double) >= {{ min_support_sql }}
 
 ),
 
-ar_recode as materialized (
+ar_frequent_lookup as materialized (
 
-    -- one row: item_indexes[item_code] = the item's frequent index, 0 if not frequent
-    select
-        list(coalesce(ar_frequent_items.item_index, 0) order by ar_item_codes.item_code) as item_indexes
-    from ar_item_codes
-    left join ar_frequent_items
-        on ar_item_codes.item_code = ar_frequent_items.item_code
+    -- one row: is_frequent[item_code] (null past the largest frequent code)
+    {{ ecommerce_segmentation.association_rules_code_lookup('ar_frequent_items', 'item_code', 'is_frequent') }}
 
 ),
 
 ar_frequent_baskets as materialized (
 
-    -- baskets restricted to their frequent items, kept with >= 2 of them;
-    -- indexes ascend with the codes, so no sort is needed
-    select item_indexes
+    -- baskets restricted to their frequent items, kept with >= 2 of them
+    select item_codes
     from (
         select
             list_filter(
-                list_transform(ar_baskets.item_codes, lambda code: ar_recode.item_indexes[code]),
-                lambda item_index: item_index > 0
-            ) as item_indexes
-        from ar_baskets
-        cross join ar_recode
-        where len(ar_baskets.item_codes) >= 2
-    ) as ar_recoded
-    where len(item_indexes) >= 2
+                {{ baskets_cte }}.item_codes,
+                lambda item_code: ar_frequent_lookup.is_frequent[item_code]
+            ) as item_codes
+        from {{ baskets_cte }}
+        cross join ar_frequent_lookup
+        where len({{ baskets_cte }}.item_codes) >= 2
+    ) as ar_restricted
+    where len(item_codes) >= 2
 
 ),
 
 ar_pair_counts as (
 
-    -- level 2: every pair of frequent items of each basket, counted
+    -- level 2: every pair of frequent items of each basket (smaller code
+    -- first), counted
     select
-        item_index_1,
-        item_index_2,
+        item_code_1,
+        item_code_2,
         count(*) as pair_transactions
     from (
         select
-            item_index_1,
-            unnest(list_filter(item_indexes, lambda other: other > item_index_1)) as item_index_2
+            item_code_1,
+            unnest(list_filter(item_codes, lambda other: other > item_code_1)) as item_code_2
         from (
             select
-                unnest(item_indexes) as item_index_1,
-                item_indexes
+                unnest(item_codes) as item_code_1,
+                item_codes
             from ar_frequent_baskets
         ) as ar_firsts
     ) as ar_pairs
-    group by item_index_1, item_index_2
+    group by item_code_1, item_code_2
 
 ),
 
-ar_frequent_pairs as materialized (
+ar_frequent_code_pairs as materialized (
 
     {{ ecommerce_segmentation.association_rules_frequent(
-        'ar_pair_counts', ['item_index_1', 'item_index_2'], 'pair_transactions', min_support_sql) }}
+        'ar_pair_counts', ['item_code_1', 'item_code_2'], 'pair_transactions', min_support_sql) }}
 
 ),
 {%- if max_antecedent_items == 2 %}
 
 ar_candidate_triples as materialized (
 
-    -- level 3 candidates (apriori-gen): {a, b, c} with a < b < c whose
-    -- three sub-pairs {a, b}, {a, c} and {b, c} are all frequent
+    -- level 3 candidates (apriori-gen): {a, b, c} with a < b < c (codes)
+    -- whose three sub-pairs {a, b}, {a, c} and {b, c} are all frequent
     select
-        pair_ab.item_index_1,
-        pair_ab.item_index_2,
-        pair_ac.item_index_2 as item_index_3
-    from ar_frequent_pairs as pair_ab
-    inner join ar_frequent_pairs as pair_ac
-        on pair_ab.item_index_1 = pair_ac.item_index_1
-        and pair_ab.item_index_2 < pair_ac.item_index_2
-    inner join ar_frequent_pairs as pair_bc
-        on pair_ab.item_index_2 = pair_bc.item_index_1
-        and pair_ac.item_index_2 = pair_bc.item_index_2
+        pair_ab.item_code_1,
+        pair_ab.item_code_2,
+        pair_ac.item_code_2 as item_code_3
+    from ar_frequent_code_pairs as pair_ab
+    inner join ar_frequent_code_pairs as pair_ac
+        on pair_ab.item_code_1 = pair_ac.item_code_1
+        and pair_ab.item_code_2 < pair_ac.item_code_2
+    inner join ar_frequent_code_pairs as pair_bc
+        on pair_ab.item_code_2 = pair_bc.item_code_1
+        and pair_ac.item_code_2 = pair_bc.item_code_2
 
 ),
 
 ar_candidate_prefixes as (
 
-    select distinct
-        item_index_1,
-        item_index_2
-    from ar_candidate_triples
+    -- the distinct first two items of the candidates, through a one-row
+    -- list (see above: a small estimate, so the hash table is built on them)
+    select
+        unnest(ar_prefix_lists.item_codes_1) as item_code_1,
+        unnest(ar_prefix_lists.item_codes_2) as item_code_2
+    from (
+        select
+            list(item_code_1 order by item_code_1, item_code_2) as item_codes_1,
+            list(item_code_2 order by item_code_1, item_code_2) as item_codes_2
+        from (
+            select distinct
+                item_code_1,
+                item_code_2
+            from ar_candidate_triples
+        ) as ar_distinct_prefixes
+    ) as ar_prefix_lists
 
 ),
 
-ar_triple_recode as materialized (
+ar_candidate_triple_keys as (
 
-    -- one row: in_candidate[item_index] = the item is in some candidate triple
+    -- the candidates again, through a one-row list for the same reason
     select
-        list(
-            ar_frequent_items.item_index in (
-                select item_index_1 from ar_candidate_triples
-                union all
-                select item_index_2 from ar_candidate_triples
-                union all
-                select item_index_3 from ar_candidate_triples
-            )
-            order by ar_frequent_items.item_index
-        ) as in_candidate
-    from ar_frequent_items
+        unnest(ar_triple_lists.item_codes_1) as item_code_1,
+        unnest(ar_triple_lists.item_codes_2) as item_code_2,
+        unnest(ar_triple_lists.item_codes_3) as item_code_3
+    from (
+        select
+            list(item_code_1 order by item_code_1, item_code_2, item_code_3) as item_codes_1,
+            list(item_code_2 order by item_code_1, item_code_2, item_code_3) as item_codes_2,
+            list(item_code_3 order by item_code_1, item_code_2, item_code_3) as item_codes_3
+        from ar_candidate_triples
+    ) as ar_triple_lists
+
+),
+
+ar_candidate_items as (
+
+    select item_code_1 as item_code from ar_candidate_triples
+    union
+    select item_code_2 as item_code from ar_candidate_triples
+    union
+    select item_code_3 as item_code from ar_candidate_triples
+
+),
+
+ar_triple_lookup as materialized (
+
+    -- one row: in_candidate[item_code] = the item is in some candidate triple
+    {{ ecommerce_segmentation.association_rules_code_lookup('ar_candidate_items', 'item_code', 'in_candidate') }}
 
 ),
 
 ar_triple_baskets as materialized (
 
     -- baskets restricted to the items of candidate triples, kept with >= 3 of them
-    select item_indexes
+    select item_codes
     from (
         select
             list_filter(
-                ar_frequent_baskets.item_indexes,
-                lambda item_index: ar_triple_recode.in_candidate[item_index]
-            ) as item_indexes
+                ar_frequent_baskets.item_codes,
+                lambda item_code: ar_triple_lookup.in_candidate[item_code]
+            ) as item_codes
         from ar_frequent_baskets
-        cross join ar_triple_recode
-        where len(ar_frequent_baskets.item_indexes) >= 3
+        cross join ar_triple_lookup
+        where len(ar_frequent_baskets.item_codes) >= 3
     ) as ar_restricted
-    where len(item_indexes) >= 3
+    where len(item_codes) >= 3
 
 ),
 
@@ -547,59 +752,113 @@ ar_prefix_occurrences as (
 
     -- pairs of these baskets that start a candidate
     select
-        ar_prefixes.item_index_1,
-        ar_prefixes.item_index_2,
-        ar_prefixes.item_indexes
+        ar_prefixes.item_code_1,
+        ar_prefixes.item_code_2,
+        ar_prefixes.item_codes
     from (
         select
-            item_index_1,
-            unnest(list_filter(item_indexes, lambda other: other > item_index_1)) as item_index_2,
-            item_indexes
+            item_code_1,
+            unnest(list_filter(item_codes, lambda other: other > item_code_1)) as item_code_2,
+            item_codes
         from (
             select
-                unnest(item_indexes) as item_index_1,
-                item_indexes
+                unnest(item_codes) as item_code_1,
+                item_codes
             from ar_triple_baskets
         ) as ar_firsts
     ) as ar_prefixes
     semi join ar_candidate_prefixes
-        on ar_prefixes.item_index_1 = ar_candidate_prefixes.item_index_1
-        and ar_prefixes.item_index_2 = ar_candidate_prefixes.item_index_2
+        on ar_prefixes.item_code_1 = ar_candidate_prefixes.item_code_1
+        and ar_prefixes.item_code_2 = ar_candidate_prefixes.item_code_2
 
 ),
 
 ar_triple_counts as (
 
     select
-        ar_triples.item_index_1,
-        ar_triples.item_index_2,
-        ar_triples.item_index_3,
+        ar_triples.item_code_1,
+        ar_triples.item_code_2,
+        ar_triples.item_code_3,
         count(*) as triple_transactions
     from (
         select
-            item_index_1,
-            item_index_2,
-            unnest(list_filter(item_indexes, lambda other: other > item_index_2)) as item_index_3
+            item_code_1,
+            item_code_2,
+            unnest(list_filter(item_codes, lambda other: other > item_code_2)) as item_code_3
         from ar_prefix_occurrences
     ) as ar_triples
-    semi join ar_candidate_triples
-        on ar_triples.item_index_1 = ar_candidate_triples.item_index_1
-        and ar_triples.item_index_2 = ar_candidate_triples.item_index_2
-        and ar_triples.item_index_3 = ar_candidate_triples.item_index_3
-    group by ar_triples.item_index_1, ar_triples.item_index_2, ar_triples.item_index_3
+    semi join ar_candidate_triple_keys
+        on ar_triples.item_code_1 = ar_candidate_triple_keys.item_code_1
+        and ar_triples.item_code_2 = ar_candidate_triple_keys.item_code_2
+        and ar_triples.item_code_3 = ar_candidate_triple_keys.item_code_3
+    group by ar_triples.item_code_1, ar_triples.item_code_2, ar_triples.item_code_3
+
+),
+
+ar_frequent_code_triples as (
+
+    {{ ecommerce_segmentation.association_rules_frequent(
+        'ar_triple_counts', ['item_code_1', 'item_code_2', 'item_code_3'], 'triple_transactions', min_support_sql) }}
 
 ),
 
 ar_frequent_triples as (
 
-    {{ ecommerce_segmentation.association_rules_frequent(
-        'ar_triple_counts', ['item_index_1', 'item_index_2', 'item_index_3'], 'triple_transactions', min_support_sql) }}
+    -- the frequent triples with their items' indexes in item order (sorted)
+    select
+        least(item_1.item_index, item_2.item_index, item_3.item_index) as item_index_1,
+        item_1.item_index + item_2.item_index + item_3.item_index
+        - least(item_1.item_index, item_2.item_index, item_3.item_index)
+        - greatest(item_1.item_index, item_2.item_index, item_3.item_index) as item_index_2,
+        greatest(item_1.item_index, item_2.item_index, item_3.item_index) as item_index_3,
+        ar_frequent_code_triples.triple_transactions
+    from ar_frequent_code_triples
+    inner join ar_frequent_items as item_1
+        on ar_frequent_code_triples.item_code_1 = item_1.item_code
+    inner join ar_frequent_items as item_2
+        on ar_frequent_code_triples.item_code_2 = item_2.item_code
+    inner join ar_frequent_items as item_3
+        on ar_frequent_code_triples.item_code_3 = item_3.item_code
 
 ),
 {%- endif %}
 
-{{ ecommerce_segmentation.association_rules_from_itemsets(args) }}
-{%- endmacro %}
+ar_frequent_pairs as materialized (
+
+    -- the frequent pairs with their items' indexes in item order
+    select
+        least(item_1.item_index, item_2.item_index) as item_index_1,
+        greatest(item_1.item_index, item_2.item_index) as item_index_2,
+        ar_frequent_code_pairs.pair_transactions
+    from ar_frequent_code_pairs
+    inner join ar_frequent_items as item_1
+        on ar_frequent_code_pairs.item_code_1 = item_1.item_code
+    inner join ar_frequent_items as item_2
+        on ar_frequent_code_pairs.item_code_2 = item_2.item_code
+
+),
+{% endmacro %}
+
+
+{#-
+    DuckDB: the body of a one-row CTE holding a list of booleans indexed by
+    item code: <list_name>[c] is true when c is a code of codes_cte
+    (code_column), false for the other codes up to the largest one, null
+    (so: filtered out by list_filter) past it. An empty codes_cte gives a
+    null list.
+-#}
+{% macro association_rules_code_lookup(codes_cte, code_column, list_name) %}
+    select list({{ codes_cte }}.{{ code_column }} is not null order by ar_all_codes.item_code) as {{ list_name }}
+    from (
+        select unnest(range(1, ar_largest.item_code + 1)) as item_code
+        from (
+            select coalesce(max({{ code_column }}), 0) as item_code
+            from {{ codes_cte }}
+        ) as ar_largest
+    ) as ar_all_codes
+    left join {{ codes_cte }}
+        on ar_all_codes.item_code = {{ codes_cte }}.{{ code_column }}
+{% endmacro %}
 
 
 {#-

@@ -1,9 +1,12 @@
 {#
     The raw data contract as the sources file (_shop__sources.yml) declares it.
-    Returns a list of {name, contract_type, required, optional_column, pii}
-    for one table of the `shop` source, in contract order. Available only at
-    execution time (graph is empty while dbt parses); at parse time it returns
-    an empty list.
+    Returns a list of {name, contract_type, required, optional_column, pii,
+    accepted_values, length, range, known_values, other_value} for one table
+    of the `shop` source, in contract order (the value rules are none when the
+    column has none; range is {min, max, min_exclusive, max_exclusive}; the
+    header of the sources file defines them). Available only at execution
+    time (graph is empty while dbt parses); at parse time it returns an empty
+    list.
 #}
 {% macro contract_columns(table_name) %}
     {%- set node = ecommerce_segmentation.contract_source_node(table_name) -%}
@@ -19,6 +22,11 @@
             'required': meta.get('required', false),
             'optional_column': meta.get('optional_column', false),
             'pii': meta.get('pii', false),
+            'accepted_values': meta.get('accepted_values'),
+            'length': meta.get('length'),
+            'range': meta.get('range'),
+            'known_values': meta.get('known_values'),
+            'other_value': meta.get('other_value'),
         }) -%}
     {%- endfor -%}
     {{ return(columns) }}
@@ -47,7 +55,7 @@
         {{ return(none) }}
     {%- endif -%}
     {%- if 'sources' not in graph -%}
-        {#- a dbt unit test: its graph holds no sources (macros/staging/contract_snapshot.sql) -#}
+        {#- a dbt unit test: its graph holds no sources; the contract recorded by on-run-start (macros/staging/contract_snapshot.sql) -#}
         {{ return(ecommerce_segmentation.contract_snapshot_node(table_name)) }}
     {%- endif -%}
     {%- for node in graph.sources.values() -%}
@@ -105,3 +113,90 @@
     {%- endfor -%}
     {{ return({'trim_code_points': code_points, 'null_tokens': tokens}) }}
 {% endmacro %}
+
+
+{#
+    contract_value_checks(table_name): the per-column value rules of the
+    contract (column meta range, accepted_values, length; header of
+    _shop__sources.yml) as checks for contract_violation, a list of
+    {'when': <SQL condition>, 'reason': <reason>}: out_of_range:<column> when
+    the parsed number (parsed__<column>, macro parsed_columns) lies outside
+    meta.range; invalid_value:<column> when the normalised text (clean_text),
+    lower-cased, is not in meta.accepted_values, or its length is not
+    meta.length. An empty or unparseable value never matches (the type rules
+    judge it). Order (the first failing check names the row's reason): the
+    rules of required columns, then those of the other columns; within each,
+    ranges before value rules; each in contract column order
+    (ecomseg.contract.value_checks lists the same order for Python).
+    contract_violation appends them after the type and date checks and before
+    a model's own extra_checks (cross-column and cross-table rules).
+#}
+{% macro contract_value_checks(table_name) %}
+    {%- set columns = ecommerce_segmentation.contract_columns(table_name) -%}
+    {%- set checks = [] -%}
+    {%- for required in [true, false] -%}
+        {%- set group = columns | selectattr('required', 'equalto', required) | list -%}
+        {%- for column in group if column.range -%}
+            {%- set parsed = ecommerce_segmentation.parsed_column(column.name) -%}
+            {%- set bounds = [] -%}
+            {%- if column.range.get('min') is not none -%}
+                {%- do bounds.append(parsed ~ (' <= ' if column.range.get('min_exclusive', false) else ' < ')
+                    ~ column.range.get('min')) -%}
+            {%- endif -%}
+            {%- if column.range.get('max') is not none -%}
+                {%- do bounds.append(parsed ~ (' >= ' if column.range.get('max_exclusive', false) else ' > ')
+                    ~ column.range.get('max')) -%}
+            {%- endif -%}
+            {%- if not bounds -%}
+                {{ exceptions.raise_compiler_error("The raw data contract's " ~ table_name ~ "." ~ column.name
+                    ~ " has a meta.range without min or max") }}
+            {%- endif -%}
+            {%- do checks.append({'when': '(' ~ bounds | join(' or ') ~ ')',
+                                  'reason': 'out_of_range:' ~ column.name}) -%}
+        {%- endfor -%}
+        {%- for column in group if column.accepted_values or column.length -%}
+            {%- set text = ecommerce_segmentation.clean_text(column.name) -%}
+            {%- if column.accepted_values -%}
+                {%- set quoted = [] -%}
+                {%- for value in column.accepted_values -%}
+                    {%- do quoted.append("'" ~ (value | string | lower).replace("'", "''") ~ "'") -%}
+                {%- endfor -%}
+                {%- do checks.append({'when': 'lower(' ~ text ~ ') not in (' ~ quoted | join(', ') ~ ')',
+                                      'reason': 'invalid_value:' ~ column.name}) -%}
+            {%- endif -%}
+            {%- if column.length -%}
+                {%- do checks.append({'when': 'length(' ~ text ~ ') <> ' ~ (column.length | int),
+                                      'reason': 'invalid_value:' ~ column.name}) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ return(checks) }}
+{% endmacro %}
+
+
+{#
+    contract_staged_values(table_name, column_name): every non-null value the
+    staged (lower-cased) column can hold: meta.accepted_values, or
+    meta.known_values plus meta.other_value (ecomseg.contract.staged_values).
+    Empty at parse time. Used by the generic test contract_values.
+#}
+{% macro contract_staged_values(table_name, column_name) %}
+    {%- if not execute -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- for column in ecommerce_segmentation.contract_columns(table_name) if column.name == column_name -%}
+        {%- if column.accepted_values -%}
+            {{ return(column.accepted_values | map('string') | list) }}
+        {%- elif column.known_values -%}
+            {%- set values = column.known_values | map('string') | list -%}
+            {%- if column.other_value is not none and (column.other_value | string) not in values -%}
+                {%- do values.append(column.other_value | string) -%}
+            {%- endif -%}
+            {{ return(values) }}
+        {%- endif -%}
+        {{ exceptions.raise_compiler_error("The raw data contract's " ~ table_name ~ "." ~ column_name
+            ~ " has neither meta.accepted_values nor meta.known_values") }}
+    {%- endfor -%}
+    {{ exceptions.raise_compiler_error("The raw data contract has no column " ~ table_name ~ "." ~ column_name) }}
+{% endmacro %}
+

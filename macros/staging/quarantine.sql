@@ -12,10 +12,14 @@
                                  named in unreadable_columns, see below)
       out_of_range:<column>      a timestamp or date outside 1900-2100 or later
                                  than the run's start plus
-                                 var('future_date_tolerance_days'), or a
-                                 table-specific range check (extra_checks)
-      invalid_value:<column>     table-specific value checks (extra_checks)
-      unknown_order              table-specific (order lines and returns)
+                                 var('future_date_tolerance_days')
+      out_of_range:<column>,     the contract's per-column value rules (meta
+      invalid_value:<column>     range, accepted_values, length), in the order
+                                 of contract_value_checks
+                                 (macros/loading/contract.sql)
+      (extra_checks)             table-specific checks, e.g. unknown_order
+                                 (order lines and returns),
+                                 unknown_exchange_rate:currency (orders)
       duplicate_key              a later copy of a primary key among valid rows
 #}
 
@@ -63,7 +67,7 @@
             {%- endif %}
             then 'out_of_range:{{ column.name }}'
     {%- endfor %}
-    {%- for check in extra_checks %}
+    {%- for check in ecommerce_segmentation.contract_value_checks(table_name) + extra_checks %}
         when {{ check.when }} then '{{ check.reason }}'
     {%- endfor %}
     end

@@ -5,9 +5,18 @@ DuckDB):
   * the rules equal mlxtend's apriori + association_rules exactly (same rule
     set, every metric equal to 1e-9) for several parameter settings, on
     products, categories and brands: through the marts (the dbt_project.yml
-    defaults) and through the macro itself (one `dbt compile --inline` that
-    renders it for every setting, both the version DuckDB dispatches to and
-    the portable default__ version that Spark runs);
+    defaults) and through the macros themselves (one `dbt compile --inline`
+    that renders them for every setting, both the version DuckDB dispatches
+    to and the portable default__ version that Spark runs):
+    association_rules over int_basket_items and, for products,
+    association_rules_from_baskets over the stored baskets (int_baskets);
+  * the itemset counts behind every rule equal pyfim's (Borgelt's C
+    FP-growth) on the shop's baskets and on the benchmark's generated
+    baskets (planted pairs and triples), for both versions of
+    association_rules_from_baskets;
+  * int_baskets, incremental, after orders are added, re-delivered with
+    other lines, cancelled and removed, holds exactly the baskets of the new
+    data, equal to a full refresh, and no stored item code changed;
   * the generator's planted product pairs are found with lift well above 1,
     and its planted accessories appear in accessory_recommendations;
   * customer_product_recommendations holds no personal data and never
@@ -15,7 +24,7 @@ DuckDB):
 
 The baskets for mlxtend are built with pandas from the staging tables
 (non-cancelled orders, each product once per order), independently of the
-basket models. mlxtend is a test dependency only.
+basket models. mlxtend and pyfim are test (and benchmark) dependencies only.
 """
 
 from __future__ import annotations
@@ -32,6 +41,10 @@ from ecomseg import REPO_ROOT, contract
 from ecomseg.dbt_runner import run_dbt
 
 mlxtend_fp = pytest.importorskip("mlxtend.frequent_patterns")
+
+from ecomseg.basket_benchmark import (  # noqa: E402
+    Params, make_baskets, make_coded_baskets, pyfim_supports, rules_from_itemsets,
+)
 
 METRICS = ["antecedent_support", "consequent_support", "support", "confidence", "lift",
            "leverage", "conviction", "zhangs_metric"]
@@ -92,28 +105,41 @@ def baskets(shop) -> pd.DataFrame:
     return lines
 
 
-# The macro dispatches to duckdb__association_rules on DuckDB; the portable
-# default__ version (the one Spark runs) is checked on DuckDB as well.
+# The macros dispatch to their duckdb__ versions on DuckDB; the portable
+# default__ versions (the ones Spark runs) are checked on DuckDB as well.
+# association_rules reads (order, item) rows of int_basket_items;
+# association_rules_from_baskets the stored baskets of products (int_baskets).
 MACRO_VERSIONS = {"dispatched": "association_rules",
-                  "portable": "ecommerce_segmentation.default__association_rules"}
+                  "portable": "ecommerce_segmentation.default__association_rules",
+                  "baskets_dispatched": "association_rules_from_baskets",
+                  "baskets_portable": "ecommerce_segmentation.default__association_rules_from_baskets"}
+BASKET_VERSIONS = ("baskets_dispatched", "baskets_portable")
+MACRO_CASES = [(version, setting) for version in MACRO_VERSIONS for setting in MACRO_SETTINGS
+               if version not in BASKET_VERSIONS or setting[1] == "product_id"]
+
+
+def _macro_call(macro: str, ms, mc, ml, k, item: str = "product_id",
+                baskets: str = "ref('int_baskets')", items: str = "ref('int_basket_products')") -> str:
+    thresholds = f"{ms!r}, {mc!r}, {ml!r}, {k}"
+    if "from_baskets" in macro:
+        return (f"{{{{ {macro}({baskets}, 'order_id', 'item_codes', {items}, 'item_code', "
+                f"'{item}', {thresholds}) }}}}")
+    return f"{{{{ {macro}(ref('int_basket_items'), 'order_id', '{item}', {thresholds}) }}}}"
 
 
 @pytest.fixture(scope="module")
 def macro_rules(shop) -> dict[tuple[str, str], pd.DataFrame]:
-    """Each version's rules for every MACRO_SETTINGS entry, rendered in one dbt compile."""
+    """Each version's rules for every MACRO_CASES entry, rendered in one dbt compile."""
     parts = []
-    for version, macro in MACRO_VERSIONS.items():
-        for name, item, ms, mc, ml, k in MACRO_SETTINGS:
-            parts.append(
-                f"select '{version}' as version, '{name}' as setting, r.* from ("
-                f"{{{{ {macro}(ref('int_basket_items'), 'order_id', '{item}', "
-                f"{ms!r}, {mc!r}, {ml!r}, {k}) }}}}) as r")
+    for version, (name, item, ms, mc, ml, k) in MACRO_CASES:
+        parts.append(f"select '{version}' as version, '{name}' as setting, r.* from ("
+                     f"{_macro_call(MACRO_VERSIONS[version], ms, mc, ml, k, item)}) as r")
     result = shop.dbt("compile", "--log-level", "none", "--inline", "\nunion all\n".join(parts))
     sql = result.raw.result.results[0].node.compiled_code
     rules = shop.df(sql)
-    return {(version, name): rules[(rules.version == version) & (rules.setting == name)]
+    return {(version, setting[0]): rules[(rules.version == version) & (rules.setting == setting[0])]
             .drop(columns=["version", "setting"])
-            for version in MACRO_VERSIONS for name, *_ in MACRO_SETTINGS}
+            for version, setting in MACRO_CASES}
 
 
 def mlxtend_rules(baskets: pd.DataFrame, item: str, min_support: float, min_confidence: float,
@@ -169,14 +195,77 @@ def assert_same_rules(ours: pd.DataFrame, theirs: pd.DataFrame) -> None:
             assert abs(actual - expected) <= TOLERANCE, (key, metric, actual, expected)
 
 
-@pytest.mark.parametrize("version", list(MACRO_VERSIONS))
-@pytest.mark.parametrize("setting", MACRO_SETTINGS, ids=[s[0] for s in MACRO_SETTINGS])
+@pytest.mark.parametrize("version, setting", MACRO_CASES, ids=[f"{v}-{s[0]}" for v, s in MACRO_CASES])
 def test_macro_equals_mlxtend(setting, version, macro_rules, baskets):
     name, item, ms, mc, ml, k = setting
     theirs = mlxtend_rules(baskets, item, ms, mc, ml, k)
     assert_same_rules(macro_rules[(version, name)], theirs)
     if k == 1:
         assert macro_rules[(version, name)]["antecedent_item_2"].isna().all()
+
+
+def pyfim_rules(transactions: list, n: int, ms, mc, ml, k, names: dict | None = None) -> pd.DataFrame:
+    """The rules from pyfim's itemset counts (rules_from_itemsets), items renamed by `names`."""
+    pytest.importorskip("fim")  # pyfim, pinned in requirements.txt (built from source: needs a C compiler)
+    params = Params(ms, mc, ml, k)
+    supports = pyfim_supports(transactions, params, n)
+    rules = rules_from_itemsets(supports, n, params)
+    rules.attrs["supports"] = supports
+    if names:
+        rules["antecedents"] = rules["antecedents"].map(lambda a: frozenset(names[c] for c in a))
+        rules["consequents"] = rules["consequents"].map(lambda c: frozenset(names[x] for x in c))
+    return rules
+
+
+def assert_counts_equal_pyfim(ours: pd.DataFrame, supports: dict, codes: dict) -> None:
+    """Every rule's counts are exactly pyfim's counts of its itemsets (codes: item -> pyfim item)."""
+    for row in ours.itertuples(index=False):
+        antecedent = frozenset(codes[a] for a in (row.antecedent_item_1, row.antecedent_item_2)
+                               if isinstance(a, str))
+        consequent = frozenset([codes[row.consequent_item]])
+        assert row.transactions_with_antecedent == supports[antecedent], row
+        assert row.transactions_with_consequent == supports[consequent], row
+        assert row.transactions_with_both == supports[antecedent | consequent], row
+
+
+@pytest.mark.parametrize("version", BASKET_VERSIONS)
+@pytest.mark.parametrize("setting", [s for s in MACRO_SETTINGS if s[1] == "product_id"], ids=lambda s: s[0])
+def test_basket_macro_counts_equal_pyfim(setting, version, macro_rules, baskets):
+    """On the shop's baskets (pandas, from staging), pyfim's itemset counts give the macro's rules."""
+    name, item, ms, mc, ml, k = setting
+    pairs = baskets[["order_id", item]].dropna().drop_duplicates()
+    transactions = pairs.groupby("order_id")[item].agg(list).tolist()
+    theirs = pyfim_rules(transactions, len(transactions), ms, mc, ml, k)
+    ours = macro_rules[(version, name)]
+    assert_same_rules(ours, theirs)
+    assert_counts_equal_pyfim(ours, theirs.attrs["supports"], {p: p for p in pairs[item].unique()})
+
+
+@pytest.fixture(scope="module")
+def generated_baskets(shop, tmp_path_factory) -> tuple[Path, Path]:
+    """The benchmark's synthetic baskets (20,000 orders, 300 items, planted pairs and triples), coded."""
+    lines = make_baskets(tmp_path_factory.mktemp("generated") / "baskets.parquet", 20_000, items=300, seed=7)
+    return make_coded_baskets(lines)
+
+
+@pytest.mark.parametrize("version", BASKET_VERSIONS)
+@pytest.mark.parametrize("ms, mc, ml, k", [(0.002, 0.0, 0.0, 2), (0.004, 0.1, 1.5, 2), (0.003, 0.0, 0.0, 1)])
+def test_basket_macro_equals_pyfim_on_generated_baskets(version, ms, mc, ml, k, shop, generated_baskets):
+    baskets_file, items_file = generated_baskets
+    call = _macro_call(MACRO_VERSIONS[version], ms, mc, ml, k, item="item",
+                       baskets=f"\"read_parquet('{baskets_file.as_posix()}')\"",
+                       items=f"\"read_parquet('{items_file.as_posix()}')\"")
+    result = shop.dbt("compile", "--log-level", "none", "--inline", call)
+    ours = shop.df(result.raw.result.results[0].node.compiled_code)
+    coded = pd.read_parquet(baskets_file)
+    items = pd.read_parquet(items_file)
+    names = dict(zip(items["item_code"], items["item"]))
+    transactions = [list(codes) for codes in coded["item_codes"]]
+    theirs = pyfim_rules(transactions, len(transactions), ms, mc, ml, k, names)
+    assert_same_rules(ours, theirs)
+    if k == 2 and ml == 0:  # the planted triples give two-item antecedents
+        assert (ours["antecedent_size"] == 2).any()
+    assert_counts_equal_pyfim(ours, theirs.attrs["supports"], {v: c for c, v in names.items()})
 
 
 @pytest.mark.parametrize("mart, item", [("product_association_rules", "product_id"),
@@ -281,3 +370,88 @@ def test_customer_recommendations_hold_no_personal_data(shop):
     pii |= {"email", "birth_date", "city", "region", "gender", "income_band"}
     columns = set(shop.df("select * from marts.customer_product_recommendations limit 0").columns)
     assert not (columns & pii), columns & pii
+
+
+def test_int_baskets_incremental_equals_full_refresh(tmp_path):
+    """int_baskets after a changed delivery: new, re-delivered, cancelled and vanished orders.
+
+    An own small shop: build, change the raw orders and lines, build again
+    (incremental), compare with the baskets computed by pandas from staging
+    and with a full refresh; stored item codes never change."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from ecomseg.generator import generate
+
+    s = Shop(tmp_path)
+    generate(s.raw_dir, customers=300)
+    select = ["--select", "+int_baskets"]
+    s.dbt("run", *select)
+    codes_before = s.df("select product_id, item_code from intermediate.int_basket_products")
+
+    def rewrite(table: str, change) -> None:
+        path = s.raw_dir / f"{table}.parquet"
+        original = pq.read_table(path)
+        df = change(original.to_pandas())
+        pq.write_table(pa.Table.from_pandas(df, schema=original.schema, preserve_index=False), path)
+
+    lines = pq.read_table(s.raw_dir / "order_items.parquet").to_pandas()
+    orders = pq.read_table(s.raw_dir / "orders.parquet").to_pandas()
+    stored = s.df("select order_id, basket_size from intermediate.int_baskets")
+    line_counts = lines.groupby("order_id").size()
+    multi = sorted(o for o in stored[stored.basket_size >= 2].order_id if line_counts[o] == stored.set_index(
+        "order_id").basket_size[o])  # no product on two lines: dropping a line drops a product
+    redelivered, cancelled, vanished, template = multi[0], multi[1], multi[2], multi[3]
+    unordered = sorted(set(pq.read_table(s.raw_dir / "products.parquet").column("product_id").to_pylist())
+                       - set(lines["product_id"]))
+    new_product = unordered[0] if unordered else lines["product_id"].iloc[0]
+    new_order = "O99999999"
+
+    def change_orders(df):
+        df = df[df.order_id != vanished].copy()
+        df.loc[df.order_id == cancelled, "status"] = "cancelled"
+        row = df[df.order_id == template].copy()
+        row["order_id"] = new_order
+        return pd.concat([df, row], ignore_index=True)
+
+    def change_lines(df):
+        df = df[df.order_id != vanished]
+        first_line = df[df.order_id == redelivered].line_number.min()
+        df = df[~((df.order_id == redelivered) & (df.line_number == first_line))].copy()  # one line less
+        added = df[df.order_id == template].copy()
+        added["order_id"] = new_order
+        added.loc[added.line_number == added.line_number.min(), "product_id"] = new_product
+        return pd.concat([df, added], ignore_index=True)
+
+    assert cancelled in set(orders.order_id)
+    rewrite("orders", change_orders)
+    rewrite("order_items", change_lines)
+    s.dbt("run", *select)
+    executed = (s.target / "run" / "ecommerce_segmentation" / "models" / "intermediate" / "basket"
+                / "int_baskets.sql").read_text(encoding="utf-8")
+    assert "delete from" in executed and "__dbt_tmp" in executed  # the incremental path (delete+insert)
+
+    decode = """
+        select b.order_id, list_sort(list(p.product_id)) as products, any_value(b.basket_size) as basket_size
+        from intermediate.int_baskets as b, unnest(b.item_codes) as u(item_code)
+        join intermediate.int_basket_products as p on p.item_code = u.item_code
+        group by b.order_id order by b.order_id"""
+    incremental = s.df(decode)
+    staged_orders = s.df("select order_id from staging.stg_shop__orders where not is_cancelled")
+    staged_lines = s.df("select order_id, product_id from staging.stg_shop__order_items")
+    expected = (staged_lines.merge(staged_orders, on="order_id").drop_duplicates()
+                .groupby("order_id")["product_id"].agg(sorted).reset_index())
+    got = {r.order_id: list(r.products) for r in incremental.itertuples()}
+    assert got == {r.order_id: r.product_id for r in expected.itertuples()}
+    assert (incremental["products"].map(len) == incremental["basket_size"]).all()
+    assert vanished not in got and cancelled not in got and new_order in got
+    assert len(got[redelivered]) == stored.set_index("order_id").basket_size[redelivered] - 1
+    assert new_product in got[new_order]
+
+    codes_after = s.df("select product_id, item_code from intermediate.int_basket_products")
+    merged = codes_before.merge(codes_after, on="product_id", suffixes=("_before", "_after"))
+    assert len(merged) == len(codes_before) and (merged.item_code_before == merged.item_code_after).all()
+    if unordered:  # a product never ordered before gets the next code
+        assert codes_after.set_index("product_id").item_code[new_product] == codes_before.item_code.max() + 1
+
+    s.dbt("run", *select, "--full-refresh")
+    assert s.df(decode)[["order_id", "products"]].map(str).equals(incremental[["order_id", "products"]].map(str))

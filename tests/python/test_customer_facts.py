@@ -34,12 +34,13 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+from ecomseg import contract
 from ecomseg.dbt_runner import run_dbt
 
 CUSTOMERS = 400
 SEED = 20240630
 SALT = "pytest-customer-facts-salt"
-STATUSES = {"placed", "paid", "shipped", "delivered", "cancelled"}
+STATUSES = set(contract.accepted_values("orders", "status"))
 ZERO = Decimal("0.00")
 
 

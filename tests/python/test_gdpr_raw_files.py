@@ -156,3 +156,45 @@ def test_a_bad_dialect_file_stops_the_erasure_before_anything_changes(tmp_path):
     with pytest.raises(gdpr.ErasureError, match="unknown key 'delimeter'"):
         gdpr.forget_customer("C1", raw, exports=tmp_path / "exports", rebuild=False)
     assert (raw / "orders.csv").read_text() == "order_id,customer_id,ordered_at\nO1,C1,2025-01-10T10:00:00Z\n"
+
+
+def test_a_table_given_as_a_folder_is_erased_in_every_file_and_the_manifest_follows(tmp_path):
+    """orders/ holds a CSV and a Parquet part (Hive partitions): C1's orders go from both,
+    the other rows stay; the warehouse's file manifest gets each rewritten file's new size,
+    time, hash and rows, so the next incremental build reads nothing new and stops at nothing."""
+    import hashlib
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from conftest import Warehouse
+
+    raw = tmp_path / "raw"
+    (raw / "orders" / "day=1").mkdir(parents=True)
+    (raw / "orders" / "day=2").mkdir()
+    csv_part = raw / "orders" / "day=1" / "part-0001.csv"
+    csv_part.write_bytes(b"order_id,customer_id,ordered_at\nO1,C1,2025-01-10T10:00:00Z\nO2,C2,2025-01-11T10:00:00Z\n")
+    parquet_part = raw / "orders" / "day=2" / "part-0001.parquet"
+    pq.write_table(pa.table({"order_id": ["O3", "O4"], "customer_id": ["C1", "C3"],
+                             "ordered_at": ["2025-01-12T10:00:00Z", "2025-01-13T10:00:00Z"]}), parquet_part)
+    (raw / "order_items.csv").write_text("order_id,product_id,quantity,unit_price\n"
+                                         "O1,A,1,1\nO2,A,1,1\nO3,A,1,1\nO4,A,1,1\n", encoding="utf-8")
+    wh = Warehouse(tmp_path / "wh", raw)
+    incremental = {"incremental_raw_tables": ["orders"]}
+    wh.dbt("run", "--select", "+base_shop__orders", dbt_vars=incremental)
+    wh.dbt("run-operation", "record_processed_files", "--args", "{table_name: orders}", dbt_vars=incremental)
+    manifest_sql = "select file_path, row_count, content_hash, size_bytes from raw._file_manifest order by 1"
+    assert [r[:2] for r in wh.query(manifest_sql)] == [("orders/day=1/part-0001.csv", 2),
+                                                       ("orders/day=2/part-0001.parquet", 2)]
+
+    result = gdpr.forget_customer("C1", raw, duckdb_path=wh.path, exports=tmp_path / "exports", rebuild=False)
+    assert result.raw_rows_removed == {"orders": 2, "order_items": 2}
+    assert csv_part.read_bytes() == b"order_id,customer_id,ordered_at\nO2,C2,2025-01-11T10:00:00Z\n"
+    assert pq.read_table(parquet_part).to_pydict()["order_id"] == ["O4"]
+    assert wh.query(manifest_sql) == [
+        ("orders/day=1/part-0001.csv", 1, hashlib.md5(csv_part.read_bytes()).hexdigest(), csv_part.stat().st_size),
+        ("orders/day=2/part-0001.parquet", 1, hashlib.md5(parquet_part.read_bytes()).hexdigest(),
+         parquet_part.stat().st_size),
+    ]
+    wh.dbt("run", "--select", "+base_shop__orders", dbt_vars=incremental)  # no "changed file" error
+    assert wh.scalar("select count(*) from raw.orders") == 0  # nothing new to read

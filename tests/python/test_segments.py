@@ -50,7 +50,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from ecomseg import REPO_ROOT
+from ecomseg import REPO_ROOT, contract
 from ecomseg.generator import generate
 
 FROM_DATE = "2026-05-31"
@@ -253,7 +253,7 @@ def expected_behaviour(wh, v: dict) -> set[tuple[str, str, float, int]]:
         top = g.groupby("category").order_id.nunique().max()
         if n >= v["behaviour_category_loyalist_min_orders"] and top / n >= v["behaviour_category_loyalist_min_share"]:
             out.add((c, "category_loyalist", top / n, n))
-    known = orders[orders.device.isin(["desktop", "mobile", "tablet", "app"])]
+    known = orders[orders.device.isin(contract.known_values("sessions", "device"))]
     for c, g in known.groupby("customer_id"):
         n, top = len(g), g.device.value_counts().max()
         if n >= v["behaviour_one_channel_min_orders"] and top / n >= v["behaviour_one_channel_min_share"]:

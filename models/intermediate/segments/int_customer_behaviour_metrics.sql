@@ -140,7 +140,8 @@ order_devices as (
     from valid_orders
     inner join sessions
         on valid_orders.session_id = sessions.session_id
-    where sessions.device in ('desktop', 'mobile', 'tablet', 'app')
+    {#- a known device: staging maps any other value to 'other' (raw data contract, sessions.device) #}
+    where sessions.device <> 'other'
 
 ),
 

@@ -1,6 +1,4 @@
-{%- set extra_checks = [
-    {'when': 'lower(' ~ clean_text('channel') ~ ") not in ('email', 'sms', 'push')", 'reason': 'invalid_value:channel'},
-] -%}
+{%- set extra_checks = [] -%}
 
 with source as (
 

@@ -1,7 +1,4 @@
-{%- set extra_checks = [
-    {'when': parsed_column('preferred_contact_hour') ~ ' not between 0 and 23',
-     'reason': 'out_of_range:preferred_contact_hour'},
-] -%}
+{%- set extra_checks = [] -%}
 
 with source as (
 

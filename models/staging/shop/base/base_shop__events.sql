@@ -1,10 +1,5 @@
 {#- A repeated event_id is a duplicate delivery: the first copy is kept. -#}
-{%- set extra_checks = [
-    {'when': 'lower(' ~ clean_text('event_type') ~ ") not in ('page_view', 'category_view', 'product_view', 'search', "
-        ~ "'add_to_cart', 'remove_from_cart', 'checkout_step', 'purchase')",
-     'reason': 'invalid_value:event_type'},
-    {'when': parsed_column('checkout_step') ~ ' not between 1 and 4', 'reason': 'out_of_range:checkout_step'},
-] -%}
+{%- set extra_checks = [] -%}
 
 with source as (
 

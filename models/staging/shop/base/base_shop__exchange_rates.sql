@@ -1,7 +1,4 @@
-{%- set extra_checks = [
-    {'when': parsed_column('rate_to_shop_currency') ~ ' <= 0', 'reason': 'out_of_range:rate_to_shop_currency'},
-    {'when': 'length(' ~ clean_text('currency') ~ ') <> 3', 'reason': 'invalid_value:currency'},
-] -%}
+{%- set extra_checks = [] -%}
 
 with source as (
 

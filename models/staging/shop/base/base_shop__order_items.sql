@@ -5,9 +5,6 @@
     two genuinely separate but identical lines of one order need line numbers
     (or one line with the summed quantity). -#}
 {%- set extra_checks = [
-    {'when': parsed_column('quantity') ~ ' <= 0', 'reason': 'out_of_range:quantity'},
-    {'when': parsed_column('unit_price') ~ ' < 0', 'reason': 'out_of_range:unit_price'},
-    {'when': parsed_column('line_number') ~ ' <= 0', 'reason': 'out_of_range:line_number'},
     {'when': 'not is_known_order', 'reason': 'unknown_order'},
 ] -%}
 

@@ -1,6 +1,4 @@
-{%- set extra_checks = [
-    {'when': parsed_column('list_price') ~ ' < 0', 'reason': 'out_of_range:list_price'},
-] -%}
+{%- set extra_checks = [] -%}
 
 with source as (
 

@@ -1,6 +1,5 @@
 {#- Returns have no key in the contract: identical rows are separate returns. -#}
 {%- set extra_checks = [
-    {'when': parsed_column('quantity') ~ ' <= 0', 'reason': 'out_of_range:quantity'},
     {'when': 'not is_known_order', 'reason': 'unknown_order'},
 ] -%}
 
