@@ -9,9 +9,15 @@ re-stated as plain checks over the manifest that `dbt parse` writes:
   root-models             no model sits directly in models/
   layer-naming            staging: stg_/base_/quarantine_; intermediate: int_;
                           marts: not stg_/base_/int_/quarantine_
-  layer-dependencies      stg_ reads only base_ models and seeds; marts read
+  layer-dependencies      base_ reads only sources and base_ models (never
+                          staging: the direction is raw -> base_ -> stg_);
+                          stg_ reads only base_ models and seeds; marts read
                           no source and no base_ or quarantine_ model;
                           intermediate reads no base_ model
+  parse-once              a raw value is parsed and normalised once, in its
+                          base_ model: no stg_ or quarantine_ model calls
+                          clean_text, try_parse_*, try_cast, parse_as or
+                          parsed_columns, itself or through a macro it calls
   primary-key-test        every model and seed has a column tested both
                           unique and not_null (meta primary_key_exempt: "<why>"
                           exempts a model, and must say why)
@@ -27,6 +33,8 @@ re-stated as plain checks over the manifest that `dbt parse` writes:
                           the same relation while a breaking change ships as
                           a new version beside it (docs/quality.md)
   hard-coded-references   no `from`/`join` of a name that is not a CTE, ref or source
+                          (a CTE of the model, or one a macro named *_ctes
+                          writes into it, named among its quoted arguments)
   no-select-star-in-marts marts use select * only in import CTEs
                           (select * from {{ ref(...) }}) and `select * from final`
   shop-time               no date, hour, weekday or quarter read straight off a
@@ -132,6 +140,9 @@ def check_manifest(manifest: dict) -> list[Violation]:
         # layer-dependencies
         for dep in dep_models:
             dep_name = dep["name"]
+            if name.startswith("base_") and not dep_name.startswith("base_"):
+                out.append(Violation("layer-dependencies", uid,
+                                     f"base_ model reads {dep_name}; read sources and base_ models only"))
             if name.startswith("stg_") and not dep_name.startswith("base_"):
                 out.append(Violation("layer-dependencies", uid, f"stg_ model reads {dep_name}; read base_ models and seeds only"))
             if layer == "marts" and dep_name.startswith(("base_", "quarantine_")):
@@ -174,6 +185,8 @@ def check_manifest(manifest: dict) -> list[Violation]:
                                      f"the latest version must keep the mart's address: alias {name}, not {node.get('alias')}"))
 
         raw = node.get("raw_code") or ""
+        if layer == "staging" and name.startswith(("stg_", "quarantine_")):
+            out += _parsing_outside_base(uid, node, raw, manifest.get("macros") or {})
         out += _hard_coded_references(uid, raw)
         out += _utc_calendar_reads(uid, raw)
         if layer == "marts":
@@ -217,9 +230,16 @@ def _strip(raw: str) -> str:
 _FROM_KEYWORD_FUNCTIONS = re.compile(r"\b(?:extract|trim|substring|position|overlay)\s*\([^()]*\)")
 
 
+# A macro named <something>_ctes writes CTEs into the model (e.g.
+# quarantine_reason_ctes); the names it is given, quoted, are CTE names.
+_CTE_MACRO_CALL = re.compile(r"\{\{\s*(?:[a-z_]+\.)?[a-z_]+_ctes\((.*?)\)\s*\}\}", re.S)
+
+
 def _hard_coded_references(uid: str, raw: str) -> list[Violation]:
     sql = _FROM_KEYWORD_FUNCTIONS.sub(" __fn__ ", _strip(raw).lower())
     ctes = set(re.findall(r"\b([a-z_][a-z0-9_]*)\s+as\s*\(", sql))
+    for call in _CTE_MACRO_CALL.finditer(raw.lower()):
+        ctes |= set(re.findall(r"'([a-z_][a-z0-9_]*)'", call.group(1)))
     out = []
     for match in re.finditer(r"\b(?:from|join)\s+([a-z_][a-z0-9_.\"]*)", sql):
         name = match.group(1)
@@ -240,6 +260,30 @@ def _select_star(uid: str, raw: str) -> list[Violation]:
     if re.search(r"select\s+\*\s*(?!\s*from)", sql) or re.search(r"\.\*", sql):
         out.append(Violation("no-select-star-in-marts", uid, "a wildcard outside an import CTE: list the columns"))
     return out
+
+
+_PARSING_MACROS = re.compile(r"^(?:clean_text|try_parse_[a-z_]+|try_cast|parse_as|parsed_columns)$")
+_PARSING_CALL = re.compile(r"\b(clean_text|try_parse_[a-z_]+|try_cast|parse_as|parsed_columns)\s*\(")
+
+
+def _parsing_outside_base(uid: str, node: dict, raw: str, macros: dict) -> list[Violation]:
+    """parse-once: a stg_ or quarantine_ model that parses or cleans raw text
+    again, by a call in its own code or in any macro it calls (the macros'
+    depends_on, followed to the end)."""
+    found = {match.group(1) for match in _PARSING_CALL.finditer(re.sub(r"\{#.*?#\}", "", raw, flags=re.S))}
+    seen: set[str] = set()
+    todo = list((node.get("depends_on") or {}).get("macros") or [])
+    while todo:
+        macro_id = todo.pop()
+        if macro_id in seen:
+            continue
+        seen.add(macro_id)
+        macro_name = macro_id.rsplit(".", 1)[-1]
+        if _PARSING_MACROS.match(macro_name):
+            found.add(macro_name)
+        todo += ((macros.get(macro_id) or {}).get("depends_on") or {}).get("macros") or []
+    return [Violation("parse-once", uid, f"calls {name}: raw values are parsed once, in the base_ model; "
+                                         "select its typed columns") for name in sorted(found)]
 
 
 _TIMESTAMP = r"(?:[a-z_][a-z0-9_]*\.)?[a-z_][a-z0-9_]*_at"

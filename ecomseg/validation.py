@@ -760,12 +760,17 @@ def raw_suites(con, raw_dir: Path, erasure=None) -> list[Suite]:
 
 
 def accepted_rows_suite(con, table: contract.Table, latest: _dt.datetime | None) -> Suite:
-    """The raw rows the quarantine let through honour the contract."""
+    """The raw rows the quarantine let through honour the contract.
+
+    base_shop__<table> holds each raw row once, parsed and normalised (its
+    contract columns typed, text cleaned): the checks read those values as
+    text (a typed value as the warehouse writes it, e.g. '2024-01-01
+    10:00:00'), the very values staging reads."""
     select = []
     exps = []
     origin = "contract"
     for col in table.columns:
-        text = contract.normalise_text_sql(col.name)
+        text = contract.normalise_text_sql(f"cast({col.name} as varchar)")
         if col.contract_type != "text" and not col.required:
             # an unreadable optional value is kept as null and flagged (unreadable_columns), not quarantined
             text = (f"(case when list_contains(string_split(coalesce(unreadable_columns, ''), ','), '{col.name}') "

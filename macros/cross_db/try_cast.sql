@@ -63,7 +63,7 @@
     {%- set literals = ecommerce_segmentation.standard_literals(definition.null_tokens) -%}
     {%- set class = ecommerce_segmentation.code_point_class(definition.trim_code_points, '\\x{%x}') -%}
     {%- if not class -%}
-    {{ ecommerce_segmentation.null_token_check('trim(' ~ expression ~ ')', literals) }}
+    {{ ecommerce_segmentation.duckdb__null_token_check('trim(' ~ expression ~ ')', literals) }}
     {%- else -%}
     {%- set trimmed = "regexp_replace(regexp_replace(" ~ expression ~ ", '^[" ~ class ~ "]+', ''), '[" ~ class ~ "]+$', '')" -%}
     {#- in bytes (strlen), as UTF-8 -#}
@@ -75,10 +75,10 @@
     case
         when ord({{ expression }}) between 33 and 126 and ord({{ expression }}[-1]) between 33 and 126
             then case
-                when strlen({{ expression }}) <= {{ longest }} and lower({{ expression }}) in ({{ literals | join(', ') or "''" }}) then null
+                when strlen({{ expression }}) <= {{ longest }} and list_contains([{{ literals | join(', ') or "''" }}], lower({{ expression }})) then null
                 else {{ expression }}
             end
-        else {{ ecommerce_segmentation.null_token_check(trimmed, literals) }}
+        else {{ ecommerce_segmentation.duckdb__null_token_check(trimmed, literals) }}
     end
     {%- endif -%}
 {%- endmacro %}
@@ -134,6 +134,18 @@
 {% macro null_token_check(trimmed, literals) -%}
     case
         when lower({{ trimmed }}) in ({{ (["''"] + literals) | join(', ') }}) then null
+        else {{ trimmed }}
+    end
+{%- endmacro %}
+
+{#-
+    DuckDB: list_contains on a constant list instead of IN: DuckDB plans an
+    IN list of more than a few constants as a join (a mark join over every
+    row), one per clean_text call; a base_ model cleans dozens of columns.
+-#}
+{% macro duckdb__null_token_check(trimmed, literals) -%}
+    case
+        when list_contains([{{ (["''"] + literals) | join(', ') }}], lower({{ trimmed }})) then null
         else {{ trimmed }}
     end
 {%- endmacro %}

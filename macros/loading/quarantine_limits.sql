@@ -21,8 +21,8 @@
       quarantine_share_overrides: per table, any of warn_share, fail_share,
         min_rows, e.g. {events: {fail_share: 0.5}}.
     The message names the table (and column), its share, the top reasons
-    with counts, three example values (for a column: its raw values from
-    base_shop__<table>) and, when it can tell, the likely cause (decimal
+    with counts, three example values (for a column: its raw values, from
+    the raw_record of base_shop__<table>) and, when it can tell, the likely cause (decimal
     commas, dates as DD.MM.YYYY, a file that is not UTF-8, a record that is
     not comma-separated) and the _dialect.yml setting to fix.
     Portable SQL only (counts and the raw text), so it runs unchanged on
@@ -91,7 +91,8 @@
     {%- endif -%}
     {%- set examples = [] -%}
     {%- set problems = [] -%}
-    {%- for row in run_query('select ' ~ adapter.quote(column_name) ~ ' from ' ~ base
+    {#- the raw values: base_shop__<table> keeps a flagged row's raw record (raw_record, JSON text) -#}
+    {%- for row in run_query('select ' ~ ecommerce_segmentation.json_text_field('raw_record', column_name) ~ ' from ' ~ base
         ~ ' where quarantine_reason is null and ' ~ flagged ~ ' order by 1 limit 100') -%}
         {#- null: a value not in the file's encoding, read as null by the loader -#}
         {%- set example = (row[0] if row[0] is not none else '(bytes not in the file encoding)') | string -%}

@@ -30,9 +30,9 @@
     select them in a `parsed` CTE; contract_violation and the table's extra
     checks use them instead of parsing again for every check (a timestamp
     with an offset is the costliest parse of a build: parsed once, the
-    contract checks of events run about five times faster). The stg_ models
-    parse the valid rows themselves, so that their unit tests show the
-    parsing from text.
+    contract checks of events run about five times faster). The same
+    parsed values are the base model's typed columns (base_columns): the
+    stg_ and quarantine_ models never parse again.
 #}
 {% macro parsed_columns(table_name) -%}
     {%- for column in ecommerce_segmentation.contract_columns(table_name) if column.contract_type != 'text' %}
@@ -80,10 +80,10 @@
     require (meta.required false) and that are not text: the names, comma
     separated in contract order, of those whose non-empty value does not
     parse (their parsed__<column> is null), e.g. 'discount_amount'; null when
-    every value was read. The stg_shop__ models carry it as
-    unreadable_columns and read such a value as null (e.g. a discount of 0);
-    the raw value stays in base_shop__<table> (the view of the raw rows with
-    this column). Reads the parsed__<column> columns of parsed_columns.
+    every value was read. The base_shop__ models read such a value as null
+    (e.g. a discount of 0 in stg_shop__orders) and keep the row's raw values
+    in raw_record; the stg_shop__ models carry unreadable_columns. Reads the
+    parsed__<column> columns of parsed_columns.
 #}
 {% macro unreadable_columns(table_name) -%}
     {%- set checks = [] -%}
@@ -116,35 +116,236 @@
 
 
 {#
-    quarantine_reason: the contract violation, else 'duplicate_key' for the
-    second and later valid row of a key. Which copy is kept is deterministic:
-    the first in the order of all contract columns. key_columns are raw
-    column names; only_when (SQL) limits the duplicate check to some rows.
+    first_copy_ctes: the duplicate-key check, as CTEs to write after the
+    CTE `input` (a CTE list continues after them). The CTE `output` is every
+    row of `input` plus `reason_column`: the input's `violation_column`,
+    else 'duplicate_key' for the second and later copy of a key among the
+    candidate rows (`violation_column` null and `only_when` true; only_when
+    must be a function of the key, as `<line_number> is not null` is). Which
+    copy is kept is deterministic: the first in `order_by` (SQL, nulls
+    placed); partition_by: the key as SQL expressions (of required columns:
+    never null in a candidate row).
+
+    The same result as
+        row_number() over (partition by <violation> is null, <key>
+                           order by <order_by>) > 1
+    over all rows, at the cost it should have: the keys of the candidate
+    rows are counted with one hash aggregate, and only the rows of a key
+    that occurs more than once are sorted (on the large shop, 49M events
+    of which a few thousand repeat, instead of a sort of all 49M rows).
+    Helper columns are named <output>__*. <output>__keyed is read twice:
+    DuckDB computes it once; on Spark, shared_cte_condition() keeps it
+    from being copied into both readers.
 #}
-{% macro quarantine_reason(table_name, key_columns, violation_column='contract_violation', only_when='true') -%}
+{% macro first_copy_ctes(input, output, partition_by, order_by, violation_column='contract_violation',
+                         only_when='true', reason_column='quarantine_reason') -%}
+{{ output }}__keyed as (
+
+    select
+        {{ input }}.*,
+        ({{ violation_column }} is null and {{ only_when }}) as {{ output }}__candidate
+        {%- for expression in partition_by %},
+        {{ expression }} as {{ output }}__key_{{ loop.index }}
+        {%- endfor %}
+    from {{ input }}
+    {#- read twice below: computed once on Spark too (macros/cross_db/shared_cte.sql) #}
+    where true {{ ecommerce_segmentation.shared_cte_condition() }}
+
+),
+
+{{ output }}__repeated_keys as (
+
+    select
+        {%- for expression in partition_by %}
+        {{ output }}__key_{{ loop.index }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ output }}__keyed
+    where {{ output }}__candidate
+    group by
+        {%- for expression in partition_by %}
+        {{ output }}__key_{{ loop.index }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    having count(*) > 1
+
+),
+
+{{ output }}__flagged as (
+
+    select
+        {{ output }}__keyed.*,
+        coalesce({{ output }}__keyed.{{ output }}__candidate
+            and {{ output }}__repeated_keys.{{ output }}__key_1 is not null, false) as {{ output }}__is_repeated
+    from {{ output }}__keyed
+    left join {{ output }}__repeated_keys
+        on
+        {%- for expression in partition_by %}
+            {{ 'and ' if not loop.first }}{{ output }}__keyed.{{ output }}__key_{{ loop.index }}
+            = {{ output }}__repeated_keys.{{ output }}__key_{{ loop.index }}
+        {%- endfor %}
+
+),
+
+{{ output }}__ranked as (
+
+    select
+        {{ output }}__flagged.*,
+        row_number() over (
+            partition by
+                {%- for expression in partition_by %}
+                {{ output }}__key_{{ loop.index }}{{ ',' if not loop.last }}
+                {%- endfor %}
+            order by {{ order_by }}
+        ) as {{ output }}__copy
+    from {{ output }}__flagged
+    where {{ output }}__is_repeated
+    union all
+    select
+        {{ output }}__flagged.*,
+        1 as {{ output }}__copy
+    from {{ output }}__flagged
+    where not {{ output }}__is_repeated
+
+),
+
+{{ output }} as (
+
+    select
+        {{ output }}__ranked.*,
+        coalesce(
+            {{ violation_column }},
+            case when {{ output }}__copy > 1 then 'duplicate_key' end
+        ) as {{ reason_column }}
+    from {{ output }}__ranked
+
+)
+{%- endmacro %}
+
+
+{#
+    quarantine_reason_ctes: first_copy_ctes for a table's primary key
+    (key_columns: raw column names or SQL of them, compared as clean_text),
+    the first copy in the order of all contract columns as read (raw text,
+    nulls last). Without key columns, `output` is `input` with
+    reason_column = violation_column (identical rows are separate rows).
+#}
+{% macro quarantine_reason_ctes(table_name, input, output, key_columns, violation_column='contract_violation',
+                                only_when='true') -%}
     {%- set columns = ecommerce_segmentation.contract_columns(table_name) -%}
     {%- if not key_columns or not columns -%}
-        {{ violation_column }}
+{{ output }} as (
+
+    select
+        {{ input }}.*,
+        {{ violation_column }} as quarantine_reason
+    from {{ input }}
+
+)
     {%- else -%}
-    coalesce(
-        {{ violation_column }},
-        case
-            when {{ only_when }}
-                and row_number() over (
-                    partition by
-                        {{ violation_column }} is null
-                        {%- for key in key_columns %},
-                        {{ clean_text(key) }}
-                        {%- endfor %}
-                    order by
-                        {%- for column in columns %}
-                        {{ column.name }} nulls last{{ ',' if not loop.last }}
-                        {%- endfor %}
-                ) > 1
-                then 'duplicate_key'
-        end
-    )
+    {%- set keys = [] -%}
+    {%- for key in key_columns -%}
+        {%- do keys.append(clean_text(key)) -%}
+    {%- endfor -%}
+    {%- set order = [] -%}
+    {%- for column in columns -%}
+        {%- do order.append(column.name ~ ' nulls last') -%}
+    {%- endfor -%}
+{{ ecommerce_segmentation.first_copy_ctes(input, output, keys, order | join(', '),
+    violation_column=violation_column, only_when=only_when) }}
     {%- endif -%}
+{%- endmacro %}
+
+
+{#
+    loader_metadata_columns(relation): the columns the loader adds to every
+    raw relation and the base_ models pass through to staging and the
+    quarantine: _source_file, any other _source_* column (e.g. the line of a
+    CSV record) and _load_id, in the relation's order, then _record_at. The
+    one list of them: a new loader column of that kind is passed through
+    without a change here. When the relation's columns cannot be read (a
+    dbt unit test reads a fixture, parse time), _source_file and _record_at.
+#}
+{% macro loader_metadata_columns(relation) %}
+    {%- set names = [] -%}
+    {%- if execute -%}
+        {%- for column in adapter.get_columns_in_relation(relation) -%}
+            {%- set name = column.name | lower -%}
+            {%- if (name.startswith('_source_') or name == '_load_id') and name not in names -%}
+                {%- do names.append(name) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- if '_source_file' not in names -%}
+        {%- do names.insert(0, '_source_file') -%}
+    {%- endif -%}
+    {%- do names.append('_record_at') -%}
+    {{ return(names) }}
+{% endmacro %}
+
+
+{#
+    base_columns(table_name, relation, lower, upper, expressions): the select
+    list of a base_ model's final CTE, read from the CTE that holds the raw
+    columns, parsed__<column>, unreadable_columns and quarantine_reason:
+      - every contract column under its own name, typed and normalised once
+        for staging: a non-text column its parsed value (the contract type;
+        null when it does not parse: an unreadable optional value), a text
+        column clean_text of it, lower- or upper-cased when named in lower /
+        upper, or the SQL given in expressions[<column>];
+      - unreadable_columns, quarantine_reason (null: a valid row);
+      - the loader's metadata columns (loader_metadata_columns of relation,
+        the raw relation);
+      - raw_record: the row's contract columns as read, as JSON text, for a
+        quarantined row (a CSV record the loader could not read: its
+        _rejected_record) and for a row with an unreadable optional value
+        (its raw value is shown in the quarantine limit's message); null
+        for every other row, so a clean row carries no raw copy.
+#}
+{% macro base_columns(table_name, relation, lower=[], upper=[], expressions={}) -%}
+    {%- set record = ecommerce_segmentation.raw_record_json(table_name) if execute else "''" -%}
+    {%- for column in ecommerce_segmentation.contract_columns(table_name) %}
+        {% if column.name in expressions -%}
+        {{ expressions[column.name] }}
+        {%- elif column.contract_type != 'text' -%}
+        {{ parsed_column(column.name) }}
+        {%- elif column.name in lower -%}
+        lower({{ clean_text(column.name) }})
+        {%- elif column.name in upper -%}
+        upper({{ clean_text(column.name) }})
+        {%- else -%}
+        {{ clean_text(column.name) }}
+        {%- endif %} as {{ column.name }},
+    {%- endfor %}
+        unreadable_columns,
+        quarantine_reason,
+    {%- for name in ecommerce_segmentation.loader_metadata_columns(relation) %}
+        {{ name }},
+    {%- endfor %}
+        case
+            when quarantine_reason is not null then coalesce(_rejected_record, {{ record }})
+            when unreadable_columns is not null then {{ record }}
+        end as raw_record
+{%- endmacro %}
+
+
+{#
+    json_text_field(json, field): the text value of a top-level field of a
+    JSON object text (null when the field is missing or JSON null), as it
+    was before it was written to JSON.
+#}
+{% macro json_text_field(json, field) %}
+    {{- return(adapter.dispatch('json_text_field', 'ecommerce_segmentation')(json, field)) -}}
+{% endmacro %}
+
+{% macro default__json_text_field(json, field) -%}
+    get_json_object({{ json }}, '$.{{ field }}')
+{%- endmacro %}
+
+{% macro duckdb__json_text_field(json, field) -%}
+    json_extract_string({{ json }}, '$.{{ field }}')
+{%- endmacro %}
+
+{% macro spark__json_text_field(json, field) -%}
+    get_json_object({{ json }}, '$.{{ field }}')
 {%- endmacro %}
 
 
@@ -169,19 +370,30 @@
     )) as varchar)
 {%- endmacro %}
 
+{#- Spark's to_json drops null fields unless ignoreNullFields is false: kept ("c":null), as DuckDB writes them, so raw_record and quarantine_id are the same on both engines. -#}
+{% macro spark__raw_record_json(table_name) -%}
+    to_json(named_struct(
+    {%- for column in ecommerce_segmentation.contract_columns(table_name) %}
+        '{{ column.name }}', {{ column.name }}{{ ',' if not loop.last }}
+    {%- endfor %}
+    ), map('ignoreNullFields', 'false'))
+{%- endmacro %}
+
 
 {#
     The body of a quarantine_shop__<table> model: every quarantined row of the
     base model, with its reason, the file it came from and the raw row as
-    JSON (for a CSV record the loader could not read: its line number,
-    problem and text, from _rejected_record). carry_columns are raw columns kept as their own text columns (keys,
-    customer_id) so a row can be found again, e.g. to erase a customer.
+    JSON (raw_record of the base model; for a CSV record the loader could
+    not read: its line number, problem and text). carry_columns are raw
+    columns kept as their own text columns, as the file gave them (keys,
+    customer_id, read back from raw_record), so a row can be found again,
+    e.g. to erase a customer. Nothing is parsed here: the base model did.
 #}
 {% macro quarantine_select(table_name, base_relation, carry_columns=[]) -%}
-    {%- set record = ecommerce_segmentation.raw_record_json(table_name) if execute else "''" -%}
 with base as (
 
     select * from {{ base_relation }}
+    where quarantine_reason is not null
 
 ),
 
@@ -191,11 +403,10 @@ quarantined as (
         quarantine_reason,
         _source_file,
         {%- for column in carry_columns %}
-        {{ column }},
+        {{ ecommerce_segmentation.json_text_field('raw_record', column) }} as {{ column }},
         {%- endfor %}
-        coalesce(_rejected_record, {{ record }}) as raw_record
+        raw_record
     from base
-    where quarantine_reason is not null
 
 ),
 

@@ -137,3 +137,48 @@ def test_calendar_values_read_off_utc_timestamps_are_caught(manifest):
     assert len(found) == 3
     for snippet in ("cast(orders.ordered_at as date)", "extract(hour from ordered_at)", "iso_day_of_week('ordered_at'"):
         assert sum(snippet in message for message in found) == 1, (snippet, found)
+
+
+def test_a_base_model_reading_a_staging_model_is_caught(manifest):
+    m = copy.deepcopy(manifest)
+    model(m, "base_shop__order_items")["depends_on"]["nodes"].append(f"model.{P}.stg_shop__orders")
+    found = [v for v in check_manifest(m) if v.rule == "layer-dependencies"]
+    assert [(v.node, v.message) for v in found] == [
+        (f"model.{P}.base_shop__order_items", "base_ model reads stg_shop__orders; read sources and base_ models only")]
+
+
+def test_the_real_base_models_read_only_sources_and_base_models(manifest):
+    for node in manifest["nodes"].values():
+        if node["resource_type"] == "model" and node["name"].startswith("base_"):
+            deps = node["depends_on"]["nodes"]
+            assert all(d.startswith(("source.", f"model.{P}.base_")) for d in deps), (node["name"], deps)
+    assert f"model.{P}.base_shop__orders" in model(manifest, "base_shop__order_items")["depends_on"]["nodes"]
+    assert f"model.{P}.base_shop__orders" in model(manifest, "base_shop__returns")["depends_on"]["nodes"]
+
+
+def test_parsing_again_in_staging_or_quarantine_is_caught(manifest):
+    m = copy.deepcopy(manifest)
+    # in the model's own code
+    model(m, "stg_shop__products")["raw_code"] += "\n{# clean_text(x) in a comment is fine #} select {{ clean_text('brand') }}"
+    # through a macro that calls a parsing macro (followed to the end)
+    helper = f"macro.{P}.helper_that_parses"
+    m["macros"][helper] = {"depends_on": {"macros": [f"macro.{P}.try_parse_date"]}}
+    model(m, "quarantine_shop__orders")["depends_on"]["macros"].append(helper)
+    found = {(v.node.split(".")[-1], v.message.split(":")[0]) for v in check_manifest(m) if v.rule == "parse-once"}
+    assert {node for node, _ in found} == {"stg_shop__products", "quarantine_shop__orders"}
+    assert ("stg_shop__products", "calls clean_text") in found
+    # try_parse_date, and what it calls in turn (try_parse_timestamp, its engine's variant, clean_text)
+    assert {("quarantine_shop__orders", "calls try_parse_date"), ("quarantine_shop__orders", "calls try_parse_timestamp"),
+            ("quarantine_shop__orders", "calls clean_text")} <= found
+    # a base_ model parses: that is where it belongs
+    model(m, "base_shop__products")["raw_code"] += "\nselect {{ try_parse_decimal('list_price') }}"
+    assert not any(v.node.endswith("base_shop__products") for v in check_manifest(m) if v.rule == "parse-once")
+
+
+def test_ctes_written_by_a_ctes_macro_are_ctes_and_nothing_else_is(manifest):
+    m = copy.deepcopy(manifest)
+    node = model(m, "base_shop__products")
+    assert "from deduplicated" in node["raw_code"]  # a CTE that quarantine_reason_ctes writes
+    node["raw_code"] += "\nunion all select * from undeclared\nunion all select * from {{ other_macro('declared') }} declared"
+    found = [v.message for v in check_manifest(m) if v.rule == "hard-coded-references"]
+    assert found == ["reads 'undeclared' directly; use ref() or source()"]

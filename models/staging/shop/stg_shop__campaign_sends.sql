@@ -8,12 +8,12 @@ with base as (
 final as (
 
     select
-        {{ clean_text('send_id') }} as send_id,
-        {{ clean_text('campaign_id') }} as campaign_id,
-        {{ clean_text('variant') }} as variant,
-        {{ clean_text('customer_id') }} as customer_id,
-        lower({{ clean_text('channel') }}) as channel,
-        {{ try_parse_timestamp('sent_at') }} as sent_at,
+        send_id,
+        campaign_id,
+        variant,
+        customer_id,
+        channel,
+        sent_at,
         unreadable_columns
     from base
 

@@ -5,17 +5,6 @@ with base as (
 
 ),
 
-typed as (
-
-    select
-        upper({{ clean_text('currency') }}) as currency,
-        {{ try_parse_date('rate_date') }} as rate_date,
-        {{ try_parse_decimal('rate_to_shop_currency') }} as rate_to_shop_currency,
-        unreadable_columns
-    from base
-
-),
-
 final as (
 
     select
@@ -24,7 +13,7 @@ final as (
         rate_date,
         rate_to_shop_currency,
         unreadable_columns
-    from typed
+    from base
 
 )
 

@@ -9,11 +9,11 @@ with base as (
 typed as (
 
     select
-        {{ clean_text('order_id') }} as order_id,
-        {{ try_parse_integer('line_number') }} as given_line_number,
-        {{ clean_text('product_id') }} as product_id,
-        cast({{ try_parse_integer('quantity') }} as {{ dbt.type_int() }}) as quantity,
-        {{ try_parse_decimal('unit_price') }} as unit_price,
+        order_id,
+        line_number as given_line_number,
+        product_id,
+        cast(quantity as {{ dbt.type_int() }}) as quantity,
+        unit_price,
         unreadable_columns
     from base
 

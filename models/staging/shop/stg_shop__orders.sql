@@ -14,11 +14,11 @@ with base as (
 
 exchange_rates as (
 
-    {#- the valid rates, typed as in stg_shop__exchange_rates (a stg_ model reads base_ models only) #}
+    {#- the valid rates, typed once in base_shop__exchange_rates (a stg_ model reads base_ models only) #}
     select
-        upper({{ clean_text('currency') }}) as currency,
-        {{ try_parse_date('rate_date') }} as rate_date,
-        {{ try_parse_decimal('rate_to_shop_currency') }} as rate_to_shop_currency
+        currency,
+        rate_date,
+        rate_to_shop_currency
     from {{ ref('base_shop__exchange_rates') }}
     where quarantine_reason is null
 
@@ -27,20 +27,20 @@ exchange_rates as (
 typed as (
 
     select
-        {{ clean_text('order_id') }} as order_id,
-        {{ clean_text('customer_id') }} as customer_id,
-        {{ clean_text('customer_id') }} is null as is_guest_order,
-        {{ try_parse_timestamp('ordered_at') }} as ordered_at,
-        {{ shop_date(try_parse_timestamp('ordered_at')) }} as order_date,
-        coalesce(lower({{ clean_text('status') }}), 'delivered') as order_status,
-        coalesce(lower({{ clean_text('status') }}) = 'cancelled', false) as is_cancelled,
-        lower({{ clean_text('payment_method') }}) as payment_method,
-        lower({{ clean_text('delivery_method') }}) as delivery_method,
-        {{ clean_text('shipping_region') }} as shipping_region,
-        {{ clean_text('shipping_city') }} as shipping_city,
-        coalesce({{ try_parse_decimal('discount_amount') }}, 0) as discount_amount,
-        {{ clean_text('session_id') }} as session_id,
-        coalesce(upper({{ clean_text('currency') }}), {{ shop_currency }}) as currency,
+        order_id,
+        customer_id,
+        customer_id is null as is_guest_order,
+        ordered_at,
+        {{ shop_date('ordered_at') }} as order_date,
+        coalesce(status, 'delivered') as order_status,
+        coalesce(status = 'cancelled', false) as is_cancelled,
+        payment_method,
+        delivery_method,
+        shipping_region,
+        shipping_city,
+        coalesce(discount_amount, 0) as discount_amount,
+        session_id,
+        coalesce(currency, {{ shop_currency }}) as currency,
         unreadable_columns
     from base
 

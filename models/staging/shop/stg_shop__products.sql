@@ -8,11 +8,11 @@ with base as (
 final as (
 
     select
-        {{ clean_text('product_id') }} as product_id,
-        {{ clean_text('product_name') }} as product_name,
-        lower({{ clean_text('category') }}) as category,
-        {{ clean_text('brand') }} as brand,
-        {{ try_parse_decimal('list_price') }} as list_price,
+        product_id,
+        product_name,
+        category,
+        brand,
+        list_price,
         unreadable_columns
     from base
 

@@ -8,12 +8,12 @@ with base as (
 typed as (
 
     select
-        {{ clean_text('order_id') }} as order_id,
-        {{ clean_text('product_id') }} as product_id,
-        {{ try_parse_timestamp('returned_at') }} as returned_at,
-        cast({{ try_parse_integer('quantity') }} as {{ dbt.type_int() }}) as returned_quantity,
-        {{ clean_text('reason') }} as return_reason,
-        coalesce({{ try_parse_boolean('is_complaint') }}, false) as is_complaint,
+        order_id,
+        product_id,
+        returned_at,
+        cast(quantity as {{ dbt.type_int() }}) as returned_quantity,
+        reason as return_reason,
+        coalesce(is_complaint, false) as is_complaint,
         unreadable_columns
     from base
 

@@ -13,43 +13,28 @@ traffic_source_mapping as (
 
 ),
 
-typed as (
-
-    select
-        {{ clean_text('session_id') }} as session_id,
-        {{ clean_text('visitor_id') }} as visitor_id,
-        {{ clean_text('customer_id') }} as customer_id,
-        {{ try_parse_timestamp('started_at') }} as started_at,
-        lower({{ clean_text('traffic_source') }}) as source_traffic_source,
-        {{ clean_text('campaign') }} as campaign,
-        lower({{ clean_text('device') }}) as source_device,
-        unreadable_columns
-    from base
-
-),
-
 final as (
 
     select
-        typed.session_id,
-        typed.visitor_id,
-        typed.customer_id,
-        typed.started_at,
-        {{ shop_date('typed.started_at') }} as session_date,
+        base.session_id,
+        base.visitor_id,
+        base.customer_id,
+        base.started_at,
+        {{ shop_date('base.started_at') }} as session_date,
         case
-            when typed.source_traffic_source is null then 'direct'
+            when base.traffic_source is null then 'direct'
             else coalesce(traffic_source_mapping.traffic_source, 'other')
         end as traffic_source,
-        typed.source_traffic_source,
-        typed.campaign,
+        base.traffic_source as source_traffic_source,
+        base.campaign,
         case
-            when typed.source_device in ('desktop', 'mobile', 'tablet', 'app') then typed.source_device
-            when typed.source_device is not null then 'other'
+            when base.device in ('desktop', 'mobile', 'tablet', 'app') then base.device
+            when base.device is not null then 'other'
         end as device,
-        typed.unreadable_columns
-    from typed
+        base.unreadable_columns
+    from base
     left join traffic_source_mapping
-        on typed.source_traffic_source = traffic_source_mapping.source_value
+        on base.traffic_source = traffic_source_mapping.source_value
 
 )
 

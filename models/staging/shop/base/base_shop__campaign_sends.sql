@@ -25,12 +25,13 @@ checked as (
 
 ),
 
+{{ quarantine_reason_ctes('campaign_sends', 'checked', 'deduplicated', ['send_id']) }},
+
 final as (
 
     select
-        checked.*,
-        {{ quarantine_reason('campaign_sends', ['send_id']) }} as quarantine_reason
-    from checked
+        {{ base_columns('campaign_sends', source('shop', 'campaign_sends'), lower=['channel']) }}
+    from deduplicated
 
 )
 

@@ -25,12 +25,16 @@ checked as (
 
 ),
 
+{{ quarantine_reason_ctes('customers', 'checked', 'deduplicated', ['customer_id']) }},
+
 final as (
 
     select
-        checked.*,
-        {{ quarantine_reason('customers', ['customer_id']) }} as quarantine_reason
-    from checked
+        {{ base_columns(
+            'customers',
+            source('shop', 'customers'),
+            lower=['email', 'gender', 'preferred_channel']) }}
+    from deduplicated
 
 )
 

@@ -26,12 +26,17 @@ checked as (
 
 ),
 
+{{ quarantine_reason_ctes('events', 'checked', 'deduplicated', ['event_id']) }},
+
 final as (
 
     select
-        checked.*,
-        {{ quarantine_reason('events', ['event_id']) }} as quarantine_reason
-    from checked
+        {{ base_columns(
+            'events',
+            source('shop', 'events'),
+            lower=['event_type', 'category'],
+            expressions={'search_query': clean_text('lower(' ~ squash_whitespace('search_query') ~ ')')}) }}
+    from deduplicated
 
 )
 

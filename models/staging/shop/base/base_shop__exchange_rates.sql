@@ -25,12 +25,13 @@ checked as (
 
 ),
 
+{{ quarantine_reason_ctes('exchange_rates', 'checked', 'deduplicated', ['upper(currency)', 'rate_date']) }},
+
 final as (
 
     select
-        checked.*,
-        {{ quarantine_reason('exchange_rates', ['upper(currency)', 'rate_date']) }} as quarantine_reason
-    from checked
+        {{ base_columns('exchange_rates', source('shop', 'exchange_rates'), upper=['currency']) }}
+    from deduplicated
 
 )
 

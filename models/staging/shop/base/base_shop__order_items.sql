@@ -25,7 +25,9 @@ parsed as (
 
 orders as (
 
-    select order_id from {{ ref('stg_shop__orders') }}
+    {#- the valid orders, already typed (a base_ model reads base_ models only, never staging) #}
+    select order_id from {{ ref('base_shop__orders') }}
+    where quarantine_reason is null
 
 ),
 
@@ -50,45 +52,26 @@ checked as (
 
 ),
 
-unnumbered_checked as (
+{#- an unnumbered line repeated exactly (same order, product, quantity and price) -#}
+{{ first_copy_ctes(
+    'checked',
+    'unnumbered_checked',
+    partition_by=[clean_text('order_id'), clean_text('product_id'), parsed_column('quantity'), parsed_column('unit_price')],
+    order_by='order_id nulls last, line_number nulls last, product_id nulls last, quantity nulls last,'
+        ~ ' unit_price nulls last, _source_file nulls last',
+    only_when=clean_text('line_number') ~ ' is null',
+    reason_column='line_violation') }},
 
-    select
-        *,
-        coalesce(
-            contract_violation,
-            case
-                when {{ clean_text('line_number') }} is null
-                    and row_number() over (
-                        partition by
-                            contract_violation is null,
-                            {{ clean_text('line_number') }} is null,
-                            {{ clean_text('order_id') }},
-                            {{ clean_text('product_id') }},
-                            {{ parsed_column('quantity') }},
-                            {{ parsed_column('unit_price') }}
-                        order by
-                            order_id nulls last,
-                            line_number nulls last,
-                            product_id nulls last,
-                            quantity nulls last,
-                            unit_price nulls last,
-                            _source_file nulls last
-                    ) > 1
-                    then 'duplicate_key'
-            end
-        ) as line_violation
-    from checked
-
-),
+{#- a repeated (order_id, line_number) among the numbered lines -#}
+{{ quarantine_reason_ctes('order_items', 'unnumbered_checked', 'deduplicated', ['order_id', 'line_number'],
+    violation_column='line_violation',
+    only_when=clean_text('line_number') ~ ' is not null') }},
 
 final as (
 
     select
-        unnumbered_checked.*,
-        {{ quarantine_reason('order_items', ['order_id', 'line_number'],
-            violation_column='line_violation',
-            only_when=clean_text('line_number') ~ ' is not null') }} as quarantine_reason
-    from unnumbered_checked
+        {{ base_columns('order_items', source('shop', 'order_items')) }}
+    from deduplicated
 
 )
 

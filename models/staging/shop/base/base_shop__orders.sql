@@ -18,10 +18,10 @@ with source as (
 
 exchange_rates as (
 
-    {#- the valid rates (a base_ model reads base_ models only, never staging) #}
+    {#- the valid rates, already typed (a base_ model reads base_ models only, never staging) #}
     select
-        upper({{ clean_text('currency') }}) as currency,
-        {{ try_parse_date('rate_date') }} as rate_date
+        currency,
+        rate_date
     from {{ ref('base_shop__exchange_rates') }}
     where quarantine_reason is null
 
@@ -67,12 +67,17 @@ checked as (
 
 ),
 
+{{ quarantine_reason_ctes('orders', 'checked', 'deduplicated', ['order_id']) }},
+
 final as (
 
     select
-        checked.*,
-        {{ quarantine_reason('orders', ['order_id']) }} as quarantine_reason
-    from checked
+        {{ base_columns(
+            'orders',
+            source('shop', 'orders'),
+            lower=['status', 'payment_method', 'delivery_method'],
+            upper=['currency']) }}
+    from deduplicated
 
 )
 

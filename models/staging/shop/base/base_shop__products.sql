@@ -25,12 +25,13 @@ checked as (
 
 ),
 
+{{ quarantine_reason_ctes('products', 'checked', 'deduplicated', ['product_id']) }},
+
 final as (
 
     select
-        checked.*,
-        {{ quarantine_reason('products', ['product_id']) }} as quarantine_reason
-    from checked
+        {{ base_columns('products', source('shop', 'products'), lower=['category']) }}
+    from deduplicated
 
 )
 

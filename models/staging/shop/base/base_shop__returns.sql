@@ -20,7 +20,9 @@ parsed as (
 
 orders as (
 
-    select order_id from {{ ref('stg_shop__orders') }}
+    {#- the valid orders, already typed (a base_ model reads base_ models only, never staging) #}
+    select order_id from {{ ref('base_shop__orders') }}
+    where quarantine_reason is null
 
 ),
 
@@ -45,12 +47,13 @@ checked as (
 
 ),
 
+{{ quarantine_reason_ctes('returns', 'checked', 'deduplicated', []) }},
+
 final as (
 
     select
-        checked.*,
-        checked.contract_violation as quarantine_reason
-    from checked
+        {{ base_columns('returns', source('shop', 'returns')) }}
+    from deduplicated
 
 )
 

@@ -23,12 +23,13 @@ checked as (
 
 ),
 
+{{ quarantine_reason_ctes('sessions', 'checked', 'deduplicated', ['session_id']) }},
+
 final as (
 
     select
-        checked.*,
-        {{ quarantine_reason('sessions', ['session_id']) }} as quarantine_reason
-    from checked
+        {{ base_columns('sessions', source('shop', 'sessions'), lower=['traffic_source', 'device']) }}
+    from deduplicated
 
 )
 
