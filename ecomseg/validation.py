@@ -666,11 +666,6 @@ def quarantine_expectations(table: str) -> list:
 
 # --- raw ------------------------------------------------------------------
 
-def _raw_file(raw_dir: Path, table: str) -> Path | None:
-    found = [raw_dir / f"{table}.{fmt}" for fmt in ("parquet", "csv") if (raw_dir / f"{table}.{fmt}").exists()]
-    return found[0] if found else None
-
-
 def csv_header(path: Path) -> list[str]:
     """The header names of a CSV file, as the loader reads them (Latin-1, BOM dropped)."""
     with open(path, "rb") as handle:
@@ -680,34 +675,62 @@ def csv_header(path: Path) -> list[str]:
 
 
 class RawFile:
-    """A raw file read independently of dbt (DuckDB in memory, every column as
-    text, names lower-cased). A CSV record DuckDB cannot read counts as a row
-    whose values are all null, as the loader keeps it."""
+    """The raw files of one table (one file, or every file of the table's
+    folder: ecomseg.gdpr.raw_files) read independently of dbt: DuckDB in
+    memory, every column as text, names lower-cased and matched across files
+    by name. A CSV record DuckDB cannot read counts as a row whose values are
+    all null, as the loader keeps it. names: the columns found in EVERY file
+    (the loader requires each file to have the contract's required columns);
+    paths: the files, in path order. Raises duckdb.Error for a file DuckDB
+    cannot open at all."""
 
-    def __init__(self, path: Path):
-        self.path = path
+    def __init__(self, paths: Path | list[Path]):
+        self.paths = [paths] if isinstance(paths, Path) else list(paths)
+        self.path = self.paths[0]
         self.con = duckdb.connect()
+        self.position: dict[str, str] = {}
+        common: list[str] | None = None
+        for path in self.paths:
+            names = self._load(path)
+            common = names if common is None else [n for n in common if n in names]
+        self.names = common or []
+
+    def _load(self, path: Path) -> list[str]:
+        """Append the records of one file to the table rows; returns its lower-cased column names."""
         quoted = str(path).replace("'", "''")
-        if path.suffix == ".parquet":
-            cols = [r[0] for r in self.con.execute(f"describe select * from read_parquet('{quoted}')").fetchall()]
-            self.names = [c.strip().lower() for c in cols]
-            select = ", ".join(f"cast({_quote(c)} as varchar) as {_quote('c' + str(i))}" for i, c in enumerate(cols, 1))
-            self.con.execute(f"create table rows as select {select} from read_parquet('{quoted}')")
+        self.con.execute("drop table if exists file_rows")
+        if path.suffix.lower() == ".parquet":
+            cols = [r[0] for r in self.con.execute(f"describe select * from read_parquet('{quoted}', hive_partitioning = false)").fetchall()]
+            select = ", ".join(f"cast({_quote(c)} as varchar) as {_quote('f' + str(i))}" for i, c in enumerate(cols, 1))
+            self.con.execute(f"create table file_rows as select {select} from read_parquet('{quoted}', hive_partitioning = false)")
         else:
-            header = csv_header(path)
-            self.names = [c.lower() for c in header]
-            fields = ", ".join(f"'c{i}': 'varchar'" for i in range(1, len(header) + 1))
+            cols = csv_header(path)
+            self.con.execute("drop table if exists rejects; drop table if exists scans")
+            fields = ", ".join(f"'f{i}': 'varchar'" for i in range(1, len(cols) + 1))
             self.con.execute(
-                f"create table rows as select * from read_csv('{quoted}', header = true, auto_detect = false, "
+                f"create table file_rows as select * from read_csv('{quoted}', header = true, auto_detect = false, hive_partitioning = false, "
                 f"columns = {{{fields}}}, delim = ',', quote = '\"', escape = '\"', ignore_errors = true, "
                 f"store_rejects = true, rejects_table = 'rejects', rejects_scan = 'scans')")
             rejected = self.con.execute("select count(distinct line) from rejects").fetchone()[0]
             if rejected:
-                nulls = ", ".join(f"cast(null as varchar) as c{i}" for i in range(1, len(header) + 1))
-                self.con.execute(f"insert into rows select {nulls} from range({int(rejected)})")
-        self.position = {}
-        for i, name in enumerate(self.names, 1):
-            self.position.setdefault(name, f"c{i}")
+                nulls = ", ".join(f"cast(null as varchar) as f{i}" for i in range(1, len(cols) + 1))
+                self.con.execute(f"insert into file_rows select {nulls} from range({int(rejected)})")
+        names = [c.strip().lower() for c in cols]
+        if not self.position:
+            self.con.execute("create table rows (_row_present boolean)")
+        own: dict[str, str] = {}
+        for i, name in enumerate(names, 1):
+            if name in own:
+                continue
+            own[name] = f"f{i}"
+            if name not in self.position:
+                self.position[name] = f"c{len(self.position) + 1}"
+                self.con.execute(f"alter table rows add column {self.position[name]} varchar")
+        targets = ", ".join(["_row_present"] + [self.position[n] for n in own])
+        values = ", ".join(["true"] + list(own.values()))
+        self.con.execute(f"insert into rows ({targets}) select {values} from file_rows")
+        self.con.execute("drop table file_rows")
+        return names
 
     def text_columns(self, names: list[str]) -> pd.DataFrame:
         """The named columns (contract names) as text; absent ones are all null."""
@@ -716,8 +739,7 @@ class RawFile:
         return self.con.execute(f"select {select} from rows").fetch_df()
 
     def source(self) -> QuerySource:
-        first = next(iter(self.position.values()), None)
-        return QuerySource(self.con, f"select {first} as first_column from rows" if first else "select 1 as x where false")
+        return QuerySource(self.con, "select _row_present from rows")
 
 
 def raw_suites(con, raw_dir: Path, erasure=None) -> list[Suite]:
@@ -728,21 +750,22 @@ def raw_suites(con, raw_dir: Path, erasure=None) -> list[Suite]:
     latest = None if tolerance is None else (
         _dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None) + _dt.timedelta(days=float(tolerance)))
     for table in contract.tables().values():
-        path = _raw_file(raw_dir, table.name)
+        paths = gdpr.raw_files(raw_dir, table.name)
         staged = _scalar(con, f"select count(*) from staging.stg_shop__{table.name}") if _exists(con, "staging", f"stg_shop__{table.name}") else None
         quarantined = _scalar(con, f"select count(*) from quarantine.quarantine_shop__{table.name}") if _exists(con, "quarantine", f"quarantine_shop__{table.name}") else None
-        if path is None:
+        if not paths:
             if table.required_file:
                 suites.append(Suite(f"raw.{table.name}", "raw", FrameValue(pd.DataFrame({"file": []})), [
                     expectation("expect_table_row_count_to_equal", "contract", f"{table.name} is a required file", value=1)],
                     description=f"required file {table.name}.parquet/.csv is missing from {raw_dir}"))
             continue
-        raw = RawFile(path)
+        raw = RawFile(paths)
+        shown = paths[0].name if len(paths) == 1 else f"{table.name}/ ({len(paths)} files)"
         names_frame = _schema_frame({n: "text" for n in dict.fromkeys(raw.names)})
         required_columns = [c.name for c in table.columns if not c.optional_column]
         suites.append(Suite(f"raw.{table.name}.schema", "raw", FrameValue(names_frame),
             schema_expectations(required_columns, "contract", exact=False, typed=False),
-            description=f"columns of {path.name}"))
+            description=f"columns of {shown}"))
         if staged is None or quarantined is None:
             continue
         erased = 0
@@ -753,7 +776,7 @@ def raw_suites(con, raw_dir: Path, erasure=None) -> list[Suite]:
             expectation("expect_table_row_count_to_equal", "contract",
                         f"file records = staged {staged} + quarantined {quarantined} + erased {erased}: nothing lost or invented",
                         value=int(staged + quarantined + erased))],
-            description=f"records of {path.name} reconcile with staging and quarantine"))
+            description=f"records of {shown} reconcile with staging and quarantine"))
         if _exists(con, "staging", f"base_shop__{table.name}"):
             suites.append(accepted_rows_suite(con, table, latest))
     return suites

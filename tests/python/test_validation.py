@@ -197,3 +197,35 @@ def test_the_quarantine_limit_checks_get_their_dbt_tests_not_the_quarantine_rule
                 "'ok' as check_level")
     suites = staging_suites(con, manifest)
     assert [s.layer for s in suites] == ["quarantine", "quarantine"]
+
+
+def test_raw_file_reads_a_folder_table_by_column_name(tmp_path):
+    """A table given as a folder (Parquet and CSV, columns in different orders,
+    one extra column in one file) is read as the loader reads it: every file's
+    records, matched by name; names are those present in every file; a CSV
+    record DuckDB cannot read counts as a row of nulls."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from ecomseg import gdpr
+    from ecomseg.validation import RawFile
+
+    folder = tmp_path / "orders" / "date=2026-11-28"
+    folder.mkdir(parents=True)
+    pq.write_table(pa.table({"order_id": ["o1", "o2"], "Ordered_At": ["2026-11-28T10:00:00Z", None]}),
+                   folder / "part-0001.parquet")
+    (tmp_path / "orders" / "date=2026-11-29").mkdir()
+    (tmp_path / "orders" / "date=2026-11-29" / "part-0001.csv").write_bytes(
+        b'ordered_at,order_id,status\n2026-11-29,o3,paid\n2026-11-29,"o4\n')
+    (tmp_path / "orders" / "_SUCCESS").write_text("")
+    paths = gdpr.raw_files(tmp_path, "orders")
+    assert [p.suffix for p in paths] == [".parquet", ".csv"]
+    raw = RawFile(paths)
+    assert sorted(raw.names) == ["order_id", "ordered_at"]
+    frame = raw.text_columns(["order_id", "ordered_at", "status"])
+    assert frame["order_id"].tolist()[:3] == ["o1", "o2", "o3"]
+    frame = frame.astype(object).where(frame.notna(), None)
+    assert frame["ordered_at"].tolist()[:3] == ["2026-11-28T10:00:00Z", None, "2026-11-29"]
+    assert frame["status"].tolist()[:3] == [None, None, "paid"]
+    assert len(frame) == 4 and frame.iloc[3].tolist() == [None, None, None]
+    assert raw.con.execute("select count(*) from rows").fetchone()[0] == 4
