@@ -5,7 +5,8 @@ Machines here are shared and noisy, so absolute seconds mean little: this
 script measures, in one run and on the same raw data,
 
   1. the physical-limit proxy: one DuckDB scan + group-by of all raw events
-     (event_type, count(*)), in its own process;
+     by session (count(*), min and max occurred_at per session_id: the grain
+     of the session models), in its own process;
   2. the full `dbt build` (scripts/build_warehouse.py, a new warehouse file)
      with the code of --baseline (a git revision, checked out as a detached
      worktree under --work; default: the code before issue #12);
@@ -110,11 +111,14 @@ def events_reader(raw_dir: Path) -> str:
 
 
 def measure_proxy(raw_dir: Path, quiet: bool) -> Measured:
-    """The physical-limit proxy: one scan + group-by of all raw events, in DuckDB, in its own process."""
+    """The physical-limit proxy: one scan + group-by of all raw events by session_id, in DuckDB, in its own process."""
     program = (
-        "import duckdb, sys\n"
-        f"rows = duckdb.sql(\"select event_type, count(*) from {events_reader(raw_dir)} group by event_type\").fetchall()\n"
-        "print('events by type:', sum(n for _, n in rows), 'rows,', len(rows), 'types')\n"
+        "import duckdb\n"
+        "con = duckdb.connect()\n"
+        "con.execute('set enable_progress_bar = false')\n"
+        "rows = con.sql(\"select count(*), sum(n) from (select session_id, count(*) as n, min(occurred_at) as first_at, "
+        f"max(occurred_at) as last_at from {events_reader(raw_dir)} group by session_id)\").fetchone()\n"
+        "print('events:', rows[1], 'in', rows[0], 'sessions')\n"
     )
     return run_measured("proxy", [sys.executable, "-c", program], cwd=ROOT, quiet=quiet)
 
