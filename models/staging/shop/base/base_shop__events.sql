@@ -1,9 +1,30 @@
-{#- A repeated event_id is a duplicate delivery: the first copy is kept. -#}
+{#- Events are facts: a repeated event_id is a duplicate delivery, in one file or across files and batches:
+    the first delivered copy is kept (delivery order: load, file, line). Incremental over new files
+    (macros/staging/incremental.sql). -#}
 {%- set extra_checks = [] -%}
 
+{{ config(
+    materialized=staging_materialization(),
+    incremental_strategy='append',
+    pre_hook=["{{ reset_incremental_model('events') }}"],
+    post_hook=["{{ record_processed_files('events') }}"]) }}
 with source as (
 
     select * from {{ source('shop', 'events') }}
+
+),
+
+{#- a fact: a key delivered in an earlier batch (a valid row of this model) is a duplicate delivery #}
+earlier_keys as (
+
+    {%- if processes_new_loads_only('events') %}
+    select event_id from {{ this }}
+    where quarantine_reason is null
+        and event_id in (select {{ clean_text('event_id') }} from source)
+    {%- else %}
+    select cast(null as {{ dbt.type_string() }}) as event_id
+    where false
+    {%- endif %}
 
 ),
 
@@ -11,8 +32,11 @@ parsed as (
 
     select
         {{ parsed_columns('events') }}
-        source.*
+        source.*,
+        earlier_keys.event_id is not null as is_earlier_delivered
     from source
+    left join earlier_keys
+        on {{ clean_text('source.event_id') }} = earlier_keys.event_id
 
 ),
 
@@ -26,7 +50,7 @@ checked as (
 
 ),
 
-{{ quarantine_reason_ctes('events', 'checked', 'deduplicated', ['event_id']) }},
+{{ quarantine_reason_ctes('events', 'checked', 'deduplicated', ['event_id'], known_column='is_earlier_delivered') }},
 
 final as (
 
