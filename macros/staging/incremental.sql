@@ -112,3 +112,42 @@
     {%- endfor -%}
     {{- return(ordered | join(', ')) -}}
 {% endmacro %}
+
+
+{#
+    earlier_valid_keys(table_name, key_column): the body of a base_ model's
+    CTE of the keys of the current batch (CTE `source`) that are already
+    valid rows of {{ this }} (a fact delivered again in a later batch); no
+    rows when the model is rebuilt from all rows.
+#}
+{% macro earlier_valid_keys(table_name, key_column) -%}
+    {%- if ecommerce_segmentation.processes_new_loads_only(table_name) -%}
+    select {{ key_column }} from {{ this }}
+    where
+        quarantine_reason is null
+        and {{ key_column }} in (select {{ clean_text(key_column) }} from source)
+    {%- else -%}
+    select cast(null as {{ dbt.type_string() }}) as {{ key_column }}
+    where false
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#
+    earlier_rows(table_name, new_cte, key_column, select_list): the body of
+    a CTE holding the rows of {{ this }} whose key the batch (CTE new_cte)
+    touches, as select_list (SQL over {{ this }}, in new_cte's column order),
+    to merge with the batch's rows; no rows (new_cte's columns) when the
+    model is rebuilt from all rows.
+#}
+{% macro earlier_rows(table_name, new_cte, key_column, select_list) -%}
+    {%- if ecommerce_segmentation.processes_new_loads_only(table_name) -%}
+    select
+        {{ select_list | join(',\n        ') }}
+    from {{ this }}
+    where {{ key_column }} in (select {{ key_column }} from {{ new_cte }})
+    {%- else -%}
+    select * from {{ new_cte }}
+    where false
+    {%- endif -%}
+{%- endmacro %}

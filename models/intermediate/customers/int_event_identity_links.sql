@@ -16,8 +16,11 @@
 with events as (
 
     select * from {{ ref('stg_shop__events') }}
-    where ((event_type = 'purchase' and order_id is not null and session_id is not null)
-        or (session_id is null and visitor_id is not null and customer_id is not null))
+    where
+        (
+            (event_type = 'purchase' and order_id is not null and session_id is not null)
+            or (session_id is null and visitor_id is not null and customer_id is not null)
+        )
         and {{ new_load_ids_filter('events') }}
 
 ),
@@ -72,27 +75,25 @@ new_links as (
 
 ),
 
-{% if processes_new_loads_only('events') -%}
+earlier_links as (
+
+    {{ earlier_rows('events', 'new_links', 'identity_link_id', [
+        'identity_link_id', 'link_type', 'order_id', 'session_id', 'visitor_id', 'customer_id', 'first_seen_at',
+        '_load_id']) }}
+
+),
+
 merged as (
 
     select * from new_links
     union all
-    select
-        identity_link_id,
-        link_type,
-        order_id,
-        session_id,
-        visitor_id,
-        customer_id,
-        first_seen_at,
-        _load_id
-    from {{ this }}
-    where identity_link_id in (select identity_link_id from new_links)
+    select * from earlier_links
 
 ),
 
 final as (
 
+    {#- merges a link's first sightings (one per batch); on a full build one per link #}
     select
         identity_link_id,
         link_type,
@@ -106,12 +107,5 @@ final as (
     group by identity_link_id, link_type, order_id, session_id, visitor_id, customer_id
 
 )
-{%- else -%}
-final as (
-
-    select * from new_links
-
-)
-{%- endif %}
 
 select * from final

@@ -51,25 +51,12 @@ new_per_session as (
 
 ),
 
-{% if processes_new_loads_only('events') -%}
 earlier_per_session as (
 
-    select
-        session_id,
-        event_visitor_id,
-        event_customer_id,
-        first_event_at,
-        last_event_at,
-        event_count,
-        page_view_count,
-        product_view_count,
-        search_count,
-        cart_add_count,
-        max_checkout_step,
-        case when has_purchase_event then 1 else 0 end as has_purchase_event_flag,
-        _load_id
-    from {{ this }}
-    where session_id in (select session_id from new_per_session)
+    {{ earlier_rows('events', 'new_per_session', 'session_id', [
+        'session_id', 'event_visitor_id', 'event_customer_id', 'first_event_at', 'last_event_at', 'event_count',
+        'page_view_count', 'product_view_count', 'search_count', 'cart_add_count', 'max_checkout_step',
+        'case when has_purchase_event then 1 else 0 end as has_purchase_event_flag', '_load_id']) }}
 
 ),
 
@@ -83,6 +70,7 @@ partial_aggregates as (
 
 per_session as (
 
+    {#- merges a session's partial aggregates (one per batch); on a full build one per session #}
     select
         session_id,
         min(event_visitor_id) as event_visitor_id,
@@ -101,13 +89,6 @@ per_session as (
     group by session_id
 
 ),
-{%- else -%}
-per_session as (
-
-    select * from new_per_session
-
-),
-{%- endif %}
 
 final as (
 

@@ -27,7 +27,7 @@ ranked as (
     select
         delivered.*,
         row_number() over (
-            partition by order_id
+            partition by delivered.order_id
             order by {{ delivery_order(direction='desc') }}
         ) as version_rank
     from delivered

@@ -8,23 +8,17 @@
     incremental_strategy='append',
     pre_hook=["{{ reset_incremental_model('events') }}"],
     post_hook=["{{ record_processed_files('events') }}"]) }}
+
 with source as (
 
     select * from {{ source('shop', 'events') }}
 
 ),
 
-{#- a fact: a key delivered in an earlier batch (a valid row of this model) is a duplicate delivery #}
+{# a fact: a key delivered in an earlier batch (a valid row of this model) is a duplicate delivery #}
 earlier_keys as (
 
-    {%- if processes_new_loads_only('events') %}
-    select event_id from {{ this }}
-    where quarantine_reason is null
-        and event_id in (select {{ clean_text('event_id') }} from source)
-    {%- else %}
-    select cast(null as {{ dbt.type_string() }}) as event_id
-    where false
-    {%- endif %}
+    {{ earlier_valid_keys('events', 'event_id') }}
 
 ),
 

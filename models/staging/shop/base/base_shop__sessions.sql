@@ -11,17 +11,10 @@ with source as (
 
 ),
 
-{#- a fact: a key delivered in an earlier batch (a valid row of this model) is a duplicate delivery #}
+{# a fact: a key delivered in an earlier batch (a valid row of this model) is a duplicate delivery #}
 earlier_keys as (
 
-    {%- if processes_new_loads_only('sessions') %}
-    select session_id from {{ this }}
-    where quarantine_reason is null
-        and session_id in (select {{ clean_text('session_id') }} from source)
-    {%- else %}
-    select cast(null as {{ dbt.type_string() }}) as session_id
-    where false
-    {%- endif %}
+    {{ earlier_valid_keys('sessions', 'session_id') }}
 
 ),
 
@@ -47,7 +40,8 @@ checked as (
 
 ),
 
-{{ quarantine_reason_ctes('sessions', 'checked', 'deduplicated', ['session_id'], known_column='is_earlier_delivered') }},
+{{ quarantine_reason_ctes('sessions', 'checked', 'deduplicated', ['session_id'],
+    known_column='is_earlier_delivered') }},
 
 final as (
 
