@@ -138,7 +138,9 @@ def build(step: str, tree: Path, raw_dir: Path, duckdb_path: Path, quiet: bool, 
             Path(str(duckdb_path) + suffix).unlink(missing_ok=True)
     command = [sys.executable, str(tree / "scripts" / "build_warehouse.py"), "--raw-dir", str(raw_dir),
                "--duckdb", str(duckdb_path), "--no-generate"]
-    if select:
+    if select and select.startswith("selector:"):
+        command += ["--selector", select.split(":", 1)[1]]  # a selector of selectors.yml (dbt has no selector: method)
+    elif select:
         command += ["--select", select]
     measured = run_measured(step, command, cwd=tree, quiet=quiet)
     measured.slowest_nodes = slowest_nodes(tree)
