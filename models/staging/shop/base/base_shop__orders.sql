@@ -10,12 +10,6 @@
      'reason': 'unknown_exchange_rate:currency'},
 ] -%}
 
-{{ config(
-    materialized=staging_materialization(),
-    incremental_strategy='append',
-    pre_hook=["{{ reset_incremental_model('orders') }}"],
-    post_hook=["{{ record_processed_files('orders') }}"]) }}
-
 with source as (
 
     select * from {{ source('shop', 'orders') }}
@@ -73,9 +67,7 @@ checked as (
 
 ),
 
-{#- an entity: a repeated order_id within one file is a duplicate_key (the first delivered copy kept);
-    in a later file it is a new version of the order (stg_shop__orders keeps the latest) -#}
-{{ quarantine_reason_ctes('orders', 'checked', 'deduplicated', ['order_id'], per_file=true) }},
+{{ quarantine_reason_ctes('orders', 'checked', 'deduplicated', ['order_id']) }},
 
 final as (
 
