@@ -68,6 +68,8 @@ class Table:
     primary_key: tuple[str, ...]
     record_time_column: str | None
     columns: tuple[Column, ...]
+    kind: str = "fact"  # fact | entity (docs/raw-data-contract.md, "Facts and entities")
+    incremental: bool = False  # loaded over new files only (macros/loading/file_manifest.sql)
 
     @property
     def column_names(self) -> list[str]:
@@ -82,6 +84,8 @@ def tables(path: Path = SOURCES_FILE) -> dict[str, Table]:
     result: dict[str, Table] = {}
     for t in source["tables"]:
         meta = t.get("meta", {})
+        if meta.get("kind", "fact") not in ("fact", "entity"):
+            raise ValueError(f"{path}: table {t['name']}: meta.kind must be fact or entity, not {meta.get('kind')!r}")
         cols = tuple(_column(t["name"], c) for c in t["columns"])
         result[t["name"]] = Table(
             name=t["name"],
@@ -89,6 +93,8 @@ def tables(path: Path = SOURCES_FILE) -> dict[str, Table]:
             primary_key=tuple(meta.get("primary_key", [])),
             record_time_column=meta.get("record_time_column"),
             columns=cols,
+            kind=meta.get("kind", "fact"),
+            incremental=bool(meta.get("incremental", False)),
         )
     return result
 
@@ -318,7 +324,9 @@ def doc_tables() -> str:
     lines = [DOC_BEGIN, ""]
     for t in tables().values():
         key = ", ".join(t.primary_key) if t.primary_key else "none"
-        lines.append(f"**{t.name}** ({'required' if t.required_file else 'optional'} file; primary key: {key})")
+        loaded = "; loaded incrementally" if t.incremental else ""
+        lines.append(f"**{t.name}** ({'required' if t.required_file else 'optional'} file; primary key: {key}; "
+                     f"{t.kind}{loaded})")
         lines.append("")
         lines.append("| column | type | required value | may be absent | value rule |")
         lines.append("| --- | --- | --- | --- | --- |")

@@ -23,7 +23,8 @@ With --batch (a shop written as daily batches by scripts/generate_data.py
 raw_to_sessions of the branch `incremental`, not yet on main, where it
 stops with a dbt error), it also measures what a new day costs: for each tier
 given (--batch-tiers, default small and large) it writes the shop up to the
-day before its last day, builds it in full, appends the last day
+day before its last day (with --redeliveries: late events, duplicate
+deliveries, order re-exports), builds it in full, appends the last day
 (generate_data.py --append-days 1) and times (a) the incremental build of
 staging and the session / visitor models (dbt selector
 raw_to_sessions, selectors.yml) and (b) the whole `dbt build` after it;
@@ -143,7 +144,9 @@ def build(step: str, tree: Path, raw_dir: Path, duckdb_path: Path, quiet: bool, 
             Path(str(duckdb_path) + suffix).unlink(missing_ok=True)
     command = [sys.executable, str(tree / "scripts" / "build_warehouse.py"), "--raw-dir", str(raw_dir),
                "--duckdb", str(duckdb_path), "--no-generate"]
-    if select:
+    if select and select.startswith("selector:"):
+        command += ["--selector", select.split(":", 1)[1]]  # a selector of selectors.yml (dbt has no selector: method)
+    elif select:
         command += ["--select", select]
     measured = run_measured(step, command, cwd=tree, quiet=quiet)
     measured.slowest_nodes = slowest_nodes(tree)
@@ -173,7 +176,10 @@ def measure_batch(tier: str, days: int, work: Path, quiet: bool) -> dict:
     raw_dir = work / f"batches-{tier}"
     duckdb_path = work / f"batches-{tier}.duckdb"
     shutil.rmtree(raw_dir, ignore_errors=True)
-    generate(["--scale", tier, "--batches", "daily", "--days", str(days - 1), "--out", str(raw_dir)], quiet)
+    # --horizon-days 1: the shop is generated one day past its last written day, so that day can be appended;
+    # --redeliveries: the new day holds late events, duplicate deliveries and order re-exports, as real exports do
+    generate(["--scale", tier, "--batches", "daily", "--days", str(days - 1), "--horizon-days", "1", "--redeliveries",
+              "--out", str(raw_dir)], quiet)
     history = build(f"{tier} history", ROOT, raw_dir, duckdb_path, quiet)
     generate(["--append-days", "1", "--out", str(raw_dir)], quiet)
     staging = build(f"{tier} new day: staging+sessions", ROOT, raw_dir, duckdb_path, quiet, fresh=False,

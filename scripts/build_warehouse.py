@@ -107,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="start the warehouse over: every table rebuilt, the segment history included; "
                              "also the way to build other data into an existing warehouse file")
     parser.add_argument("--select", default=None, help="dbt --select expression (default: everything)")
+    parser.add_argument("--selector", default=None,
+                        help="a selector of selectors.yml, e.g. raw_to_sessions (staging and the session / visitor "
+                             "models); passed to dbt as --selector")
     parser.add_argument("--vars", type=parse_vars, default=None, metavar="'{NAME: VALUE, ...}'",
                         help="dbt vars for this build, a YAML or JSON dict passed to dbt as --vars "
                              "(defaults and meanings: dbt_project.yml, vars), e.g. "
@@ -161,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"Building the warehouse {args.duckdb} from {raw_dir} ...", flush=True)
     build_args = (["build"] + (["--select", args.select] if args.select else [])
+                  + (["--selector", args.selector] if args.selector else [])
                   + (["--full-refresh"] if args.full_refresh else []))
     try:
         run_dbt(build_args, raw_dir=raw_dir, duckdb_path=args.duckdb, dbt_vars=args.vars)

@@ -1,15 +1,38 @@
 {#
     rows_reconcile: the rows of `model` (a raw relation) equal the rows of
-    `staged` plus the rows of `quarantined`. Fails with one row holding the
-    three counts when they do not add up: a row was lost or invented.
+    `staged` plus the rows of `quarantined` (plus, for an entity, the rows of
+    `superseded`: earlier delivered versions, filtered by superseded_where,
+    SQL over the alias superseded_rows in which __superseded__ names the
+    `superseded` relation again).
+    Fails with one row holding the counts when they do not add up: a row was
+    lost or invented.
+
+    table_name: for a raw table loaded incrementally, raw.<table> holds only
+    the newest files, so the raw rows are those of every processed file as
+    the file manifest counted them (<raw_schema>._file_manifest.row_count,
+    recorded when its base_ model read them).
 #}
-{% test rows_reconcile(model, staged, quarantined) %}
+{% test rows_reconcile(model, staged, quarantined, table_name=none, superseded=none, superseded_where='true') %}
+
+{%- set incremental_raw = table_name is not none and ecommerce_segmentation.raw_table_is_incremental(table_name) %}
 
 with counts as (
 
     select
+        {%- if incremental_raw %}
+        (
+            select coalesce(sum(row_count), 0) from {{ var('raw_schema') }}._file_manifest
+            where table_name = '{{ table_name }}'
+        ) as raw_rows,
+        {%- else %}
         (select count(*) from {{ model }}) as raw_rows,
+        {%- endif %}
         (select count(*) from {{ staged }}) as staged_rows,
+        {%- if superseded is not none %}
+        (select count(*) from {{ superseded }} as superseded_rows where {{ superseded_where | replace('__superseded__', superseded | string) }}) as superseded_rows,
+        {%- else %}
+        0 as superseded_rows,
+        {%- endif %}
         (select count(*) from {{ quarantined }}) as quarantined_rows
 
 )
@@ -17,8 +40,9 @@ with counts as (
 select
     raw_rows,
     staged_rows,
+    superseded_rows,
     quarantined_rows
 from counts
-where raw_rows <> staged_rows + quarantined_rows
+where raw_rows <> staged_rows + superseded_rows + quarantined_rows
 
 {% endtest %}

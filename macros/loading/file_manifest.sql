@@ -13,7 +13,9 @@
     processing a file reads it again next time.
 
     A table is loaded incrementally when raw_table_is_incremental says so
-    (var incremental_raw_tables, else the contract meta `incremental: true`).
+    (var incremental_raw_tables, else the contract meta `incremental: true`;
+    never on Spark, whose staging models are full rebuilds:
+    incremental_loading_supported, macros/staging/incremental.sql).
     Then, unless the run is a --full-refresh, and once the manifest has rows
     for the table, raw.<table> holds only the files not yet in it, with
     _load_id = max(load_id) + 1; a processed file that disappeared or whose
@@ -26,6 +28,10 @@
 #}
 
 {% macro raw_table_is_incremental(table_name) %}
+    {#- Spark keeps staging as full rebuilds, so its raw tables hold every file (macros/staging/incremental.sql) -#}
+    {%- if not ecommerce_segmentation.incremental_loading_supported() -%}
+        {{ return(false) }}
+    {%- endif -%}
     {%- set configured = var('incremental_raw_tables', none) -%}
     {%- if configured is none -%}
         {{ return(ecommerce_segmentation.contract_table_meta(table_name).get('incremental', false) == true) }}

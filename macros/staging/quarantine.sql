@@ -20,7 +20,10 @@
       (extra_checks)             table-specific checks, e.g. unknown_order
                                  (order lines and returns),
                                  unknown_exchange_rate:currency (orders)
-      duplicate_key              a later copy of a primary key among valid rows
+      duplicate_key              a later copy of a primary key among valid rows,
+                                 in delivery order (a fact: across files and
+                                 batches; an entity: within one file, a later
+                                 file's row being a new version)
 #}
 
 {#
@@ -124,7 +127,10 @@
     must be a function of the key, as `<line_number> is not null` is). Which
     copy is kept is deterministic: the first in `order_by` (SQL, nulls
     placed); partition_by: the key as SQL expressions (of required columns:
-    never null in a candidate row).
+    never null in a candidate row). known_column (SQL, boolean, optional): a
+    candidate row whose key was delivered in an earlier batch (a valid row of
+    {{ this }} in an incremental base_ model) is a duplicate_key too, its
+    first copy included.
 
     The same result as
         row_number() over (partition by <violation> is null, <key>
@@ -138,7 +144,7 @@
     from being copied into both readers.
 #}
 {% macro first_copy_ctes(input, output, partition_by, order_by, violation_column='contract_violation',
-                         only_when='true', reason_column='quarantine_reason') -%}
+                         only_when='true', reason_column='quarantine_reason', known_column=none) -%}
 {{ output }}__keyed as (
 
     select
@@ -213,7 +219,12 @@
         {{ output }}__ranked.*,
         coalesce(
             {{ violation_column }},
-            case when {{ output }}__copy > 1 then 'duplicate_key' end
+            case
+                when {{ output }}__copy > 1 then 'duplicate_key'
+                {%- if known_column %}
+                when {{ output }}__candidate and {{ known_column }} then 'duplicate_key'
+                {%- endif %}
+            end
         ) as {{ reason_column }}
     from {{ output }}__ranked
 
@@ -224,12 +235,17 @@
 {#
     quarantine_reason_ctes: first_copy_ctes for a table's primary key
     (key_columns: raw column names or SQL of them, compared as clean_text),
-    the first copy in the order of all contract columns as read (raw text,
-    nulls last). Without key columns, `output` is `input` with
-    reason_column = violation_column (identical rows are separate rows).
+    the first delivered copy kept: first in delivery order (load id, file,
+    line; macro delivery_order), ties broken by all contract columns as read
+    (raw text, nulls last). per_file: the key is checked within each file
+    only (an entity: a later file's row for a known key is a new version,
+    not a duplicate; docs/raw-data-contract.md, "Facts and entities").
+    known_column: see first_copy_ctes. Without key columns, `output` is
+    `input` with reason_column = violation_column (identical rows are
+    separate rows).
 #}
 {% macro quarantine_reason_ctes(table_name, input, output, key_columns, violation_column='contract_violation',
-                                only_when='true') -%}
+                                only_when='true', per_file=false, known_column=none) -%}
     {%- set columns = ecommerce_segmentation.contract_columns(table_name) -%}
     {%- if not key_columns or not columns -%}
 {{ output }} as (
@@ -245,12 +261,15 @@
     {%- for key in key_columns -%}
         {%- do keys.append(clean_text(key)) -%}
     {%- endfor -%}
-    {%- set order = [] -%}
+    {%- if per_file -%}
+        {%- do keys.append("coalesce(_source_file, '')") -%}
+    {%- endif -%}
+    {%- set names = [] -%}
     {%- for column in columns -%}
-        {%- do order.append(column.name ~ ' nulls last') -%}
+        {%- do names.append(column.name) -%}
     {%- endfor -%}
-{{ ecommerce_segmentation.first_copy_ctes(input, output, keys, order | join(', '),
-    violation_column=violation_column, only_when=only_when) }}
+{{ ecommerce_segmentation.first_copy_ctes(input, output, keys, ecommerce_segmentation.delivery_order(names),
+    violation_column=violation_column, only_when=only_when, known_column=known_column) }}
     {%- endif -%}
 {%- endmacro %}
 

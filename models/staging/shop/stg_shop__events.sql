@@ -3,10 +3,16 @@
     here they are cut at var('search_query_max_length') characters (flagged). -#}
 {%- set max_length = var('search_query_max_length') | int -%}
 
+{{ config(
+    materialized=staging_materialization(),
+    incremental_strategy='append',
+    pre_hook=["{{ reset_incremental_model('events') }}"]) }}
+{#- Incremental: appends the valid rows of the load ids not seen yet (macros/staging/incremental.sql). -#}
 with base as (
 
     select * from {{ ref('base_shop__events') }}
     where quarantine_reason is null
+        and {{ new_load_ids_filter('events') }}
 
 ),
 
@@ -26,7 +32,8 @@ final as (
         coalesce(length(search_query) > {{ max_length }}, false) as is_search_query_truncated,
         cast(checkout_step as {{ dbt.type_int() }}) as checkout_step,
         order_id,
-        unreadable_columns
+        unreadable_columns,
+        _load_id
     from base
 
 )

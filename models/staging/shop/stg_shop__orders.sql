@@ -3,12 +3,42 @@
     latest valid rate (as in stg_shop__exchange_rates) dated on or before the order date
     (1 for the shop currency); base_shop__orders quarantined the orders
     without one. Amounts here stay in the order's currency; they are
-    converted in int_order_item_revenue / int_order_revenue. -#}
+    converted in int_order_item_revenue / int_order_revenue.
+    Orders are entities: a later file's row of an order is a new version, and
+    the latest delivered version (delivery order: load, file) is staged here;
+    every version is in stg_shop__order_versions. Incremental: the valid rows
+    of the load ids not seen yet replace (delete+insert) the orders they hold. -#}
 {%- set shop_currency = "upper('" ~ var('shop_currency') ~ "')" -%}
-with base as (
+{{ config(
+    materialized=staging_materialization(),
+    incremental_strategy='delete+insert',
+    unique_key='order_id',
+    pre_hook=["{{ reset_incremental_model('orders') }}"]) }}
+with delivered as (
 
     select * from {{ ref('base_shop__orders') }}
     where quarantine_reason is null
+        and {{ new_load_ids_filter('orders') }}
+
+),
+
+ranked as (
+
+    select
+        delivered.*,
+        row_number() over (
+            partition by delivered.order_id
+            order by {{ delivery_order(direction='desc') }}
+        ) as version_rank
+    from delivered
+
+),
+
+base as (
+
+    {#- the latest delivered version of each order #}
+    select * from ranked
+    where version_rank = 1
 
 ),
 
@@ -41,7 +71,8 @@ typed as (
         coalesce(discount_amount, 0) as discount_amount,
         session_id,
         coalesce(currency, {{ shop_currency }}) as currency,
-        unreadable_columns
+        unreadable_columns,
+        _load_id
     from base
 
 ),

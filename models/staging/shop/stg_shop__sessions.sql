@@ -1,9 +1,15 @@
 {#- Traffic sources go through the editable seed traffic_source_mapping;
     an unmapped value becomes 'other', an empty one 'direct'. -#}
+{{ config(
+    materialized=staging_materialization(),
+    incremental_strategy='append',
+    pre_hook=["{{ reset_incremental_model('sessions') }}"]) }}
+{#- Incremental: appends the valid rows of the load ids not seen yet (macros/staging/incremental.sql). -#}
 with base as (
 
     select * from {{ ref('base_shop__sessions') }}
     where quarantine_reason is null
+        and {{ new_load_ids_filter('sessions') }}
 
 ),
 
@@ -31,7 +37,8 @@ final as (
             when base.device in ('desktop', 'mobile', 'tablet', 'app') then base.device
             when base.device is not null then 'other'
         end as device,
-        base.unreadable_columns
+        base.unreadable_columns,
+        base._load_id
     from base
     left join traffic_source_mapping
         on base.traffic_source = traffic_source_mapping.source_value

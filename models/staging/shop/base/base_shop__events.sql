@@ -1,5 +1,13 @@
-{#- A repeated event_id is a duplicate delivery: the first copy is kept. -#}
+{#- Events are facts: a repeated event_id is a duplicate delivery, in one file or across files and batches:
+    the first delivered copy is kept (delivery order: load, file, line). Incremental over new files
+    (macros/staging/incremental.sql). -#}
 {%- set extra_checks = [] -%}
+
+{{ config(
+    materialized=staging_materialization(),
+    incremental_strategy='append',
+    pre_hook=["{{ reset_incremental_model('events') }}"],
+    post_hook=["{{ record_processed_files('events') }}"]) }}
 
 with source as (
 
@@ -7,12 +15,22 @@ with source as (
 
 ),
 
+{# a fact: a key delivered in an earlier batch (a valid row of this model) is a duplicate delivery #}
+earlier_keys as (
+
+    {{ earlier_valid_keys('events', 'event_id') }}
+
+),
+
 parsed as (
 
     select
         {{ parsed_columns('events') }}
-        source.*
+        source.*,
+        earlier_keys.event_id is not null as is_earlier_delivered
     from source
+    left join earlier_keys
+        on {{ clean_text('source.event_id') }} = earlier_keys.event_id
 
 ),
 
@@ -26,7 +44,7 @@ checked as (
 
 ),
 
-{{ quarantine_reason_ctes('events', 'checked', 'deduplicated', ['event_id']) }},
+{{ quarantine_reason_ctes('events', 'checked', 'deduplicated', ['event_id'], known_column='is_earlier_delivered') }},
 
 final as (
 

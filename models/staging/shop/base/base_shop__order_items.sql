@@ -8,6 +8,12 @@
     {'when': 'not is_known_order', 'reason': 'unknown_order'},
 ] -%}
 
+{{ config(
+    materialized=staging_materialization(),
+    incremental_strategy='append',
+    pre_hook=["{{ reset_incremental_model('order_items') }}"],
+    post_hook=["{{ record_processed_files('order_items') }}"]) }}
+
 with source as (
 
     select * from {{ source('shop', 'order_items') }}
@@ -26,7 +32,8 @@ parsed as (
 orders as (
 
     {#- the valid orders, already typed (a base_ model reads base_ models only, never staging) #}
-    select order_id from {{ ref('base_shop__orders') }}
+    {#- distinct: an order re-exported in later files has a valid row per version #}
+    select distinct order_id from {{ ref('base_shop__orders') }}
     where quarantine_reason is null
 
 ),
@@ -52,20 +59,23 @@ checked as (
 
 ),
 
-{#- an unnumbered line repeated exactly (same order, product, quantity and price) -#}
+{#- an unnumbered line repeated exactly (same order, product, quantity and price) in one file; order lines
+    belong to the order, an entity: a later file's lines of an order are its next version (stg_shop__order_items
+    keeps the lines of the order's latest delivery that has lines) -#}
 {{ first_copy_ctes(
     'checked',
     'unnumbered_checked',
-    partition_by=[clean_text('order_id'), clean_text('product_id'), parsed_column('quantity'), parsed_column('unit_price')],
-    order_by='order_id nulls last, line_number nulls last, product_id nulls last, quantity nulls last,'
-        ~ ' unit_price nulls last, _source_file nulls last',
+    partition_by=[clean_text('order_id'), clean_text('product_id'), parsed_column('quantity'), parsed_column('unit_price'),
+        "coalesce(_source_file, '')"],
+    order_by=delivery_order(['order_id', 'line_number', 'product_id', 'quantity', 'unit_price']),
     only_when=clean_text('line_number') ~ ' is null',
     reason_column='line_violation') }},
 
 {#- a repeated (order_id, line_number) among the numbered lines -#}
 {{ quarantine_reason_ctes('order_items', 'unnumbered_checked', 'deduplicated', ['order_id', 'line_number'],
     violation_column='line_violation',
-    only_when=clean_text('line_number') ~ ' is not null') }},
+    only_when=clean_text('line_number') ~ ' is not null',
+    per_file=true) }},
 
 final as (
 

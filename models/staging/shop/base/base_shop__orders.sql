@@ -10,6 +10,12 @@
      'reason': 'unknown_exchange_rate:currency'},
 ] -%}
 
+{{ config(
+    materialized=staging_materialization(),
+    incremental_strategy='append',
+    pre_hook=["{{ reset_incremental_model('orders') }}"],
+    post_hook=["{{ record_processed_files('orders') }}"]) }}
+
 with source as (
 
     select * from {{ source('shop', 'orders') }}
@@ -67,7 +73,9 @@ checked as (
 
 ),
 
-{{ quarantine_reason_ctes('orders', 'checked', 'deduplicated', ['order_id']) }},
+{#- an entity: a repeated order_id within one file is a duplicate_key (the first delivered copy kept);
+    in a later file it is a new version of the order (stg_shop__orders keeps the latest) -#}
+{{ quarantine_reason_ctes('orders', 'checked', 'deduplicated', ['order_id'], per_file=true) }},
 
 final as (
 

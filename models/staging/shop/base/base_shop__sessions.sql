@@ -1,6 +1,20 @@
+{{ config(
+    materialized=staging_materialization(),
+    incremental_strategy='append',
+    pre_hook=["{{ reset_incremental_model('sessions') }}"],
+    post_hook=["{{ record_processed_files('sessions') }}"]) }}
+{#- Sessions are facts: a repeated session_id is a duplicate delivery, in one file or across files and
+    batches: the first delivered copy is kept. Incremental over new files (macros/staging/incremental.sql). -#}
 with source as (
 
     select * from {{ source('shop', 'sessions') }}
+
+),
+
+{# a fact: a key delivered in an earlier batch (a valid row of this model) is a duplicate delivery #}
+earlier_keys as (
+
+    {{ earlier_valid_keys('sessions', 'session_id') }}
 
 ),
 
@@ -8,8 +22,11 @@ parsed as (
 
     select
         {{ parsed_columns('sessions') }}
-        source.*
+        source.*,
+        earlier_keys.session_id is not null as is_earlier_delivered
     from source
+    left join earlier_keys
+        on {{ clean_text('source.session_id') }} = earlier_keys.session_id
 
 ),
 
@@ -23,7 +40,8 @@ checked as (
 
 ),
 
-{{ quarantine_reason_ctes('sessions', 'checked', 'deduplicated', ['session_id']) }},
+{{ quarantine_reason_ctes('sessions', 'checked', 'deduplicated', ['session_id'],
+    known_column='is_earlier_delivered') }},
 
 final as (
 

@@ -1,0 +1,208 @@
+"""Incremental staging (issue #12, point 4, the model half).
+
+A new batch costs the batch: the base_/stg_ models of events, sessions,
+orders and order_items and the session activity / identity-link models read
+only the load ids they have not processed (macros/staging/incremental.sql).
+
+- Equality: a generated shop written as daily batches with redeliveries
+  (late events, duplicate deliveries across days, order re-exports), built,
+  then appended day by day with an incremental build after each, gives the
+  same staging, quarantine, intermediate and mart relations, row by row, as
+  a --full-refresh build over the same files. Left out of the comparison,
+  because they legitimately depend on the build history: the columns
+  _load_id (1 for every file after a full refresh, 1, 2, 3, ... per load
+  otherwise) and recorded_at (build time); the relations
+  customer_segment_history and segment_migration (one as-of date per build
+  is recorded), int_basket_products and int_baskets (product codes are
+  assigned in arrival order, stable across builds, by design), and the
+  base_ tables (their _load_id and raw_record are compared through staging
+  and quarantine).
+- A processed file that changed, or disappeared, stops the build naming
+  it; --full-refresh rebuilds from the files as they are.
+- Exact small cases: an event re-delivered in a later batch is quarantined
+  duplicate_key and counted once; a late event lands in its session; an
+  order exported as placed and then as shipped is shipped in fct_orders,
+  has two rows in stg_shop__order_versions, and its lines are those of the
+  latest delivery.
+"""
+
+from __future__ import annotations
+
+import json
+import runpy
+import shutil
+
+import pytest
+
+from conftest import Warehouse
+from ecomseg import REPO_ROOT
+from ecomseg.batches import append_days, generate_batches
+from ecomseg.dbt_runner import DbtCommandFailed
+
+pytestmark = pytest.mark.slow
+
+BUILD = ["build", "--exclude-resource-type", "unit_test"]
+SCHEMAS = ["staging", "quarantine", "intermediate", "marts"]
+HISTORY_DEPENDENT = ["customer_segment_history", "segment_migration", "int_basket_products", "int_baskets",
+                     "base_shop__*"]
+IGNORED_COLUMNS = ["_load_id", "recorded_at"]
+
+compare = runpy.run_path(str(REPO_ROOT / "scripts" / "compare_warehouses.py"))["compare"]
+
+
+@pytest.fixture(scope="module")
+def batches(tmp_path_factory):
+    """A shop built from 60 daily files, then 3 more days appended and built one by one."""
+    raw = tmp_path_factory.mktemp("inc_shop")
+    generate_batches(raw, customers=200, days=60, seed=5, end_date="2026-06-30", horizon_days=3,
+                     redeliveries=True)
+    wh = Warehouse(tmp_path_factory.mktemp("inc_wh"), raw)
+    wh.dbt(*BUILD)
+    new_rows = []
+    for _ in range(3):
+        append_days(raw, 1)
+        wh.dbt(*BUILD)
+        # raw.events holds only the day just appended: the build read the batch, not the history
+        new_rows.append((wh.scalar("select count(*) from raw.events"),
+                         wh.scalar("select count(distinct _source_file) from raw.events"),
+                         wh.scalar("select max(_load_id) from staging.base_shop__events")))
+    return raw, wh, new_rows
+
+
+def test_each_build_reads_only_the_new_day(batches):
+    _, _, new_rows = batches
+    assert [files for _, files, _ in new_rows] == [1, 1, 1]
+    assert [load for _, _, load in new_rows] == [2, 3, 4]
+    assert all(rows > 0 for rows, _, _ in new_rows)
+
+
+def test_incremental_builds_equal_a_full_refresh(batches, tmp_path_factory):
+    raw, wh, _ = batches
+    truth = json.loads((raw / "ground_truth.json").read_text())
+    red = truth["batches"]["redeliveries"]
+    appended = {"2026-07-01", "2026-07-02", "2026-07-03"}
+    # the appended days do carry what the incremental path must handle
+    assert appended & set(red["duplicate_deliveries"]["redelivered_date"])
+    assert appended & set(red["late_events"]["delivered_date"])
+    assert appended & set(red["order_versions"]["delivered_date"])
+
+    full = Warehouse(tmp_path_factory.mktemp("full_wh"), raw)
+    shutil.copy(wh.path, full.path)
+    full.dbt(*BUILD, "--full-refresh")
+    assert full.scalar("select max(_load_id) from staging.base_shop__events") == 1
+
+    problems = compare(str(wh.path), str(full.path), SCHEMAS, HISTORY_DEPENDENT, IGNORED_COLUMNS)
+    assert problems == []
+    # not a comparison of empty relations
+    for relation in ("staging.stg_shop__events", "quarantine.quarantine_shop__events", "staging.stg_shop__order_versions",
+                     "intermediate.int_session_activity", "marts.fct_orders", "marts.fct_sessions"):
+        assert wh.scalar(f"select count(*) from {relation}") > 0, relation
+    # each event delivered again in an appended day: quarantined duplicate_key from that day's file, staged once
+    dup = red["duplicate_deliveries"]
+    later = [(e, d) for e, d in zip(dup["event_id"], dup["redelivered_date"]) if d in appended]
+    assert later
+    for event_id, day in later:
+        assert wh.query(f"select quarantine_reason, source_file from quarantine.quarantine_shop__events "
+                        f"where event_id = '{event_id}'") == [("duplicate_key", f"events/date={day}/part-0001.parquet")]
+        assert wh.scalar(f"select count(*) from staging.stg_shop__events where event_id = '{event_id}'") == 1
+
+
+def test_a_changed_or_vanished_processed_file_stops_the_build(batches):
+    raw, wh, _ = batches
+    day = raw / "events" / "date=2026-07-02" / "part-0001.parquet"
+    kept = day.read_bytes()
+    try:
+        day.write_bytes(kept + b"\0")
+        with pytest.raises(DbtCommandFailed, match="date=2026-07-02/part-0001.parquet"):
+            wh.dbt(*BUILD)
+        day.unlink()
+        with pytest.raises(DbtCommandFailed, match="date=2026-07-02/part-0001.parquet.*disappeared"):
+            wh.dbt(*BUILD)
+        # --full-refresh rebuilds from the files as they are (that day's events gone)
+        before = wh.scalar("select count(*) from raw._file_manifest where table_name = 'events'")
+        wh.dbt(*BUILD, "--full-refresh")
+        assert wh.scalar("select count(*) from raw._file_manifest where table_name = 'events'") == before - 1
+        assert wh.scalar("select count(*) from staging.base_shop__events "
+                         "where _source_file = 'events/date=2026-07-02/part-0001.parquet'") == 0
+    finally:
+        day.write_bytes(kept)
+
+
+# -- exact small cases ------------------------------------------------------
+
+DAY1 = {
+    "orders": "order_id,customer_id,ordered_at,status\n"
+              "O1,C1,2026-06-01T10:05:00Z,placed\n"
+              "O2,C1,2026-06-01T11:00:00Z,paid\n",
+    "order_items": "order_id,line_number,product_id,quantity,unit_price\n"
+                   "O1,1,P1,1,10\n"
+                   "O2,1,P1,2,10\n",
+    "sessions": "session_id,visitor_id,customer_id,started_at\n"
+                "S1,V1,C1,2026-06-01T10:00:00Z\n",
+    "events": "event_id,session_id,visitor_id,customer_id,occurred_at,event_type,product_id\n"
+              "E1,S1,V1,C1,2026-06-01T10:00:00Z,page_view,\n"
+              "E2,S1,V1,C1,2026-06-01T10:01:00Z,product_view,P1\n",
+}
+DAY2 = {
+    "orders": "order_id,customer_id,ordered_at,status\n"
+              "O1,C1,2026-06-01T10:05:00Z,shipped\n",
+    "order_items": "order_id,line_number,product_id,quantity,unit_price\n"
+                   "O1,1,P1,1,10\n"
+                   "O1,2,P2,3,5\n",
+    "sessions": "session_id,visitor_id,customer_id,started_at\n"
+                "S2,V1,C1,2026-06-02T09:00:00Z\n",
+    "events": "event_id,session_id,visitor_id,customer_id,occurred_at,event_type,product_id\n"
+              "E2,S1,V1,C1,2026-06-01T10:01:00Z,product_view,P1\n"
+              "E3,S1,V1,C1,2026-06-01T10:30:00Z,add_to_cart,P1\n"
+              "E4,S2,V1,C1,2026-06-02T09:00:00Z,page_view,\n",
+}
+
+
+def _write_day(raw, day, tables):
+    for table, text in tables.items():
+        folder = raw / table / f"date={day}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "part-0001.csv").write_text(text, encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def two_days(tmp_path_factory):
+    raw = tmp_path_factory.mktemp("two_days")
+    _write_day(raw, "2026-06-01", DAY1)
+    wh = Warehouse(tmp_path_factory.mktemp("two_days_wh"), raw)
+    wh.dbt(*BUILD)
+    _write_day(raw, "2026-06-02", DAY2)
+    wh.dbt(*BUILD)
+    return wh
+
+
+def test_an_event_delivered_again_later_is_a_duplicate_counted_once(two_days):
+    wh = two_days
+    assert wh.scalar("select count(*) from staging.stg_shop__events where event_id = 'E2'") == 1
+    assert wh.query("select quarantine_reason, source_file from quarantine.quarantine_shop__events") == [
+        ("duplicate_key", "events/date=2026-06-02/part-0001.csv")]
+    # the copy kept is the first delivered one
+    assert wh.scalar("select _load_id from staging.stg_shop__events where event_id = 'E2'") == 1
+
+
+def test_a_late_event_lands_in_its_session(two_days):
+    wh = two_days
+    assert wh.query("select event_count, cart_add_count, cast(last_event_at as varchar) "
+                    "from intermediate.int_session_activity where session_id = 'S1'") == [
+        (3, 1, "2026-06-01 10:30:00")]
+    assert wh.query("select event_count, cart_add_count from marts.fct_sessions where session_id = 'S1'") == [(3, 1)]
+
+
+def test_a_reexported_order_has_its_latest_status_and_lines(two_days):
+    wh = two_days
+    assert wh.query("select order_status from marts.fct_orders where order_id = 'O1'") == [("shipped",)]
+    assert wh.query("select order_status from marts.fct_orders where order_id = 'O2'") == [("paid",)]
+    assert wh.query("select version_number, order_status, delivered_in_file, superseded_in_file, is_latest "
+                    "from staging.stg_shop__order_versions where order_id = 'O1' order by 1") == [
+        (1, "placed", "orders/date=2026-06-01/part-0001.csv", "orders/date=2026-06-02/part-0001.csv", False),
+        (2, "shipped", "orders/date=2026-06-02/part-0001.csv", None, True)]
+    assert wh.query("select line_number, product_id, quantity from staging.stg_shop__order_items "
+                    "where order_id = 'O1' order by 1") == [(1, "P1", 1), (2, "P2", 3)]
+    # raw rows = staged + superseded + quarantined: nothing of O1 is quarantined
+    assert wh.scalar("select count(*) from quarantine.quarantine_shop__orders") == 0
+    assert wh.scalar("select count(*) from quarantine.quarantine_shop__order_items") == 0
