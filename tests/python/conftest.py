@@ -26,17 +26,22 @@ def pytest_collection_modifyitems(config, items):
 
 
 class Warehouse:
-    """A DuckDB warehouse built from one raw folder, in its own temp dir."""
+    """A DuckDB warehouse built from one raw folder, in its own temp dir.
+    default_vars: dbt vars of every build (a call's dbt_vars override them), e.g.
+    {"incremental_raw_tables": []} for a test whose raw files are rewritten
+    between builds: every table is then read in full, no file manifest check."""
 
     def __init__(self, root: Path, raw_dir: Path):
         self.root = root
         self.raw_dir = raw_dir
         self.path = root / "wh.duckdb"
         self.target = root / "target"
+        self.default_vars: dict = {}
 
     def dbt(self, *args: str, check: bool = True, dbt_vars: dict | None = None):
+        merged = {**self.default_vars, **(dbt_vars or {})}
         return run_dbt(list(args), raw_dir=self.raw_dir, duckdb_path=self.path,
-                       target_path=self.target, dbt_vars=dbt_vars, check=check)
+                       target_path=self.target, dbt_vars=merged or None, check=check)
 
     def query(self, sql: str) -> list[tuple]:
         con = duckdb.connect(str(self.path), read_only=True)

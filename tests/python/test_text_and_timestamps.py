@@ -383,10 +383,11 @@ def test_forget_finds_the_id_behind_invisible_characters(tmp_path):
     assert wh.query("select event_id from staging.stg_shop__events") == [("E5",)]
     assert wh.query("select session_id from staging.stg_shop__sessions") == [("S4",)]
 
-    # the old files delivered again: the loader's erasure hash normalises as the erasure did
+    # the old files delivered again: the loader's erasure hash normalises as the erasure did (processed files
+    # rewritten in place stop an incremental build, docs/privacy.md: rebuilt from the files as they are now)
     for name, text in files.items():
         (raw / name).write_text(text, encoding="utf-8")
-    wh.dbt(*STAGING_ONLY)
+    wh.dbt(*STAGING_ONLY, "--full-refresh")
     assert wh.query("select event_id from staging.stg_shop__events") == [("E5",)]
     assert wh.query("select session_id from staging.stg_shop__sessions") == [("S4",)]
     assert wh.query("select order_id from staging.stg_shop__orders") == [("O2",)]
