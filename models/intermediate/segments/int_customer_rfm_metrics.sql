@@ -1,5 +1,5 @@
 {#- Recency, frequency and monetary value of every customer with at least one
-    non-cancelled order on or before the as-of date (macro as_of_date), counting
+    non-cancelled order on or before the as-of date (int_as_of_date), counting
     only those orders: RFM is point-in-time, so segments can be computed for a
     past as-of date on today's data. -#}
 with orders as (
@@ -11,7 +11,7 @@ with orders as (
 
 as_of as (
 
-    select {{ as_of_date() }} as as_of_date
+    select * from {{ ref('int_as_of_date') }}
 
 ),
 
