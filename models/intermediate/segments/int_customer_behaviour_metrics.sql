@@ -11,10 +11,10 @@ with sessions as (
 
 ),
 
-orders as (
+valid_orders as (
 
-    select * from {{ ref('int_order_revenue') }}
-    where customer_id is not null  -- guest orders belong to no customer
+    {#- non-cancelled customer orders dated on or before the as-of date #}
+    select * from {{ ref('int_customer_orders_as_of') }}
 
 ),
 
@@ -52,23 +52,6 @@ customer_sessions as (
         sessions.customer_id is not null
         and sessions.session_date <= as_of.as_of_date
     group by sessions.customer_id
-
-),
-
-valid_orders as (
-
-    select
-        orders.customer_id,
-        orders.order_id,
-        orders.session_id,
-        orders.discount_amount,
-        orders.gross_revenue,
-        orders.returned_revenue
-    from orders
-    cross join as_of
-    where
-        not orders.is_cancelled
-        and orders.order_date <= as_of.as_of_date
 
 ),
 

@@ -4,8 +4,7 @@
     past as-of date on today's data. -#}
 with orders as (
 
-    select * from {{ ref('int_order_revenue') }}
-    where customer_id is not null  -- guest orders belong to no customer
+    select * from {{ ref('int_customer_orders_as_of') }}
 
 ),
 
@@ -23,10 +22,6 @@ customer_orders as (
         count(*) as frequency,
         sum(orders.net_revenue) as monetary
     from orders
-    cross join as_of
-    where
-        not orders.is_cancelled
-        and orders.order_date <= as_of.as_of_date
     group by orders.customer_id
 
 ),
