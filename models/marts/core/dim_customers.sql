@@ -25,16 +25,9 @@ interests as (
 
 ),
 
-orders as (
+customer_spine as (
 
-    select * from {{ ref('int_order_revenue') }}
-    where customer_id is not null  -- guest orders belong to no customer
-
-),
-
-sessions as (
-
-    select * from {{ ref('int_sessions_stitched') }}
+    select * from {{ ref('int_customer_spine') }}
 
 ),
 
@@ -44,23 +37,12 @@ as_of as (
 
 ),
 
-customer_spine as (
-
-    select customer_id from demographics
-    union
-    select customer_id from orders
-    union
-    select customer_id from sessions
-    where customer_id is not null
-
-),
-
 joined as (
 
     select
         customer_spine.customer_id,
-        demographics.customer_id is not null as is_registered,
-        demographics.signed_up_at,
+        customer_spine.is_registered,
+        customer_spine.signed_up_at,
         coalesce(demographics.age_band, 'unknown') as age_band,
         demographics.gender,
         {#- Home address from the customers file; a customer without one there

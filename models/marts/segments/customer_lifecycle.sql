@@ -19,7 +19,7 @@
 
     stage_entered_date is the first day of the current uninterrupted run of
     the stage (the stage on each day computed from the orders up to that day),
-    see docs/segments.md and the per-order helpers below.
+    see docs/segments.md and the per-order history (int_customer_order_history).
 -#}
 {%- set churn_days = numeric_var('lifecycle_churn_days', minimum=0, integer=true) -%}
 {%- set new_days = numeric_var('lifecycle_new_days', minimum=0, integer=true) -%}
@@ -29,7 +29,7 @@
 {%- set min_days = numeric_var('lifecycle_at_risk_min_days', minimum=0) -%}
 with customers as (
 
-    select * from {{ ref('dim_customers') }}
+    select * from {{ ref('int_customer_spine') }}
 
 ),
 
@@ -40,24 +40,15 @@ orders as (
 
 ),
 
-as_of as (
+order_history as (
 
-    select * from {{ ref('int_as_of_date') }}
+    select * from {{ ref('int_customer_order_history') }}
 
 ),
 
-valid_orders as (
+as_of as (
 
-    select
-        orders.customer_id,
-        orders.order_id,
-        orders.ordered_at,
-        orders.order_date
-    from orders
-    cross join as_of
-    where
-        not orders.is_cancelled
-        and orders.order_date <= as_of.as_of_date
+    select * from {{ ref('int_as_of_date') }}
 
 ),
 
@@ -72,109 +63,6 @@ first_contacts as (
 
 ),
 
-numbered_orders as (
-
-    select
-        customer_id,
-        order_id,
-        order_date,
-        row_number() over (partition by customer_id order by ordered_at, order_id) as order_number,
-        lag(order_date) over (partition by customer_id order by ordered_at, order_id) as previous_order_date,
-        min(order_date) over (partition by customer_id) as first_order_date
-    from valid_orders
-
-),
-
-order_gaps as (
-
-    {#- gap_days: days since the previous order. A reactivation order comes
-        when the customer was churned on the day before it. usual gap before
-        the order: mean gap between the orders before it (the default gap
-        when one order came before). #}
-    select
-        customer_id,
-        order_id,
-        order_date,
-        order_number,
-        first_order_date,
-        {{ days_between('previous_order_date', 'order_date') }} as gap_days,
-        coalesce(
-            {{ days_between('previous_order_date', 'order_date') }} - 1 > {{ churn_days }},
-            false
-        ) as is_reactivation,
-        case
-            when order_number >= 3
-                then cast({{ days_between('first_order_date', 'previous_order_date') }} as double)
-                    / cast(order_number - 2 as double)
-            when order_number = 2 then cast({{ default_gap }} as double)
-        end as usual_gap_days_before
-    from numbered_orders
-
-),
-
-order_reactivations as (
-
-    select
-        customer_id,
-        order_id,
-        order_date,
-        order_number,
-        first_order_date,
-        gap_days,
-        is_reactivation,
-        usual_gap_days_before,
-        max(case when is_reactivation then order_date end) over (
-            partition by customer_id
-            order by order_number
-            rows between unbounded preceding and 1 preceding
-        ) as reactivation_date_before
-    from order_gaps
-
-),
-
-order_states as (
-
-    {#- The state on the day before each order, from the orders before it:
-        the at-risk threshold then in force and the first day the customer
-        was no longer new / reactivated (protected_until). #}
-    select
-        customer_id,
-        order_id,
-        order_date,
-        order_number,
-        gap_days,
-        is_reactivation,
-        greatest(
-            cast({{ multiplier }} as double) * usual_gap_days_before,
-            cast({{ min_days }} as double)
-        ) as at_risk_threshold_before,
-        {{ add_days('coalesce(reactivation_date_before, first_order_date)', new_days) }} as protected_until_before
-    from order_reactivations
-
-),
-
-order_lapses as (
-
-    {#- ends_lapse: on the day before this order the customer was churned, or
-        at risk (beyond the threshold and no longer new / reactivated). #}
-    select
-        customer_id,
-        order_id,
-        order_date,
-        order_number,
-        is_reactivation,
-        order_number >= 2
-        and (
-            gap_days - 1 > {{ churn_days }}
-            or (
-                gap_days - 1 > at_risk_threshold_before
-                and {{ add_days('order_date', '-1') }} >= protected_until_before
-            )
-        ) as ends_lapse
-    from order_states
-
-),
-
 customer_orders as (
 
     select
@@ -185,7 +73,7 @@ customer_orders as (
         max(case when is_reactivation then order_date end) as latest_reactivation_date,
         max(case when ends_lapse then order_date end) as latest_lapse_end_date,
         max(case when order_number = {{ loyal_min_orders }} then order_date end) as loyal_reached_date
-    from order_lapses
+    from order_history
     group by customer_id
 
 ),
