@@ -159,7 +159,7 @@ customer_spine as (
 
 ),
 
-final as (
+counts as (
 
     select
         customer_spine.customer_id,
@@ -200,6 +200,37 @@ final as (
         on
             customer_spine.customer_id = top_devices.customer_id
             and top_devices.preference = 1
+
+),
+
+final as (
+
+    {#- the shares the behaviour segments compare with their thresholds:
+        a double, null when the basis is 0 (macro share) #}
+    select
+        customer_id,
+        as_of_date,
+        session_count,
+        search_session_count,
+        cart_session_count,
+        abandoned_cart_session_count,
+        order_count,
+        discounted_order_count,
+        gross_revenue_cents,
+        returned_revenue_cents,
+        categorised_order_count,
+        top_category,
+        top_category_order_count,
+        device_known_order_count,
+        top_device,
+        top_device_order_count,
+        {{ share('abandoned_cart_session_count', 'cart_session_count') }} as cart_abandonment_rate,
+        {{ share('search_session_count', 'session_count') }} as search_session_share,
+        {{ share('discounted_order_count', 'order_count') }} as discounted_order_share,
+        {{ share('top_category_order_count', 'categorised_order_count') }} as top_category_order_share,
+        {{ share('returned_revenue_cents', 'gross_revenue_cents') }} as return_rate_by_value,
+        {{ share('top_device_order_count', 'device_known_order_count') }} as top_device_order_share
+    from counts
 
 )
 
