@@ -217,19 +217,82 @@ one_channel_shopper as (
 
 memberships as (
 
-    select * from browser_never_buys
+    select
+        customer_id,
+        as_of_date,
+        behaviour_segment,
+        metric_name,
+        metric_value,
+        threshold,
+        basis_count,
+        reason
+    from browser_never_buys
     union all
-    select * from cart_abandoner
+    select
+        customer_id,
+        as_of_date,
+        behaviour_segment,
+        metric_name,
+        metric_value,
+        threshold,
+        basis_count,
+        reason
+    from cart_abandoner
     union all
-    select * from searcher
+    select
+        customer_id,
+        as_of_date,
+        behaviour_segment,
+        metric_name,
+        metric_value,
+        threshold,
+        basis_count,
+        reason
+    from searcher
     union all
-    select * from deal_seeker
+    select
+        customer_id,
+        as_of_date,
+        behaviour_segment,
+        metric_name,
+        metric_value,
+        threshold,
+        basis_count,
+        reason
+    from deal_seeker
     union all
-    select * from category_loyalist
+    select
+        customer_id,
+        as_of_date,
+        behaviour_segment,
+        metric_name,
+        metric_value,
+        threshold,
+        basis_count,
+        reason
+    from category_loyalist
     union all
-    select * from heavy_returner
+    select
+        customer_id,
+        as_of_date,
+        behaviour_segment,
+        metric_name,
+        metric_value,
+        threshold,
+        basis_count,
+        reason
+    from heavy_returner
     union all
-    select * from one_channel_shopper
+    select
+        customer_id,
+        as_of_date,
+        behaviour_segment,
+        metric_name,
+        metric_value,
+        threshold,
+        basis_count,
+        reason
+    from one_channel_shopper
 
 ),
 
