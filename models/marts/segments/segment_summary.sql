@@ -9,13 +9,13 @@
 -#}
 with rfm as (
 
-    select * from {{ ref('customer_rfm') }}
+    select * from {{ ref('int_customer_rfm') }}
 
 ),
 
 customers as (
 
-    select * from {{ ref('dim_customers') }}
+    select * from {{ ref('int_customers') }}
 
 ),
 
