@@ -1,5 +1,6 @@
 {#-
-    One lifecycle stage per customer of dim_customers at the as-of date, with
+    One lifecycle stage per customer (int_customer_spine: the customers of
+    dim_customers) at the as-of date, with
     the date they entered it. Only non-cancelled orders dated on or before the
     as-of date count. Rules, tried in this order (first match wins); d = days
     since the last order, f = days since the first order:

@@ -3,7 +3,8 @@
     also one without customers (counts and revenue 0, averages, medians and
     the profile null) - with its size, revenue, shares of the whole,
     average order value, median recency and the typical customer (macro
-    typical_customer_profile over dim_customers, grouped by segment).
+    typical_customer_profile over int_customers - the rows of dim_customers -
+    grouped by segment).
     Totals reconcile with customer_rfm: customer_count sums to its rows,
     net_revenue to its monetary.
 -#}
