@@ -230,7 +230,7 @@ def test_forget_cli_help_and_bad_input(tmp_path, capsys):
 
 def test_built_marts_hold_no_personal_data(forgotten):
     wh = forgotten["wh"]
-    from ecomseg.validation import load_manifest
+    from ecomseg.manifest import load_manifest
 
     con = duckdb.connect(str(wh.path), read_only=True)
     try:
@@ -320,7 +320,7 @@ def test_every_activation_model_carries_the_consent_test(forgotten):
     """Project rule over this project's manifest: a model marked config.meta.activation =
     true must carry only_consenting_customers (the dbt test itself is proven to fail on a
     non-consenting customer in test_generic_tests.py)."""
-    from ecomseg.validation import load_manifest
+    from ecomseg.manifest import load_manifest
 
     manifest = load_manifest(forgotten["wh"].target / "manifest.json")
     assert gdpr.activation_models_without_consent_test(manifest) == []
