@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 
 from conftest import Warehouse
-from ecomseg import REPO_ROOT, gdpr
+from ecomseg import gdpr
 from ecomseg.dbt_runner import run_dbt
 from ecomseg.generator import generate
 
@@ -214,9 +214,9 @@ def test_an_erasure_list_with_another_salt_stops_the_build(forgotten, monkeypatc
 
 
 def test_forget_cli_help_and_bad_input(tmp_path, capsys):
-    import runpy
+    from ecomseg.cli import forget
 
-    module = runpy.run_path(str(REPO_ROOT / "scripts" / "forget_customer.py"), run_name="forget_cli")
+    module = {"main": forget.main}
     with pytest.raises(SystemExit):
         module["main"](["--help"])
     out = capsys.readouterr().out
@@ -353,9 +353,9 @@ def _tiny_shop(folder: Path) -> Path:
 
 
 def _forget_cli():
-    import runpy
+    from ecomseg.cli import forget
 
-    return runpy.run_path(str(REPO_ROOT / "scripts" / "forget_customer.py"), run_name="forget_cli")["main"]
+    return forget.main
 
 
 def test_an_unknown_id_is_not_found_and_changes_nothing(tmp_path, capsys):

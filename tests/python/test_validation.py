@@ -10,7 +10,6 @@ of a table validated batch by batch (--max-rows below its size).
 
 from __future__ import annotations
 
-import runpy
 import shutil
 
 import duckdb
@@ -24,9 +23,10 @@ BUILD = ["build", "--exclude-resource-type", "test", "--exclude-resource-type", 
 
 
 def _validate_cli(capsys, *args: str) -> tuple[int, str, str]:
-    """Run scripts/validate.py's main() in this process (GX imports once)."""
-    module = runpy.run_path(str(REPO_ROOT / "scripts" / "validate.py"), run_name="validate_cli")
-    code = module["main"](list(args))
+    """Run the validate command (scripts/validate.py wraps it) in this process (GX imports once)."""
+    from ecomseg.cli import validate
+
+    code = validate.main(list(args))
     captured = capsys.readouterr()
     return code, captured.out, captured.err
 
