@@ -56,7 +56,7 @@ def _sum(con, relation: str, column: str, where: str | None = None) -> float:
 
 
 def _sum_expectation(column: str, total: float, why: str):
-    return expectation("expect_column_sum_to_be_between", ORIGIN, why, column=column,
+    return expectation("expect_column_sum_to_be_between", f"{ORIGIN} sums_reconcile", why, column=column,
                        min_value=round(total - 0.005, 3), max_value=round(total + 0.005, 3))
 
 

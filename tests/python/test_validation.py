@@ -78,7 +78,9 @@ def test_generic_mart_suite_is_derived_from_the_manifest(green):
     assert ("expect_column_values_to_not_be_null", "customer_id", "dbt test not_null") in kinds
     assert ("expect_column_values_to_be_between", "item_count", "name rule") in kinds
     assert any(k[:2] == ("expect_column_values_to_be_between", "lifetime_net_revenue") for k in kinds)
-    assert ("expect_column_sum_to_be_between", "lifetime_net_revenue", "hand-written") in kinds
+    # the mart's invariants, read from the dbt tests in the marts' YAML (no list of marts in Python)
+    assert ("expect_column_sum_to_be_between", "lifetime_net_revenue", "dbt test sums_reconcile") in kinds
+    assert (("expect_table_row_count_to_be_between", None, "dbt test row_count") in kinds)
     schema = next(r for r in report.results if r.suite.name == "marts.dim_customers.schema")
     expected = next(o for o in schema.outcomes if o.expectation_type == "expect_column_distinct_values_to_contain_set")
     assert "lifetime_net_revenue: DECIMAL(38,2)" in expected.kwargs["value_set"]
@@ -152,6 +154,8 @@ def test_corrupted_data_fails_with_observed_values(shop, red, capsys, tmp_path):
     orders = block("marts.fct_orders")
     assert "expect_column_values_to_be_between(column=net_revenue, min_value=0" in orders
     assert "-12.34" in orders
+    # the staged order deleted below breaks fct_orders' YAML invariant rows = stg_shop__orders
+    assert "expect_table_row_count_to_equal(value=" in orders
     spend = block("marts.fct_customer_quarterly_spend.schema")
     assert "net_revenue: DECIMAL(38,2)" in spend and "missing values" in spend
     raw = block("raw.orders")
