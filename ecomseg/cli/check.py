@@ -10,7 +10,8 @@ from pathlib import Path
 
 
 from ecomseg import REPO_ROOT
-from ecomseg.project_checks import check_manifest, load_manifest
+from ecomseg.manifest import load_manifest
+from ecomseg.project_checks import check_manifest
 
 
 def main(argv: list[str] | None = None, prog: str | None = None) -> int:

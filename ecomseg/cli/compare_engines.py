@@ -21,6 +21,7 @@ from pathlib import Path
 
 
 from ecomseg import engine_compare
+from ecomseg.manifest import load_manifest
 
 
 def main(argv: list[str] | None = None, prog: str | None = None) -> int:
@@ -41,7 +42,7 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     parser.add_argument("--verbose", "-v", action="store_true", help="print every figure, not only differences")
     args = parser.parse_args(argv)
 
-    manifest = engine_compare.load_manifest(args.manifest)
+    manifest = load_manifest(args.manifest)
     try:
         models = engine_compare.select_models(manifest, args.select, args.folder)
     except ValueError as error:

@@ -185,15 +185,15 @@ def test_cli_help():
 
 def test_the_quarantine_limit_checks_get_their_dbt_tests_not_the_quarantine_rules():
     """quarantine.quarantine_limits sits beside the quarantine tables but is no contract table."""
-    import json as _json
     import subprocess as _subprocess
     import duckdb as _duckdb
     from ecomseg import REPO_ROOT
+    from ecomseg.manifest import load_manifest
     from ecomseg.validation import staging_suites
     target = REPO_ROOT / "target" / "validation-parse"
     _subprocess.run([str(REPO_ROOT / ".venv" / "bin" / "dbt"), "parse", "--profiles-dir", str(REPO_ROOT),
                      "--project-dir", str(REPO_ROOT), "--target-path", str(target), "--quiet"], check=True)
-    manifest = _json.loads((target / "manifest.json").read_text())
+    manifest = load_manifest(target / "manifest.json")
     node = next(n for n in manifest["nodes"].values() if n.get("name") == "quarantine_limits")
     con = _duckdb.connect()
     con.execute(f'create schema "{node["schema"]}"')
