@@ -56,12 +56,13 @@ re-stated as plain checks over the manifest that `dbt parse` writes:
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-PROJECT = "ecommerce_segmentation"
+from ecomseg.manifest import PROJECT, layer_of, load_manifest, node_meta, primary_key_columns, project_models
+
+__all__ = ["Violation", "check_manifest", "load_manifest"]
 
 
 @dataclass(frozen=True)
@@ -74,50 +75,16 @@ class Violation:
         return f"[{self.rule}] {self.node}: {self.message}"
 
 
-def _layer(node: dict) -> str | None:
-    parts = Path(node["original_file_path"]).parts
-    if len(parts) < 3 or parts[0] != "models":
-        return None  # a root model, or not a model file
-    return parts[1]
-
-
-def _models(manifest: dict) -> list[dict]:
-    return [
-        n for n in manifest["nodes"].values()
-        if n["resource_type"] == "model" and n["package_name"] == PROJECT
-    ]
-
-
-def _tests_by_node(manifest: dict) -> dict[str, dict[str, set[str]]]:
-    """{node_id: {column_name: {test names}}} for generic tests on a column."""
-    result: dict[str, dict[str, set[str]]] = {}
-    for test in manifest["nodes"].values():
-        if test["resource_type"] != "test":
-            continue
-        meta = test.get("test_metadata") or {}
-        column = test.get("column_name")
-        attached = test.get("attached_node")
-        if not meta or not column or not attached:
-            continue
-        result.setdefault(attached, {}).setdefault(column, set()).add(meta.get("name"))
-    return result
-
-
-def _meta(node: dict) -> dict:
-    return {**(node.get("meta") or {}), **((node.get("config") or {}).get("meta") or {})}
-
-
 def check_manifest(manifest: dict) -> list[Violation]:
     out: list[Violation] = []
-    models = _models(manifest)
+    models = project_models(manifest)
     nodes = manifest["nodes"]
     sources = {k: v for k, v in manifest["sources"].items() if v["package_name"] == PROJECT}
-    tests = _tests_by_node(manifest)
 
     readers: dict[str, list[str]] = {s: [] for s in sources}
     for node in models:
         name, uid = node["name"], node["unique_id"]
-        layer = _layer(node)
+        layer = layer_of(node)
         deps = node["depends_on"]["nodes"]
         dep_sources = [d for d in deps if d.startswith("source.")]
         dep_models = [nodes[d] for d in deps if d.startswith("model.") and d in nodes]
@@ -163,13 +130,14 @@ def check_manifest(manifest: dict) -> list[Violation]:
             out.append(Violation("layer-dependencies", uid, "mart reads a source"))
 
         # primary-key-test
-        meta = _meta(node)
+        meta = node_meta(node)
         exempt = meta.get("primary_key_exempt")
         if exempt is not None:
             if not isinstance(exempt, str) or len(exempt.strip()) < 10:
                 out.append(Violation("primary-key-test", uid, "primary_key_exempt must say why (a sentence)"))
-        elif not any({"unique", "not_null"} <= t for t in tests.get(uid, {}).values()):
-            out.append(Violation("primary-key-test", uid, "no column is tested both unique and not_null"))
+        elif not primary_key_columns(manifest, node):
+            out.append(Violation("primary-key-test", uid,
+                                 "no column is tested both unique and not_null (without a where filter)"))
 
         # descriptions
         if not (node.get("description") or "").strip():
@@ -196,8 +164,8 @@ def check_manifest(manifest: dict) -> list[Violation]:
 
         # marts-read-no-marts
         if layer == "marts":
-            read_marts = sorted({d["name"] for d in dep_models if _layer(d) == "marts"})
-            why = _meta(node).get("mart_dependency_exempt")
+            read_marts = sorted({d["name"] for d in dep_models if layer_of(d) == "marts"})
+            why = node_meta(node).get("mart_dependency_exempt")
             if read_marts and not (isinstance(why, str) and len(why.strip()) >= 10):
                 out.append(Violation("marts-read-no-marts", uid,
                                      f"reads the mart(s) {', '.join(read_marts)}; read an int_ model both use"))
@@ -228,8 +196,9 @@ def check_manifest(manifest: dict) -> list[Violation]:
     for node in nodes.values():
         if node["resource_type"] == "seed" and node["package_name"] == PROJECT:
             uid = node["unique_id"]
-            if not any({"unique", "not_null"} <= t for t in tests.get(uid, {}).values()):
-                out.append(Violation("primary-key-test", uid, "no column is tested both unique and not_null"))
+            if not primary_key_columns(manifest, node):
+                out.append(Violation("primary-key-test", uid,
+                                     "no column is tested both unique and not_null (without a where filter)"))
             if not (node.get("description") or "").strip():
                 out.append(Violation("descriptions", uid, "seed has no description"))
 
@@ -242,7 +211,7 @@ def check_manifest(manifest: dict) -> list[Violation]:
         for col_name, col in source.get("columns", {}).items():
             if not (col.get("description") or "").strip():
                 out.append(Violation("descriptions", sid, f"column {col_name} has no description"))
-        if _meta(source).get("record_time_column"):
+        if node_meta(source).get("record_time_column"):
             freshness = source.get("freshness") or {}
             has = any((freshness.get(k) or {}).get("count") for k in ("warn_after", "error_after"))
             if not has or not source.get("loaded_at_field"):
@@ -348,6 +317,3 @@ def _utc_calendar_reads(uid: str, raw: str) -> list[Violation]:
                                         "use shop_date() / to_shop_time() (var shop_timezone)")
             for pattern in _UTC_CALENDAR_READS for match in pattern.finditer(sql)]
 
-
-def load_manifest(path: Path | str) -> dict:
-    return json.loads(Path(path).read_text(encoding="utf-8"))

@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 
 from conftest import Warehouse
-from ecomseg import REPO_ROOT, gdpr
+from ecomseg import gdpr
 from ecomseg.dbt_runner import run_dbt
 from ecomseg.generator import generate
 
@@ -214,9 +214,9 @@ def test_an_erasure_list_with_another_salt_stops_the_build(forgotten, monkeypatc
 
 
 def test_forget_cli_help_and_bad_input(tmp_path, capsys):
-    import runpy
+    from ecomseg.cli import forget
 
-    module = runpy.run_path(str(REPO_ROOT / "scripts" / "forget_customer.py"), run_name="forget_cli")
+    module = {"main": forget.main}
     with pytest.raises(SystemExit):
         module["main"](["--help"])
     out = capsys.readouterr().out
@@ -230,7 +230,7 @@ def test_forget_cli_help_and_bad_input(tmp_path, capsys):
 
 def test_built_marts_hold_no_personal_data(forgotten):
     wh = forgotten["wh"]
-    from ecomseg.validation import load_manifest
+    from ecomseg.manifest import load_manifest
 
     con = duckdb.connect(str(wh.path), read_only=True)
     try:
@@ -321,7 +321,7 @@ def test_every_activation_model_carries_the_consent_test(forgotten):
     """Project rule over this project's manifest: a model marked config.meta.activation =
     true must carry only_consenting_customers (the dbt test itself is proven to fail on a
     non-consenting customer in test_generic_tests.py)."""
-    from ecomseg.validation import load_manifest
+    from ecomseg.manifest import load_manifest
 
     manifest = load_manifest(forgotten["wh"].target / "manifest.json")
     assert gdpr.activation_models_without_consent_test(manifest) == []
@@ -354,9 +354,9 @@ def _tiny_shop(folder: Path) -> Path:
 
 
 def _forget_cli():
-    import runpy
+    from ecomseg.cli import forget
 
-    return runpy.run_path(str(REPO_ROOT / "scripts" / "forget_customer.py"), run_name="forget_cli")["main"]
+    return forget.main
 
 
 def test_an_unknown_id_is_not_found_and_changes_nothing(tmp_path, capsys):

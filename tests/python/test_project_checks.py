@@ -8,7 +8,8 @@ import copy
 import pytest
 
 from ecomseg.dbt_runner import run_dbt
-from ecomseg.project_checks import check_manifest, load_manifest
+from ecomseg.manifest import load_manifest
+from ecomseg.project_checks import check_manifest
 
 P = "ecommerce_segmentation"
 
