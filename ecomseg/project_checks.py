@@ -37,6 +37,16 @@ re-stated as plain checks over the manifest that `dbt parse` writes:
                           writes into it, named among its quoted arguments)
   no-select-star-in-marts marts use select * only in import CTEs
                           (select * from {{ ref(...) }}) and `select * from final`
+  marts-read-no-marts     a mart reads no other mart: what several marts need is
+                          an intermediate model (int_<what>) that the public
+                          mart selects from (meta mart_dependency_exempt:
+                          "<why>" on the reading mart allows it)
+  as-of-date-visible      the macro as_of_date() is called only by the one-row
+                          model int_as_of_date; every other model joins that
+                          model, so the dependency is a ref in its SQL
+  yaml-names-unique       every YAML properties file name is used in one folder
+                          only (e.g. _int_segments__models.yml beside
+                          _segments__models.yml)
   shop-time               no date, hour, weekday or quarter read straight off a
                           UTC timestamp (`cast(<x>_at as date)`, `extract(...
                           from <x>_at)`, iso_day_of_week / date_trunc /
@@ -152,13 +162,35 @@ def check_manifest(manifest: dict) -> list[Violation]:
                 out.append(Violation("mart-versions", uid,
                                      f"the latest version must keep the mart's address: alias {name}, not {node.get('alias')}"))
 
+        # marts-read-no-marts
+        if layer == "marts":
+            read_marts = sorted({d["name"] for d in dep_models if layer_of(d) == "marts"})
+            why = node_meta(node).get("mart_dependency_exempt")
+            if read_marts and not (isinstance(why, str) and len(why.strip()) >= 10):
+                out.append(Violation("marts-read-no-marts", uid,
+                                     f"reads the mart(s) {', '.join(read_marts)}; read an int_ model both use"))
+
         raw = node.get("raw_code") or ""
         if layer == "staging" and name.startswith(("stg_", "quarantine_")):
             out += _parsing_outside_base(uid, node, raw, manifest.get("macros") or {})
+        if name != "int_as_of_date" and _AS_OF_CALL.search(_strip_comments(raw)):
+            out.append(Violation("as-of-date-visible", uid,
+                                 "calls as_of_date(); join ref('int_as_of_date') instead"))
         out += _hard_coded_references(uid, raw)
         out += _utc_calendar_reads(uid, raw)
         if layer == "marts":
             out += _select_star(uid, raw)
+
+    # yaml-names-unique
+    folders: dict[str, set[str]] = {}
+    for node in list(nodes.values()) + list(sources.values()):
+        patch = node.get("patch_path") or (node.get("original_file_path") if node["resource_type"] == "source" else None)
+        if node.get("package_name") == PROJECT and patch and patch.endswith((".yml", ".yaml")):
+            path = Path(patch.split("://", 1)[-1])
+            folders.setdefault(path.name, set()).add(str(path.parent))
+    for file_name, dirs in sorted(folders.items()):
+        if len(dirs) > 1:
+            out.append(Violation("yaml-names-unique", file_name, f"used in {len(dirs)} folders: {', '.join(sorted(dirs))}"))
 
     # seeds: primary key and descriptions
     for node in nodes.values():
@@ -185,6 +217,15 @@ def check_manifest(manifest: dict) -> list[Violation]:
             if not has or not source.get("loaded_at_field"):
                 out.append(Violation("source-freshness", sid, "has a record time column but no freshness"))
     return out
+
+
+_AS_OF_CALL = re.compile(r"\bas_of_date\s*\(")
+_JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.S)
+
+
+def _strip_comments(raw: str) -> str:
+    """raw_code without Jinja and SQL comments."""
+    return _COMMENT.sub(" ", _JINJA_COMMENT.sub(" ", raw))
 
 
 _JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)

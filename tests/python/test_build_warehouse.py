@@ -138,8 +138,10 @@ def test_other_data_is_refused_and_a_full_refresh_starts_over(tmp_path, monkeypa
                    env={"RAW_DATA_DIR": "demo/"}).success
 
     # --full-refresh: the warehouse starts over from the user's data, history included
+    # (the history reads the int_ models; the public marts with the as-of date the summary names are
+    # selected beside it)
     assert script.main(["--raw-dir", str(mine), "--duckdb", str(warehouse), "--no-generate", "--full-refresh",
-                        "--select", "+customer_segment_history"]) == 0
+                        "--select", "+customer_segment_history customer_lifecycle customer_rfm"]) == 0
     out = capsys.readouterr().out
     assert _history_customers(warehouse) == {"CM1"}
     assert _built_from(warehouse) == str(mine.resolve())

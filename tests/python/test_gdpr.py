@@ -289,7 +289,8 @@ def test_a_non_development_target_refuses_the_public_salt(tmp_path, monkeypatch)
     message naming the variable, and compiles with the secret salt once it is set."""
     monkeypatch.delenv("PSEUDONYMISATION_SALT", raising=False)
     monkeypatch.delenv("ERASURE_SALT", raising=False)
-    args = ["compile", "--target", "prod", "--select", "dim_customers"]
+    # the customer facts' key is computed in int_customers (dim_customers selects it)
+    args = ["compile", "--target", "prod", "--select", "int_customers"]
     refused = run_dbt(args, target_path=tmp_path / "t1", duckdb_path=tmp_path / "prod.duckdb", check=False)
     assert not refused.success
     message = "\n".join(refused.failures)
@@ -297,12 +298,12 @@ def test_a_non_development_target_refuses_the_public_salt(tmp_path, monkeypatch)
     compiled = run_dbt(args, target_path=tmp_path / "t2", duckdb_path=tmp_path / "prod.duckdb",
                        env={"PSEUDONYMISATION_SALT": "a-secret-salt-4711"})
     assert compiled.success
-    sql = next((tmp_path / "t2").rglob("dim_customers.sql")).read_text()
+    sql = next((tmp_path / "t2").rglob("int_customers.sql")).read_text()
     assert "a-secret-salt-4711|" in sql and gdpr.DEV_SALT not in sql
     # the development target keeps working without a salt
-    dev = run_dbt(["compile", "--select", "dim_customers"], target_path=tmp_path / "t3",
+    dev = run_dbt(["compile", "--select", "int_customers"], target_path=tmp_path / "t3",
                   duckdb_path=tmp_path / "dev.duckdb")
-    assert gdpr.DEV_SALT in next((tmp_path / "t3").rglob("dim_customers.sql")).read_text()
+    assert gdpr.DEV_SALT in next((tmp_path / "t3").rglob("int_customers.sql")).read_text()
     assert dev.success
 
 

@@ -183,3 +183,34 @@ def test_ctes_written_by_a_ctes_macro_are_ctes_and_nothing_else_is(manifest):
     node["raw_code"] += "\nunion all select * from undeclared\nunion all select * from {{ other_macro('declared') }} declared"
     found = [v.message for v in check_manifest(m) if v.rule == "hard-coded-references"]
     assert found == ["reads 'undeclared' directly; use ref() or source()"]
+
+
+def test_a_mart_reading_another_mart_is_caught_unless_exempt_with_a_reason(manifest):
+    m = copy.deepcopy(manifest)
+    reader = model(m, "customer_profile_overall")
+    reader["depends_on"]["nodes"].append(model(m, "dim_customers")["unique_id"])
+    found = [v for v in check_manifest(m) if v.rule == "marts-read-no-marts"]
+    assert [(v.node, "dim_customers" in v.message) for v in found] == [(reader["unique_id"], True)]
+    reader["config"].setdefault("meta", {})["mart_dependency_exempt"] = "short"
+    assert any(v.rule == "marts-read-no-marts" for v in check_manifest(m))
+    reader["config"]["meta"]["mart_dependency_exempt"] = "the record itself, kept for a stated reason"
+    assert not any(v.rule == "marts-read-no-marts" for v in check_manifest(m))
+
+
+def test_the_as_of_date_macro_outside_int_as_of_date_is_caught(manifest):
+    m = copy.deepcopy(manifest)
+    node = model(m, "int_customer_rfm_metrics")
+    node["raw_code"] += "\n-- as_of_date() in a comment is fine\n{# and as_of_date() here #}\n"
+    assert not any(v.rule == "as-of-date-visible" for v in check_manifest(m))
+    node["raw_code"] += "\nselect {{ as_of_date('x') }} as d\n"
+    found = [v.node for v in check_manifest(m) if v.rule == "as-of-date-visible"]
+    assert found == [node["unique_id"]]
+
+
+def test_a_yaml_file_name_used_in_two_folders_is_caught(manifest):
+    m = copy.deepcopy(manifest)
+    node = model(m, "int_customer_rfm_metrics")
+    node["patch_path"] = f"{P}://models/intermediate/segments/_segments__models.yml"
+    found = [v for v in check_manifest(m) if v.rule == "yaml-names-unique"]
+    assert [v.node for v in found] == ["_segments__models.yml"]
+    assert "models/intermediate/segments" in found[0].message and "models/marts/segments" in found[0].message
