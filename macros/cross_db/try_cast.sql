@@ -71,7 +71,7 @@
     {%- for token in definition.null_tokens -%}
         {%- do lengths.append(token.encode('utf-8') | length) -%}
     {%- endfor %}
-    {%- set longest = lengths | max %}
+    {%- set longest = lengths | max -%}
     case
         when ord({{ expression }}) between 33 and 126 and ord({{ expression }}[-1]) between 33 and 126
             then case

@@ -19,7 +19,7 @@
     {%- set configured = var('as_of_date', none) -%}
     {%- set text = (configured | string | trim) if configured is not none else '' -%}
     {%- if text | lower in ('', 'none', 'null') -%}
-        (select latest_data_date from {{ ref('int_latest_data_date') }})
+        (select latest_data.latest_data_date from {{ ref('int_latest_data_date') }} as latest_data)
     {%- else -%}
         {%- if not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', text) -%}
             {{ exceptions.raise_compiler_error("var('as_of_date') must be a date written YYYY-MM-DD (or empty for the latest data date); got '" ~ text ~ "'") }}

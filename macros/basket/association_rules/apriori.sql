@@ -9,7 +9,7 @@
     itemset) whose support, count_column / ar_transaction_total, is at least
     min_support_sql.
 -#}
-{% macro association_rules_frequent(counts_cte, key_columns, count_column, min_support_sql) %}
+{% macro association_rules_frequent(counts_cte, key_columns, count_column, min_support_sql) -%}
     select
         {%- for column in key_columns %}
         {{ counts_cte }}.{{ column }},

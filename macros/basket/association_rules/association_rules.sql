@@ -60,7 +60,7 @@ ar_basket_items as (
     from {{ transactions_relation }}
     where {{ transaction_column }} is not null
         and {{ item_column }} is not null
-        {{ ecommerce_segmentation.shared_cte_condition() }}
+        {{- ecommerce_segmentation.shared_cte_condition() }}
 
 ),
 

@@ -59,7 +59,7 @@ ar_basket_items as (
             and {{ item_codes_column }} is not null
     ) as ar_exploded
     where item_key is not null
-        {{ ecommerce_segmentation.shared_cte_condition() }}
+        {{- ecommerce_segmentation.shared_cte_condition() }}
 
 ),
 
@@ -98,7 +98,7 @@ ar_baskets as not materialized (
 
     -- read a few times (N, item counts, frequent items): a scan of the
     -- stored lists is cheaper than materializing them
-    select {{ item_codes_column }} as item_codes
+    select {{ item_codes_column }} as item_codes  -- noqa: AL09
     from {{ baskets_relation }}
     where len({{ item_codes_column }}) > 0
 
@@ -108,7 +108,7 @@ ar_item_codes as not materialized (
 
     select
         cast({{ item_column }} as {{ dbt.type_string() }}) as item,
-        {{ item_code_column }} as item_code
+        {{ item_code_column }} as item_code  -- noqa: AL09
     from {{ items_relation }}
 
 ),

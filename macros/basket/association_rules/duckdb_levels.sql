@@ -71,7 +71,7 @@ ar_frequent_baskets as materialized (
         select
             list_filter(
                 {{ baskets_cte }}.item_codes,
-                lambda item_code: ar_frequent_lookup.is_frequent[item_code]
+                lambda item_code: ar_frequent_lookup.is_frequent[item_code]  -- noqa: RF02
             ) as item_codes
         from {{ baskets_cte }}
         cross join ar_frequent_lookup
@@ -138,7 +138,7 @@ ar_frequent_pairs as materialized (
     (so: filtered out by list_filter) past it. An empty codes_cte gives a
     null list.
 -#}
-{% macro association_rules_code_lookup(codes_cte, code_column, list_name) %}
+{% macro association_rules_code_lookup(codes_cte, code_column, list_name) -%}
     select list({{ codes_cte }}.{{ code_column }} is not null order by ar_all_codes.item_code) as {{ list_name }}
     from (
         select unnest(range(1, ar_largest.item_code + 1)) as item_code

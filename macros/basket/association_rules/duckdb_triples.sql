@@ -86,7 +86,7 @@ ar_triple_baskets as materialized (
         select
             list_filter(
                 ar_frequent_baskets.item_codes,
-                lambda item_code: ar_triple_lookup.in_candidate[item_code]
+                lambda item_code: ar_triple_lookup.in_candidate[item_code]  -- noqa: RF02
             ) as item_codes
         from ar_frequent_baskets
         cross join ar_triple_lookup
