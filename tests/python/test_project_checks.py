@@ -212,3 +212,17 @@ def test_an_adapter_variant_outside_its_dispatchers_file_is_caught(manifest):
             DISPATCH_RULE_PENDING.clear()
             DISPATCH_RULE_PENDING.update(saved)
         assert still, f"{folder} passes dispatch-variants now: remove it from DISPATCH_RULE_PENDING"
+
+
+def test_undocumented_macros_and_arguments_are_caught(manifest):
+    m = copy.deepcopy(manifest)
+    m["macros"][f"macro.{P}.share"]["description"] = ""
+    days = m["macros"][f"macro.{P}.days_between"]
+    assert [a["name"] for a in days["arguments"]] == ["start_date", "end_date"]
+    days["arguments"] = [days["arguments"][0], {"name": "end_day", "description": "not an argument"}]
+    found = sorted((v.node.split(".")[-1], v.message) for v in check_manifest(m) if v.rule == "macro-docs")
+    assert found == [
+        ("days_between", "argument end_date has no description (macros/_macros.yml)"),
+        ("days_between", "documents an argument end_day that the macro does not have"),
+        ("share", "no description (macros/_macros.yml)"),
+    ]
