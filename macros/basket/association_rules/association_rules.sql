@@ -13,10 +13,11 @@
       association_rules_from_baskets.sql the same rules from stored, integer-coded baskets (dispatched)
       arguments.sql                      argument checks, once for every version
       apriori.sql                        the shared apriori steps: support filter, candidate triples
-      portable_levels.sql                counting levels 1-3 in portable SQL (Spark runs it)
+      portable_levels.sql, portable_triples.sql
+                                         counting levels 1-2 and 3 in portable SQL (Spark runs it)
       duckdb_levels.sql, duckdb_triples.sql
-                                         counting levels 1-3 with DuckDB lists (far fewer passes)
-      rule_step.sql                      the rules and their metrics from the frequent itemsets
+                                         counting levels 1-2 and 3 in DuckDB lists (far fewer passes)
+      rule_step.sql, metrics.sql         the rules and their metrics from the frequent itemsets
     Each engine's variant only turns its input into the shape its counting
     levels read; everything else is shared. Inner CTE names carry the prefix
     ar_ so that they cannot clash with the calling model's CTEs.
