@@ -2,7 +2,8 @@
 
 Times the macro over stored, integer-coded baskets (association_rules_from_baskets,
 what product_association_rules runs), the macro over text order lines
-(association_rules), pyfim's C FP-growth, mlxtend fpgrowth (sparse and dense
+(association_rules), the portable version of the basket macro (the one
+Spark runs) on DuckDB, pyfim's C FP-growth, mlxtend fpgrowth (sparse and dense
 one-hot) and mlxtend apriori on the same synthetic baskets at growing sizes,
 each measurement in its own subprocess (wall and CPU time per phase, peak
 RSS), checks that all engines find the identical rules, and reports the
@@ -41,7 +42,7 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
                         help="basket counts run with every engine but mlxtend's (too slow and too big "
                              "there), e.g. 10000000")
     parser.add_argument("--macro-only-sizes", type=_ints, default=[],
-                        help="basket counts run with the macros only (macro, macro_lines)")
+                        help="basket counts run with the macros only (macro, macro_lines, macro_portable)")
     parser.add_argument("--engines", default=",".join(ENGINES),
                         help=f"engines to run, comma separated (default: {','.join(ENGINES)})")
     parser.add_argument("--items", type=int, default=1000, help="catalogue size (default: 1000)")
