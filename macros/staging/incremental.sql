@@ -316,3 +316,132 @@ final as (
 
 select * from final
 {%- endmacro %}
+
+
+{#
+    Incremental identity stitching (int_sessions_stitched). A session's row
+    depends on its own sessions row, events (int_session_activity) and
+    orders (int_order_revenue), and on its visitor's customer, which depends
+    on all of the visitor's sessions and session-less identity links. So a
+    new batch recomputes exactly:
+      - the changed sessions: a stg_shop__sessions row or an
+        int_session_activity row of a load id above the model's watermarks
+        (_sessions_load_id, _events_load_id: the largest in {{ this }}), or
+        whose orders' summary (_orders_signature: count, net revenue, first
+        order time, the identifying order's customer) differs from the one
+        stored (orders are entities, returns are read whole: compared, not
+        watermarked);
+      - the affected visitors: the visitors of the changed sessions (as
+        now and as stored) and of the visitor links of a new load;
+      - every session of an affected visitor (stored or changed).
+    Those rows replace theirs (delete+insert on session_id); a changed session
+    that no longer has any source (e.g. an order re-exported with another
+    session) is written as a tombstone (not recorded, no events, no orders)
+    that the post-hook delete_vanished_sessions removes. Every other row is
+    unchanged by construction, so the result equals the full computation.
+    Used only when events and sessions are both loaded incrementally
+    (stitching_processes_new_loads_only); otherwise the model is rebuilt from
+    all rows (pre-hooks reset_incremental_model('events' / 'sessions')).
+#}
+{% macro stitching_processes_new_loads_only() %}
+    {{ return(ecommerce_segmentation.processes_new_loads_only('events')
+        and ecommerce_segmentation.processes_new_loads_only('sessions')) }}
+{% endmacro %}
+
+
+{#- The CTEs scope_sessions and scope_visitors (each followed by a comma), or nothing on a full build. -#}
+{% macro stitching_scope_ctes(sessions_relation, activity_relation, links_relation, session_orders_cte) -%}
+    {%- if ecommerce_segmentation.stitching_processes_new_loads_only() -%}
+stitching_watermarks as (
+
+    select
+        coalesce(max(_sessions_load_id), 0) as sessions_load_id,
+        coalesce(max(_events_load_id), 0) as events_load_id
+    from {{ this }}
+
+),
+
+changed_sessions as (
+
+    select session_id from {{ sessions_relation }}
+    where _load_id > (select sessions_load_id from stitching_watermarks)
+    union
+    select session_id from {{ activity_relation }}
+    where _load_id > (select events_load_id from stitching_watermarks)
+    union
+    select coalesce(now_orders.session_id, stored.session_id) as session_id
+    from {{ session_orders_cte }} as now_orders
+    full outer join (
+        select session_id, _orders_signature from {{ this }}
+        where _orders_signature is not null
+    ) as stored
+        on now_orders.session_id = stored.session_id
+    where now_orders.session_id is null
+        or stored.session_id is null
+        or now_orders.orders_signature <> stored._orders_signature
+
+),
+
+scope_visitors as (
+
+    select coalesce(recorded.visitor_id, activity.event_visitor_id) as visitor_id
+    from changed_sessions
+    left join {{ sessions_relation }} as recorded
+        on changed_sessions.session_id = recorded.session_id
+    left join {{ activity_relation }} as activity
+        on changed_sessions.session_id = activity.session_id
+    where coalesce(recorded.visitor_id, activity.event_visitor_id) is not null
+    union
+    select visitor_id from {{ this }}
+    where visitor_id is not null
+        and session_id in (select session_id from changed_sessions)
+    union
+    select visitor_id from {{ links_relation }}
+    where link_type = 'visitor_customer'
+        and _load_id > (select events_load_id from stitching_watermarks)
+
+),
+
+scope_sessions as (
+
+    select session_id from changed_sessions
+    union
+    select session_id from {{ this }}
+    where visitor_id in (select visitor_id from scope_visitors)
+
+),
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- A where condition: column is in the CTE `scope` (stitching_scope_ctes); true on a full build. -#}
+{% macro stitching_in_scope(column, scope='scope_sessions') -%}
+    {%- if ecommerce_segmentation.stitching_processes_new_loads_only() -%}
+    {{ column }} in (select {{ 'visitor_id' if scope == 'scope_visitors' else 'session_id' }} from {{ scope }})
+    {%- else -%}
+    true
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- `union all` tombstone rows (columns as tombstone_columns) for the scoped sessions missing from rows_cte; nothing on a full build. -#}
+{% macro stitching_tombstones(rows_cte, tombstone_columns) -%}
+    {%- if ecommerce_segmentation.stitching_processes_new_loads_only() %}
+    union all
+    select
+        {{ tombstone_columns | join(',\n        ') }}
+    from scope_sessions
+    where session_id not in (select session_id from {{ rows_cte }})
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- post-hook: removes the tombstones (a session with no source: not recorded, no events, no orders). -#}
+{% macro delete_vanished_sessions() %}
+    {%- if execute and this is not none and is_incremental()
+        and ecommerce_segmentation.incremental_loading_supported() -%}
+        delete from {{ this }} where not is_recorded_session and event_count = 0 and order_count = 0
+    {%- else -%}
+        select 1 as no_vanished_sessions
+    {%- endif -%}
+{% endmacro %}
