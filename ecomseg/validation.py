@@ -786,10 +786,12 @@ def raw_suites(con, raw_dir: Path, erasure=None) -> list[Suite]:
 
 def superseded_versions(con, table_name: str) -> int:
     """Valid raw rows of an entity superseded by a later delivery (docs/raw-data-contract.md, "Facts and
-    entities"): earlier versions of an order, and the lines of an order delivered again with lines in a
-    later file; 0 for every other table."""
-    if table_name == "orders" and _exists(con, "staging", "stg_shop__order_versions"):
-        return int(_scalar(con, "select count(*) from staging.stg_shop__order_versions where not is_latest"))
+    entities"): the earlier deliveries of an order, a customer or a product (stg_shop__<entity>_versions),
+    and the lines of an order delivered again with lines in a later file; 0 for every other table."""
+    versions = {"orders": "stg_shop__order_versions", "customers": "stg_shop__customer_versions",
+                "products": "stg_shop__product_versions"}.get(table_name)
+    if versions is not None and _exists(con, "staging", versions):
+        return int(_scalar(con, f"select count(*) from staging.{versions} where not is_latest"))
     if table_name == "order_items" and _exists(con, "staging", "base_shop__order_items"):
         return int(_scalar(con, (
             "select count(*) from staging.base_shop__order_items as b where b.quarantine_reason is null "
