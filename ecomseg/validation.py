@@ -851,7 +851,14 @@ def accepted_rows_suite(con, table: contract.Table, latest: _dt.datetime | None)
             exps.append(expectation("expect_column_values_to_be_between", origin, "the contract's range",
                                     column=f"{col.name}__number", **range_arguments(col.range)))
     key = list(table.primary_key)
-    if len(key) == 1:
+    if key and table.kind == "entity":
+        # an entity's key delivered again in a later file is a new version (docs/raw-data-contract.md,
+        # "Facts and entities"): unique within each file
+        select.append("_source_file")
+        exps.append(expectation("expect_compound_columns_to_be_unique", origin,
+                                "the primary key within each file (an entity: a later file's row is a new version)",
+                                column_list=key + ["_source_file"], ignore_row_if="any_value_is_missing"))
+    elif len(key) == 1:
         exps.append(expectation("expect_column_values_to_be_unique", origin, "the primary key", column=key[0]))
     elif key:
         exps.append(expectation("expect_compound_columns_to_be_unique", origin, "the primary key (when given)",
