@@ -57,6 +57,14 @@ What real exports do, planted and listed in ``ground_truth.json`` under
   are the order's lines.  Orders with planted dirt (malformed
   ``ordered_at``, no customer, a negative quantity on a line) are exported
   once, as in the single-file shop.
+* customer re-exports: a share :data:`CUSTOMER_CHANGE_SHARE` of the
+  customers (those with a known marketing consent) changed their marketing
+  consent after registering: their first export (the day they registered)
+  carries the opposite consent, and a re-export on a later day (1 day to the
+  last day after it) carries the single-file row; a share
+  :data:`CUSTOMER_REPEAT_SHARE` is re-exported unchanged on a later day (a
+  re-delivered identical row, not a new version).  The latest export of a
+  customer is its single-file row.
 
 Events picked for redelivery are never ones with planted dirt (malformed
 time, in-file late or duplicate delivery).
@@ -95,6 +103,8 @@ UNDATED_TABLES = ("products", "exchange_rates")
 LATE_EVENT_SHARE = 0.004
 DUPLICATE_EVENT_SHARE = 0.002
 MAX_DELAY_DAYS = 3
+CUSTOMER_CHANGE_SHARE = 0.02
+CUSTOMER_REPEAT_SHARE = 0.01
 CHUNK_ROWS = g.ROW_GROUP_SIZE
 
 KIND_OWN, KIND_REDELIVERED = 0, 1
@@ -127,11 +137,13 @@ class _Placement:
     day: np.ndarray
     kind: np.ndarray
     status: np.ndarray | None = None  # orders only: status index, -1 = the row's own
+    flip_consent: np.ndarray | None = None  # customers only: the export carries the opposite consent
 
     def sorted(self) -> "_Placement":
         o = np.lexsort((self.kind, self.day, self.pos))
         return _Placement(self.pos[o], self.day[o], self.kind[o],
-                          None if self.status is None else self.status[o])
+                          None if self.status is None else self.status[o],
+                          None if self.flip_consent is None else self.flip_consent[o])
 
 
 class _Plan:
@@ -175,6 +187,7 @@ class _Plan:
         if redeliveries:
             self._plan_events(own["events"])
             self._plan_orders(item_order_idx)
+            self._plan_customers()
 
     # -- events: late and duplicate deliveries -----------------------------
     def _plan_events(self, ev_day: np.ndarray) -> None:
@@ -283,6 +296,33 @@ class _Plan:
                                "status": np.array(s.status_names, dtype=object)[vs[keep]].tolist()}
         self.reexported_orders = int(reexported.size)
 
+    # -- customers: a consent changed later, and unchanged re-exports ------------
+    def _plan_customers(self) -> None:
+        s = self.shop
+        rng = s.rng("batches", 3)
+        p = self.placements["customers"]
+        n = p.pos.size
+        eligible = np.flatnonzero((p.day < self.last_day) & (s.consent[p.pos] != 2))
+        k_change = min(int(round(CUSTOMER_CHANGE_SHARE * n)), eligible.size)
+        k_repeat = min(int(round(CUSTOMER_REPEAT_SHARE * n)), eligible.size - k_change)
+        pick = rng.choice(eligible, size=k_change + k_repeat, replace=False)
+        changed = np.zeros(pick.size, dtype=bool)
+        changed[:k_change] = True
+        o = np.argsort(pick)
+        pick, changed = pick[o], changed[o]
+        own_day = p.day[pick]
+        re_day = own_day + 1 + np.floor(rng.random(pick.size) * (self.last_day - own_day)).astype(np.int64)
+        flip = np.zeros(n, dtype=bool)
+        flip[pick[changed]] = True  # the first export: the consent before the change
+        self.placements["customers"] = _Placement(
+            np.concatenate([p.pos, p.pos[pick]]), np.concatenate([p.day, re_day]),
+            np.concatenate([p.kind, np.full(pick.size, KIND_REDELIVERED, np.int8)]),
+            flip_consent=np.concatenate([flip, np.zeros(pick.size, dtype=bool)])).sorted()
+        self.customer_versions = {"customer_id": g._ids("C", p.pos[pick] + 1, 7).to_pylist(),  # as _table_batches
+                                  "first_delivered_date": _iso_days(own_day),
+                                  "redelivered_date": _iso_days(re_day),
+                                  "changed": changed.tolist()}
+
     def rows_delivered(self) -> dict[str, int]:
         return {t: int(p.pos.size) for t, p in self.placements.items()}
 
@@ -313,6 +353,7 @@ def _write_table_days(writer: "g._Writer", table: str, n_rows: int, batch_fn, pl
     sel = (placement.day >= days.start) & (placement.day < days.stop)
     pos, day, kind = placement.pos[sel], placement.day[sel], placement.kind[sel]
     status = placement.status[sel] if placement.status is not None else None
+    flip = placement.flip_consent[sel] if placement.flip_consent is not None else None
     # a day's file is written once its last row has been built (files are nearly chronological,
     # so few days are pending at a time)
     last_pos: dict[int, int] = {}
@@ -342,6 +383,11 @@ def _write_table_days(writer: "g._Writer", table: str, n_rows: int, batch_fn, pl
                 col = schema.get_field_index("status")
                 piece = piece.set_column(col, schema.field(col),
                                          pc.if_else(pa.array(override), new, piece.column(col)))
+        if flip is not None and flip[lo:hi].any():
+            col = schema.get_field_index("marketing_consent")
+            piece = piece.set_column(col, schema.field(col),
+                                     pc.if_else(pa.array(flip[lo:hi]), pc.invert(piece.column(col)),
+                                                piece.column(col)))
         for d in np.unique(cd).tolist():
             m = np.flatnonzero(cd == d)
             pending.setdefault(d, []).append((piece.take(pa.array(m)), ck[m], cp[m]))
@@ -415,6 +461,8 @@ def _ground_truth(cfg, shop, plan: _Plan) -> dict:
             "duplicate_deliveries": plan.duplicate_deliveries,
             "reexported_orders": plan.reexported_orders,
             "order_versions": plan.order_versions,
+            "customer_change_share": CUSTOMER_CHANGE_SHARE, "customer_repeat_share": CUSTOMER_REPEAT_SHARE,
+            "customer_versions": plan.customer_versions,
         }
     truth["batches"] = {
         "layout": "daily",
@@ -436,7 +484,7 @@ def _write_truth(path: Path, truth: dict) -> None:
     if red:
         red = {k: dict(v) if isinstance(v, dict) else v for k, v in red.items()}  # the caller's stays as is
         truth = {**truth, "batches": {**truth["batches"], "redeliveries": red}}
-        for kind in ("late_events", "duplicate_deliveries", "order_versions"):
+        for kind in ("late_events", "duplicate_deliveries", "order_versions", "customer_versions"):
             for col, values in red[kind].items():
                 key = f"@@{kind}.{col}@@"
                 compact[json.dumps(key)] = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
@@ -537,4 +585,4 @@ def read_state(out_dir: str | os.PathLike) -> dict:
 
 __all__ = ["generate_batches", "append_days", "read_state", "day_path", "LAYOUTS",
            "STATE_FILE", "DATED_BY", "UNDATED_TABLES", "LATE_EVENT_SHARE", "DUPLICATE_EVENT_SHARE",
-           "MAX_DELAY_DAYS"]
+           "MAX_DELAY_DAYS", "CUSTOMER_CHANGE_SHARE", "CUSTOMER_REPEAT_SHARE"]

@@ -18,8 +18,10 @@ shop.  --horizon-days H generates the shop H days past --end-date but writes
 only up to --end-date; --append-days N then writes the next N days into the
 same folder (never rewriting a file; same files as writing them at once).
 --redeliveries plants what real exports do: late events (in a later day's
-file), duplicate event deliveries across days, and orders re-exported on every
-status change with their lines (ecomseg.batches, listed in ground_truth.json).
+file), duplicate event deliveries across days, orders re-exported on every
+status change with their lines, and customers re-exported later, with a
+changed marketing consent or unchanged (ecomseg.batches, listed in
+ground_truth.json).
 """
 
 from __future__ import annotations
@@ -124,8 +126,10 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--redeliveries", action="store_true",
                         help="with --batches: plant late events, duplicate event deliveries across days "
                              f"({batches.LATE_EVENT_SHARE * 100:g}%% and {batches.DUPLICATE_EVENT_SHARE * 100:g}%% of the "
-                             f"events, up to {batches.MAX_DELAY_DAYS} days later) and order re-exports on "
-                             "every status change, with their lines (default off)")
+                             f"events, up to {batches.MAX_DELAY_DAYS} days later), order re-exports on "
+                             "every status change, with their lines, and customer re-exports on a later day "
+                             f"({batches.CUSTOMER_CHANGE_SHARE * 100:g}%% with a changed marketing consent, "
+                             f"{batches.CUSTOMER_REPEAT_SHARE * 100:g}%% unchanged) (default off)")
     parser.add_argument("--append-days", type=_positive, metavar="N",
                         help="write the next N days into --out, an existing --batches folder, with the "
                              "parameters in its _generator.json (no other shop option may be given)")

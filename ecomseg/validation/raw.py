@@ -152,10 +152,12 @@ def raw_suites(con, raw_dir: Path, erasure=None) -> list[Suite]:
 
 def superseded_versions(con, table_name: str) -> int:
     """Valid raw rows of an entity superseded by a later delivery (docs/raw-data-contract.md, "Facts and
-    entities"): earlier versions of an order, and the lines of an order delivered again with lines in a
-    later file; 0 for every other table."""
-    if table_name == "orders" and _exists(con, "staging", "stg_shop__order_versions"):
-        return int(_scalar(con, "select count(*) from staging.stg_shop__order_versions where not is_latest"))
+    entities"): the earlier deliveries of an order, a customer or a product (stg_shop__<entity>_versions),
+    and the lines of an order delivered again with lines in a later file; 0 for every other table."""
+    versions = {"orders": "stg_shop__order_versions", "customers": "stg_shop__customer_versions",
+                "products": "stg_shop__product_versions"}.get(table_name)
+    if versions is not None and _exists(con, "staging", versions):
+        return int(_scalar(con, f"select count(*) from staging.{versions} where not is_latest"))
     if table_name == "order_items" and _exists(con, "staging", "base_shop__order_items"):
         return int(_scalar(con, (
             "select count(*) from staging.base_shop__order_items as b where b.quarantine_reason is null "
@@ -215,7 +217,14 @@ def accepted_rows_suite(con, table: contract.Table, latest: _dt.datetime | None)
             exps.append(expectation("expect_column_values_to_be_between", origin, "the contract's range",
                                     column=f"{col.name}__number", **range_arguments(col.range)))
     key = list(table.primary_key)
-    if len(key) == 1:
+    if key and table.kind == "entity":
+        # an entity's key delivered again in a later file is a new version (docs/raw-data-contract.md,
+        # "Facts and entities"): unique within each file
+        select.append("_source_file")
+        exps.append(expectation("expect_compound_columns_to_be_unique", origin,
+                                "the primary key within each file (an entity: a later file's row is a new version)",
+                                column_list=key + ["_source_file"], ignore_row_if="any_value_is_missing"))
+    elif len(key) == 1:
         exps.append(expectation("expect_column_values_to_be_unique", origin, "the primary key", column=key[0]))
     elif key:
         exps.append(expectation("expect_compound_columns_to_be_unique", origin, "the primary key (when given)",

@@ -151,3 +151,297 @@
     where false
     {%- endif -%}
 {%- endmacro %}
+
+
+{#
+    entity_versions(table_name, base_relation, key_column, version_id_column,
+    columns): the body of a stg_shop__<entity>_versions model (an entity's
+    every delivery, docs/raw-data-contract.md, "Facts and entities"). One
+    row per valid row of base_relation (a base_ model that checks its key
+    per file: a key is delivered at most once per file), in delivery order
+    (load, file, line) per key:
+      - delivery_number 1, 2, ... ; version_id_column: <key>-<delivery_number>;
+      - version_hash: md5 of every contract column of the row as staged
+        (typed); is_new_version: true for the first delivery and for a
+        delivery whose content differs from the delivery before it, false
+        for a re-delivered identical row (it is not a new version);
+      - version_number: 1 for the first version, +1 at each new version
+        (an identical re-delivery keeps the number of the version it
+        repeats); valid_from_file / valid_to_file: the file that delivered
+        the version first / that delivered the next version (null: the
+        current version), so a version is valid from one delivery to the
+        next in delivery order;
+      - superseded_in_file: the file of the next delivery (null for the
+        latest), is_latest: the latest delivery (the row staged in
+        stg_shop__<entity>; raw rows = staged + not is_latest + quarantined);
+      - columns: [{'name': n, 'expression': sql}, ...] kept for tracing.
+    Incremental (staging_materialization): the valid rows of the load ids not
+    seen yet and the earlier deliveries of the keys they touch (from
+    {{ this }}) are numbered again together and replace those keys' rows
+    (delete+insert on version_id_column); when the raw table is read whole
+    (not loaded incrementally) the model is rebuilt from all rows (pre-hook
+    reset_incremental_model). Either way the result is the full computation.
+#}
+{% macro entity_versions(table_name, base_relation, key_column, version_id_column, columns) -%}
+{%- set hashed = [] -%}
+{%- for column in ecommerce_segmentation.contract_columns(table_name) -%}
+    {%- do hashed.append("coalesce(" ~ dbt.concat(["'='", 'cast(' ~ column.name ~ ' as ' ~ dbt.type_string() ~ ')'])
+        ~ ", '~')") -%}
+    {%- if not loop.last -%}
+        {%- do hashed.append('chr(31)') -%}
+    {%- endif -%}
+{%- endfor -%}
+{%- set kept = [] -%}
+{%- for column in columns -%}
+    {%- do kept.append(column.name) -%}
+{%- endfor -%}
+with delivered as (
+
+    select
+        {{ key_column }},
+        {%- for column in columns %}
+        {{ column.expression }} as {{ column.name }},
+        {%- endfor %}
+        {{ dbt.hash(dbt.concat(hashed)) }} as version_hash,
+        _source_file as delivered_in_file,
+        _source_line as delivered_at_line,
+        _load_id
+    from {{ base_relation }}
+    where quarantine_reason is null
+        and {{ ecommerce_segmentation.new_load_ids_filter(table_name) }}
+
+),
+
+earlier as (
+
+    {#- the earlier deliveries of the keys the batch touches, numbered again with it #}
+    {{ ecommerce_segmentation.earlier_rows(table_name, 'delivered', key_column,
+        [key_column] + kept + ['version_hash', 'delivered_in_file', 'delivered_at_line', '_load_id']) }}
+
+),
+
+deliveries as (
+
+    select * from delivered
+    union all
+    select * from earlier
+
+),
+
+sequenced as (
+
+    select
+        deliveries.*,
+        row_number() over (
+            partition by {{ key_column }}
+            order by _load_id, delivered_in_file, delivered_at_line nulls last, version_hash
+        ) as delivery_number,
+        lag(version_hash) over (
+            partition by {{ key_column }}
+            order by _load_id, delivered_in_file, delivered_at_line nulls last, version_hash
+        ) as previous_version_hash,
+        lead(delivered_in_file) over (
+            partition by {{ key_column }}
+            order by _load_id, delivered_in_file, delivered_at_line nulls last, version_hash
+        ) as superseded_in_file
+    from deliveries
+
+),
+
+flagged as (
+
+    select
+        sequenced.*,
+        coalesce(version_hash <> previous_version_hash, true) as is_new_version
+    from sequenced
+
+),
+
+numbered as (
+
+    select
+        flagged.*,
+        sum(case when is_new_version then 1 else 0 end) over (
+            partition by {{ key_column }}
+            order by delivery_number
+            rows between unbounded preceding and current row
+        ) as version_number
+    from flagged
+
+),
+
+versions as (
+
+    select
+        {{ key_column }},
+        version_number,
+        delivered_in_file as valid_from_file,
+        lead(delivered_in_file) over (
+            partition by {{ key_column }}
+            order by version_number
+        ) as valid_to_file
+    from numbered
+    where is_new_version
+
+),
+
+final as (
+
+    select
+        {{ dbt.concat([
+            'numbered.' ~ key_column, "'-'",
+            'cast(numbered.delivery_number as ' ~ dbt.type_string() ~ ')']) }} as {{ version_id_column }},
+        numbered.{{ key_column }},
+        cast(numbered.delivery_number as {{ dbt.type_int() }}) as delivery_number,
+        cast(numbered.version_number as {{ dbt.type_int() }}) as version_number,
+        numbered.is_new_version,
+        {%- for name in kept %}
+        numbered.{{ name }},
+        {%- endfor %}
+        numbered.delivered_in_file,
+        numbered.delivered_at_line,
+        numbered.superseded_in_file,
+        versions.valid_from_file,
+        versions.valid_to_file,
+        numbered.superseded_in_file is null as is_latest,
+        numbered.version_hash,
+        numbered._load_id
+    from numbered
+    inner join versions
+        on
+            numbered.{{ key_column }} = versions.{{ key_column }}
+            and numbered.version_number = versions.version_number
+
+)
+
+select * from final
+{%- endmacro %}
+
+
+{#
+    Incremental identity stitching (int_sessions_stitched). A session's row
+    depends on its own sessions row, events (int_session_activity) and
+    orders (int_order_revenue), and on its visitor's customer, which depends
+    on all of the visitor's sessions and session-less identity links. So a
+    new batch recomputes exactly:
+      - the changed sessions: a stg_shop__sessions row or an
+        int_session_activity row of a load id above the model's watermarks
+        (_sessions_load_id, _events_load_id: the largest in {{ this }}), or
+        whose orders' summary (_orders_signature: count, net revenue, first
+        order time, the identifying order's customer) differs from the one
+        stored (orders are entities, returns are read whole: compared, not
+        watermarked);
+      - the affected visitors: the visitors of the changed sessions (as
+        now and as stored) and of the visitor links of a new load;
+      - every session of an affected visitor (stored or changed).
+    Those rows replace theirs (delete+insert on session_id); a changed session
+    that no longer has any source (e.g. an order re-exported with another
+    session) is written as a tombstone (not recorded, no events, no orders)
+    that the post-hook delete_vanished_sessions removes. Every other row is
+    unchanged by construction, so the result equals the full computation.
+    Used only when events and sessions are both loaded incrementally
+    (stitching_processes_new_loads_only); otherwise the model is rebuilt from
+    all rows (pre-hooks reset_incremental_model('events' / 'sessions')).
+#}
+{% macro stitching_processes_new_loads_only() %}
+    {{ return(ecommerce_segmentation.processes_new_loads_only('events')
+        and ecommerce_segmentation.processes_new_loads_only('sessions')) }}
+{% endmacro %}
+
+
+{#- The CTEs scope_sessions and scope_visitors (each followed by a comma), or nothing on a full build. -#}
+{% macro stitching_scope_ctes(sessions_relation, activity_relation, links_relation, session_orders_cte) -%}
+    {%- if ecommerce_segmentation.stitching_processes_new_loads_only() -%}
+stitching_watermarks as (
+
+    select
+        coalesce(max(_sessions_load_id), 0) as sessions_load_id,
+        coalesce(max(_events_load_id), 0) as events_load_id
+    from {{ this }}
+
+),
+
+changed_sessions as (
+
+    select session_id from {{ sessions_relation }}
+    where _load_id > (select sessions_load_id from stitching_watermarks)
+    union
+    select session_id from {{ activity_relation }}
+    where _load_id > (select events_load_id from stitching_watermarks)
+    union
+    select coalesce(now_orders.session_id, stored.session_id) as session_id
+    from {{ session_orders_cte }} as now_orders
+    full outer join (
+        select session_id, _orders_signature from {{ this }}
+        where _orders_signature is not null
+    ) as stored
+        on now_orders.session_id = stored.session_id
+    where now_orders.session_id is null
+        or stored.session_id is null
+        or now_orders.orders_signature <> stored._orders_signature
+
+),
+
+scope_visitors as (
+
+    select coalesce(recorded.visitor_id, activity.event_visitor_id) as visitor_id
+    from changed_sessions
+    left join {{ sessions_relation }} as recorded
+        on changed_sessions.session_id = recorded.session_id
+    left join {{ activity_relation }} as activity
+        on changed_sessions.session_id = activity.session_id
+    where coalesce(recorded.visitor_id, activity.event_visitor_id) is not null
+    union
+    select visitor_id from {{ this }}
+    where visitor_id is not null
+        and session_id in (select session_id from changed_sessions)
+    union
+    select visitor_id from {{ links_relation }}
+    where link_type = 'visitor_customer'
+        and _load_id > (select events_load_id from stitching_watermarks)
+
+),
+
+scope_sessions as (
+
+    select session_id from changed_sessions
+    union
+    select session_id from {{ this }}
+    where visitor_id in (select visitor_id from scope_visitors)
+
+),
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- A where condition: column is in the CTE `scope` (stitching_scope_ctes); true on a full build. -#}
+{% macro stitching_in_scope(column, scope='scope_sessions') -%}
+    {%- if ecommerce_segmentation.stitching_processes_new_loads_only() -%}
+    {{ column }} in (select {{ 'visitor_id' if scope == 'scope_visitors' else 'session_id' }} from {{ scope }})
+    {%- else -%}
+    true
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- `union all` tombstone rows (columns as tombstone_columns) for the scoped sessions missing from rows_cte; nothing on a full build. -#}
+{% macro stitching_tombstones(rows_cte, tombstone_columns) -%}
+    {%- if ecommerce_segmentation.stitching_processes_new_loads_only() %}
+    union all
+    select
+        {{ tombstone_columns | join(',\n        ') }}
+    from scope_sessions
+    where session_id not in (select session_id from {{ rows_cte }})
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- post-hook: removes the tombstones (a session with no source: not recorded, no events, no orders). -#}
+{% macro delete_vanished_sessions() %}
+    {%- if execute and this is not none and is_incremental()
+        and ecommerce_segmentation.incremental_loading_supported() -%}
+        delete from {{ this }} where not is_recorded_session and event_count = 0 and order_count = 0
+    {%- else -%}
+        select 1 as no_vanished_sessions
+    {%- endif -%}
+{% endmacro %}

@@ -303,9 +303,46 @@ def test_orders_are_reexported_on_status_changes_with_their_lines(redelivered):
     assert gt["batches"]["rows_delivered"]["order_items"] == items.num_rows
 
 
+def test_customers_are_reexported_changed_or_unchanged(redelivered):
+    single, daily, fmt = redelivered
+    gt = json.loads((daily / "ground_truth.json").read_text())
+    listed = as_rows(gt["batches"]["redeliveries"]["customer_versions"])
+    union, days = read_batches(daily, "customers")
+    whole = {r["customer_id"]: r for r in read_file(single / f"customers.{fmt}").to_pylist()}
+    deliveries = defaultdict(list)
+    for r, day in zip(union.to_pylist(), days):
+        deliveries[r["customer_id"]].append((day, r))
+    assert set(deliveries) == set(whole)
+    n = len(whole)
+    changed = [v for v in listed if v["changed"]]
+    assert len(changed) == round(batches.CUSTOMER_CHANGE_SHARE * n) > 0
+    assert len(listed) - len(changed) == round(batches.CUSTOMER_REPEAT_SHARE * n) > 0
+    again = {v["customer_id"]: v for v in listed}
+    true_token = True if fmt == "parquet" else "true"
+    for cid, versions in deliveries.items():
+        # the latest export is the single-file row
+        assert versions[-1][1] == whole[cid], cid
+        if cid not in again:
+            assert len(versions) == 1, cid
+            continue
+        v = again[cid]
+        assert [d for d, _ in versions] == [v["first_delivered_date"], v["redelivered_date"]], cid
+        assert v["first_delivered_date"] < v["redelivered_date"]
+        first = versions[0][1]
+        if v["changed"]:
+            # the first export: the other consent, everything else the same
+            assert first["marketing_consent"] != whole[cid]["marketing_consent"], cid
+            assert (first["marketing_consent"] == true_token) != (whole[cid]["marketing_consent"] == true_token)
+            assert {k: x for k, x in first.items() if k != "marketing_consent"} == \
+                {k: x for k, x in whole[cid].items() if k != "marketing_consent"}
+        else:
+            assert first == whole[cid], cid
+    assert gt["batches"]["rows_delivered"]["customers"] == union.num_rows == n + len(listed)
+
+
 def test_redeliveries_leave_the_other_tables_as_in_the_single_file_shop(redelivered):
     single, daily, fmt = redelivered
-    for t in ["customers", "returns", "sessions", "campaign_sends"]:
+    for t in ["returns", "sessions", "campaign_sends"]:
         union, _ = read_batches(daily, t)
         assert sorted_table(union).equals(sorted_table(read_file(single / f"{t}.{fmt}"))), t
 

@@ -16,30 +16,23 @@
        So a visitor's anonymous sessions, before and after the login or
        order, all belong to that customer; a session that identified a
        different customer (shared device) keeps its own.
+
+    Incremental on DuckDB (macros/staging/incremental.sql, "Incremental
+    identity stitching"): a new batch recomputes only the changed sessions
+    and every session of the visitors they (or new identity links) touch;
+    _sessions_load_id, _events_load_id and _orders_signature are the
+    watermarks and the orders summary that decide what changed.
 -#}
-with sessions as (
-
-    select * from {{ ref('stg_shop__sessions') }}
-
-),
-
-session_activity as (
-
-    select * from {{ ref('int_session_activity') }}
-
-),
-
-orders as (
+{{ config(
+    materialized=staging_materialization(),
+    incremental_strategy='delete+insert',
+    unique_key='session_id',
+    pre_hook=["{{ reset_incremental_model('events') }}", "{{ reset_incremental_model('sessions') }}"],
+    post_hook=["{{ delete_vanished_sessions() }}"]) }}
+with orders as (
 
     select * from {{ ref('int_order_revenue') }}
     where session_id is not null
-
-),
-
-visitor_links as (
-
-    select * from {{ ref('int_event_identity_links') }}
-    where link_type = 'visitor_customer'
 
 ),
 
@@ -58,7 +51,7 @@ ranked_session_orders as (
 
 ),
 
-session_orders as (
+aggregated_session_orders as (
 
     select
         session_id,
@@ -68,6 +61,52 @@ session_orders as (
         max(case when order_rank = 1 then customer_id end) as order_customer_id
     from ranked_session_orders
     group by session_id
+
+),
+
+all_session_orders as (
+
+    select
+        aggregated_session_orders.*,
+        {{ dbt.hash(dbt.concat([
+            'cast(order_count as ' ~ dbt.type_string() ~ ')', "'|'",
+            'cast(net_revenue as ' ~ dbt.type_string() ~ ')', "'|'",
+            "coalesce(cast(first_ordered_at as " ~ dbt.type_string() ~ "), '')", "'|'",
+            "coalesce(order_customer_id, '')"])) }} as orders_signature
+    from aggregated_session_orders
+
+),
+
+{{ stitching_scope_ctes(ref('stg_shop__sessions'), ref('int_session_activity'), ref('int_event_identity_links'),
+    'all_session_orders') }}
+
+sessions as (
+
+    select * from {{ ref('stg_shop__sessions') }}
+    where {{ stitching_in_scope('session_id') }}
+
+),
+
+session_activity as (
+
+    select * from {{ ref('int_session_activity') }}
+    where {{ stitching_in_scope('session_id') }}
+
+),
+
+session_orders as (
+
+    select * from all_session_orders
+    where {{ stitching_in_scope('session_id') }}
+
+),
+
+visitor_links as (
+
+    select * from {{ ref('int_event_identity_links') }}
+    where
+        link_type = 'visitor_customer'
+        and {{ stitching_in_scope('visitor_id', 'scope_visitors') }}
 
 ),
 
@@ -97,7 +136,10 @@ joined as (
         session_activity.max_checkout_step,
         coalesce(session_activity.has_purchase_event, false) as has_purchase_event,
         coalesce(session_orders.order_count, 0) as order_count,
-        coalesce(session_orders.net_revenue, 0) as net_revenue
+        coalesce(session_orders.net_revenue, 0) as net_revenue,
+        sessions._load_id as sessions_load_id,
+        session_activity._load_id as events_load_id,
+        session_orders.orders_signature
     {#- Full outer joins: every session of any of the three sources, without
         a separate union of their keys. #}
     from sessions
@@ -140,7 +182,7 @@ visitor_customers as (
 
 ),
 
-final as (
+stitched as (
 
     select
         joined.session_id,
@@ -172,11 +214,23 @@ final as (
         end as furthest_checkout_step,
         joined.order_count > 0 or joined.has_purchase_event as is_converted,
         joined.order_count,
-        joined.net_revenue
+        joined.net_revenue,
+        joined.sessions_load_id as _sessions_load_id,
+        joined.events_load_id as _events_load_id,
+        joined.orders_signature as _orders_signature
     from joined
     left join visitor_customers
         on joined.visitor_id = visitor_customers.visitor_id
             and visitor_customers.identification_rank = 1
+
+),
+
+final as (
+
+    select * from stitched
+    {{- stitching_tombstones('stitched', [
+        'session_id', 'null', 'null', 'null', 'null', 'false', 'false', 'null', 'null', 'null', 'null', 'null',
+        'null', '0', '0', '0', '0', '0', '0', 'false', '0', '0', 'null', 'null', 'null']) }}
 
 )
 

@@ -1,8 +1,31 @@
-{#- Personal data (email, birth_date) stays in staging; marts never select it. -#}
-with base as (
+{#- Personal data (email, birth_date) stays in staging; marts never select it.
+    Customers are entities: a later file's row of a customer is a new version,
+    and the latest delivered one (delivery order: load, file) is staged here;
+    every delivery is in stg_shop__customer_versions. -#}
+with delivered as (
 
     select * from {{ ref('base_shop__customers') }}
     where quarantine_reason is null
+
+),
+
+ranked as (
+
+    select
+        delivered.*,
+        row_number() over (
+            partition by delivered.customer_id
+            order by {{ delivery_order(direction='desc') }}
+        ) as version_rank
+    from delivered
+
+),
+
+base as (
+
+    {#- the latest delivered version of each customer #}
+    select * from ranked
+    where version_rank = 1
 
 ),
 

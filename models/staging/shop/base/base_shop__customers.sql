@@ -25,7 +25,9 @@ checked as (
 
 ),
 
-{{ quarantine_reason_ctes('customers', 'checked', 'deduplicated', ['customer_id']) }},
+{#- an entity: a repeated customer_id within one file is a duplicate_key (the first delivered copy kept);
+    in a later file it is a new version of the customer (stg_shop__customers keeps the latest) -#}
+{{ quarantine_reason_ctes('customers', 'checked', 'deduplicated', ['customer_id'], per_file=true) }},
 
 final as (
 

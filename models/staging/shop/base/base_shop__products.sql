@@ -25,7 +25,9 @@ checked as (
 
 ),
 
-{{ quarantine_reason_ctes('products', 'checked', 'deduplicated', ['product_id']) }},
+{#- an entity: a repeated product_id within one file is a duplicate_key (the first delivered copy kept);
+    in a later file it is a new version of the product (stg_shop__products keeps the latest) -#}
+{{ quarantine_reason_ctes('products', 'checked', 'deduplicated', ['product_id'], per_file=true) }},
 
 final as (
 
