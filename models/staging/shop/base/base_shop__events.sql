@@ -22,15 +22,25 @@ earlier_keys as (
 
 ),
 
+{# the hashes of the event_ids that occur more than once in this batch: only their rows are ranked #}
+repeated_keys as (
+
+    {{ repeated_raw_keys(source('shop', 'events'), [clean_text('event_id')]) }}
+
+),
+
 parsed as (
 
     select
         {{ parsed_columns('events') }}
         source.*,
-        earlier_keys.event_id is not null as is_earlier_delivered
+        earlier_keys.event_id is not null as is_earlier_delivered,
+        repeated_keys.key_hash is not null as is_possibly_repeated
     from source
     left join earlier_keys
         on {{ clean_text('source.event_id') }} = earlier_keys.event_id
+    left join repeated_keys
+        on {{ raw_key_hash([clean_text('source.event_id')]) }} = repeated_keys.key_hash
 
 ),
 
@@ -44,7 +54,8 @@ checked as (
 
 ),
 
-{{ quarantine_reason_ctes('events', 'checked', 'deduplicated', ['event_id'], known_column='is_earlier_delivered') }},
+{{ quarantine_reason_ctes('events', 'checked', 'deduplicated', ['event_id'], known_column='is_earlier_delivered',
+    possibly_repeated_column='is_possibly_repeated') }},
 
 final as (
 

@@ -18,15 +18,25 @@ earlier_keys as (
 
 ),
 
+{# the hashes of the session_ids that occur more than once in this batch: only their rows are ranked #}
+repeated_keys as (
+
+    {{ repeated_raw_keys(source('shop', 'sessions'), [clean_text('session_id')]) }}
+
+),
+
 parsed as (
 
     select
         {{ parsed_columns('sessions') }}
         source.*,
-        earlier_keys.session_id is not null as is_earlier_delivered
+        earlier_keys.session_id is not null as is_earlier_delivered,
+        repeated_keys.key_hash is not null as is_possibly_repeated
     from source
     left join earlier_keys
         on {{ clean_text('source.session_id') }} = earlier_keys.session_id
+    left join repeated_keys
+        on {{ raw_key_hash([clean_text('source.session_id')]) }} = repeated_keys.key_hash
 
 ),
 
@@ -41,7 +51,7 @@ checked as (
 ),
 
 {{ quarantine_reason_ctes('sessions', 'checked', 'deduplicated', ['session_id'],
-    known_column='is_earlier_delivered') }},
+    known_column='is_earlier_delivered', possibly_repeated_column='is_possibly_repeated') }},
 
 final as (
 
