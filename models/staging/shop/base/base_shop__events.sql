@@ -9,7 +9,10 @@
     pre_hook=["{{ reset_incremental_model('events') }}"],
     post_hook=["{{ record_processed_files('events') }}"]) }}
 
-with source as (
+{#- source, parsed and checked are read twice, by the duplicate-key check's two branches: not materialised
+    (DuckDB would hold every checked row, the large build's memory peak); the branch of the rows whose key repeats
+    reads only those (macros/staging/quarantine.sql, repeated_raw_keys) -#}
+with source as {{ not_materialized() }} (
 
     select * from {{ source('shop', 'events') }}
 
@@ -29,7 +32,7 @@ repeated_keys as (
 
 ),
 
-parsed as (
+parsed as {{ not_materialized() }} (
 
     select
         {{ parsed_columns('events') }}
@@ -44,7 +47,7 @@ parsed as (
 
 ),
 
-checked as (
+checked as {{ not_materialized() }} (
 
     select
         parsed.*,

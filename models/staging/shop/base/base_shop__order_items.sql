@@ -7,6 +7,8 @@
 {%- set extra_checks = [
     {'when': 'not is_known_order', 'reason': 'unknown_order'},
 ] -%}
+{%- set unnumbered_keys = [clean_text('order_id'), clean_text('product_id'), "coalesce(_source_file, '')"] -%}
+{%- set numbered_keys = [clean_text('order_id'), clean_text('line_number'), "coalesce(_source_file, '')"] -%}
 
 {{ config(
     materialized=staging_materialization(),
@@ -23,17 +25,17 @@ with source as (
 {#- the hashes of the keys of the two duplicate checks below that occur more than once in this batch
     (unnumbered lines: order, product and file; numbered lines: order, line number and file): only their rows
     are ranked -#}
-{%- set unnumbered_keys = [clean_text('order_id'), clean_text('product_id'), "coalesce(_source_file, '')"] %}
-{%- set numbered_keys = [clean_text('order_id'), clean_text('line_number'), "coalesce(_source_file, '')"] %}
 repeated_unnumbered_keys as (
 
-    {{ repeated_raw_keys(source('shop', 'order_items'), unnumbered_keys, when=clean_text('line_number') ~ ' is null') }}
+    {{ repeated_raw_keys(source('shop', 'order_items'), unnumbered_keys,
+        when=clean_text('line_number') ~ ' is null') }}
 
 ),
 
 repeated_numbered_keys as (
 
-    {{ repeated_raw_keys(source('shop', 'order_items'), numbered_keys, when=clean_text('line_number') ~ ' is not null') }}
+    {{ repeated_raw_keys(source('shop', 'order_items'), numbered_keys,
+        when=clean_text('line_number') ~ ' is not null') }}
 
 ),
 

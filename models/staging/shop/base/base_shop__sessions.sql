@@ -5,7 +5,10 @@
     post_hook=["{{ record_processed_files('sessions') }}"]) }}
 {#- Sessions are facts: a repeated session_id is a duplicate delivery, in one file or across files and
     batches: the first delivered copy is kept. Incremental over new files (macros/staging/incremental.sql). -#}
-with source as (
+{#- source, parsed and checked are read twice, by the duplicate-key check's two branches: not materialised
+    (DuckDB would hold every checked row, the large build's memory peak); the branch of the rows whose key repeats
+    reads only those (macros/staging/quarantine.sql, repeated_raw_keys) -#}
+with source as {{ not_materialized() }} (
 
     select * from {{ source('shop', 'sessions') }}
 
@@ -25,7 +28,7 @@ repeated_keys as (
 
 ),
 
-parsed as (
+parsed as {{ not_materialized() }} (
 
     select
         {{ parsed_columns('sessions') }}
@@ -40,7 +43,7 @@ parsed as (
 
 ),
 
-checked as (
+checked as {{ not_materialized() }} (
 
     select
         parsed.*,
