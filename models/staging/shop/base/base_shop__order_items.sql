@@ -22,9 +22,9 @@ with source as (
 
 ),
 
-{#- the hashes of the keys of the two duplicate checks below that occur more than once in this batch
+{# the hashes of the keys of the two duplicate checks below that occur more than once in this batch
     (unnumbered lines: order, product and file; numbered lines: order, line number and file): only their rows
-    are ranked -#}
+    are ranked #}
 repeated_unnumbered_keys as (
 
     {{ repeated_raw_keys(source('shop', 'order_items'), unnumbered_keys,
