@@ -18,6 +18,9 @@ Not a test. For every basket count it
                     before the baskets were stored, and what
                     category_association_rules still does): no load, its query
                     reads and groups the Parquet lines;
+       macro_portable  the portable version of association_rules_from_baskets
+                    (default__, the one Spark runs) on DuckDB, loaded as macro:
+                    what the DuckDB version buys over it;
        pyfim        Christian Borgelt's C FP-growth (fim.fpgrowth): load = the
                     coded baskets into Python lists, mine = frequent itemsets
                     + the rules and filters (rules_from_itemsets);
@@ -51,8 +54,8 @@ import numpy as np
 
 from ecomseg import REPO_ROOT
 
-ENGINES = ("macro", "macro_lines", "pyfim", "fpgrowth", "fpgrowth_dense", "apriori")
-MACROS = ("macro", "macro_lines")
+ENGINES = ("macro", "macro_lines", "macro_portable", "pyfim", "fpgrowth", "fpgrowth_dense", "apriori")
+MACROS = ("macro", "macro_lines", "macro_portable")
 MLXTEND = ("fpgrowth", "fpgrowth_dense", "apriori")
 FPGROWTH = ("fpgrowth", "fpgrowth_dense")
 PLACEHOLDER = "__benchmark_baskets__"
@@ -184,7 +187,8 @@ def render_macro_sql(params: Params, work_dir: Path) -> dict[str, str]:
 
     {"macro": association_rules_from_baskets over PLACEHOLDER (order_id,
     item_codes) and ITEMS_PLACEHOLDER (item_code, item), "macro_lines":
-    association_rules over PLACEHOLDER (order_id, item)}. Rendered by one
+    association_rules over PLACEHOLDER (order_id, item), "macro_portable":
+    default__association_rules_from_baskets over the same relations as macro}. Rendered by one
     `dbt compile --inline` (dbt's Python API) into work_dir; nothing is
     written to the repository.
     """
@@ -195,12 +199,16 @@ def render_macro_sql(params: Params, work_dir: Path) -> dict[str, str]:
     inline = (f"{{{{ association_rules_from_baskets('{PLACEHOLDER}', 'order_id', 'item_codes', "
               f"'{ITEMS_PLACEHOLDER}', 'item_code', 'item', {thresholds}) }}}}"
               "\n-- __macro_lines__\n"
-              f"{{{{ association_rules('{PLACEHOLDER}', 'order_id', 'item', {thresholds}) }}}}")
+              f"{{{{ association_rules('{PLACEHOLDER}', 'order_id', 'item', {thresholds}) }}}}"
+              "\n-- __macro_portable__\n"
+              f"{{{{ ecommerce_segmentation.default__association_rules_from_baskets('{PLACEHOLDER}', 'order_id', "
+              f"'item_codes', '{ITEMS_PLACEHOLDER}', 'item_code', 'item', {thresholds}) }}}}")
     result = run_dbt(["compile", "--log-level", "none", "--inline", inline, "--log-path", str(work_dir / "logs")],
                      duckdb_path=work_dir / "compile.duckdb", target_path=work_dir / "target",
                      env={"RAW_DATA_DIR": str(work_dir)})
-    baskets_sql, lines_sql = result.raw.result.results[0].node.compiled_code.split("-- __macro_lines__")
-    return {"macro": baskets_sql.strip(), "macro_lines": lines_sql.strip()}
+    baskets_sql, rest = result.raw.result.results[0].node.compiled_code.split("-- __macro_lines__")
+    lines_sql, portable_sql = rest.split("-- __macro_portable__")
+    return {"macro": baskets_sql.strip(), "macro_lines": lines_sql.strip(), "macro_portable": portable_sql.strip()}
 
 
 # ---------------------------------------------------------------- rules from itemset supports (pyfim)
@@ -303,7 +311,7 @@ def _run_macro(engine: str, lines: Path, coded: tuple[Path, Path], out: Path, sq
                                  "preserve_insertion_order": False,
                                  "temp_directory": str(temp_dir)})
     t0, c0 = time.perf_counter(), _cpu_seconds()
-    if engine == "macro":
+    if engine in ("macro", "macro_portable"):
         con.execute(f"create temp table baskets as select * from read_parquet('{coded[0].as_posix()}')")
         con.execute(f"create temp table items as select * from read_parquet('{coded[1].as_posix()}')")
         query = sql.replace(PLACEHOLDER, "baskets").replace(ITEMS_PLACEHOLDER, "items")

@@ -67,7 +67,6 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,7 +80,7 @@ from ecomseg import DEFAULT_RAW_DIR, contract
 from ecomseg import generator as g
 
 LAYOUTS = ("daily",)
-STATE_FILE = "_generator.json"
+STATE_FILE = g.BATCH_STATE_FILE
 PART_NAME = "part-0001"
 DATED_BY = {
     "customers": "signed_up_at (customers who registered before the first day: the first day)",
@@ -376,23 +375,8 @@ def _write_state(out: Path, state: dict) -> None:
 
 
 def _prepare_out_dir(out: Path, force: bool) -> None:
-    """As generator._prepare_out_dir, for both layouts: remove what an earlier run wrote."""
-    out.mkdir(parents=True, exist_ok=True)
-    existing = [out / f"{t}.{ext}" for t in contract.tables() for ext in g.FORMATS
-                if (out / f"{t}.{ext}").exists()]
-    folders = [out / t for t in contract.tables() if (out / t).is_dir()]
-    ours = (out / g.GROUND_TRUTH_FILE).exists()
-    if (existing or folders) and not ours and not force:
-        names = ", ".join(p.name for p in (existing + folders)[:3])
-        raise FileExistsError(f"{out} holds raw tables that this generator did not write ({names}...); "
-                              "pass force=True (--force) to replace them")
-    for p in existing:
-        p.unlink()
-    for p in folders:
-        shutil.rmtree(p)
-    for name in (g.GROUND_TRUTH_FILE, STATE_FILE):
-        if (out / name).exists():
-            (out / name).unlink()
+    """Remove what an earlier run wrote, for both layouts (ecomseg.generator.writer._prepare_out_dir)."""
+    g._prepare_out_dir(out, force)
 
 
 def _build(state: dict, progress):

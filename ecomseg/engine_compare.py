@@ -22,12 +22,16 @@ PyHive, as dbt-spark does (docs/spark.md). ``compare`` returns a list of
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable, Sequence
+
+from ecomseg.manifest import load_manifest, primary_key, relation_name
+
+__all__ = ["load_manifest", "primary_key", "relation_name", "select_models", "compare", "compare_model",
+           "format_report", "DuckDBSide", "SparkSide"]
 
 INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
                  "UINTEGER", "UBIGINT", "UHUGEINT", "INT", "LONG", "SHORT", "BYTE")
@@ -62,11 +66,6 @@ class ModelComparison:
 
 # --------------------------------------------------------------------------- manifest
 
-def load_manifest(path: str | Path) -> dict:
-    with open(path, encoding="utf-8") as handle:
-        return json.load(handle)
-
-
 def select_models(manifest: dict, names: Sequence[str] | None = None,
                   folder: str = "models/marts/") -> list[dict]:
     """Model nodes by name (in the order given) or every enabled model under ``folder``."""
@@ -82,27 +81,6 @@ def select_models(manifest: dict, names: Sequence[str] | None = None,
               and node.get("config", {}).get("enabled", True)
               and node.get("config", {}).get("materialized") not in ("ephemeral",)]
     return sorted(chosen, key=lambda node: node["name"])
-
-
-def primary_key(manifest: dict, model: dict) -> str | None:
-    """The column with both a unique and a not_null test attached to ``model``."""
-    tested: dict[str, set[str]] = {}
-    for node in manifest["nodes"].values():
-        if node.get("resource_type") != "test":
-            continue
-        meta = node.get("test_metadata") or {}
-        if meta.get("name") not in ("unique", "not_null"):
-            continue
-        attached = node.get("attached_node") or (node.get("depends_on", {}).get("nodes") or [None])[0]
-        column = node.get("column_name") or (meta.get("kwargs") or {}).get("column_name")
-        if attached == model["unique_id"] and column:
-            tested.setdefault(column, set()).add(meta["name"])
-    keys = sorted(column for column, kinds in tested.items() if kinds == {"unique", "not_null"})
-    return keys[0] if keys else None
-
-
-def relation_name(model: dict) -> str:
-    return f"{model['schema']}.{model.get('alias') or model['name']}"
 
 
 # --------------------------------------------------------------------------- engines

@@ -64,6 +64,7 @@ import yaml
 
 from ecomseg import REPO_ROOT, contract
 from ecomseg import dialect as raw_dialect
+from ecomseg.manifest import model_nodes, node_meta, quoted_relation, relation_name
 
 DEV_SALT = "ecomseg-dev-only-salt"
 LIST_FILE = "erasure_list.csv"
@@ -984,7 +985,7 @@ def pii_column_names(columns: Iterable[str]) -> list[str]:
 
 def activation_models(manifest: dict) -> list[dict]:
     return [n for n in manifest["nodes"].values() if n["resource_type"] == "model"
-            and ({**(n.get("meta") or {}), **((n.get("config") or {}).get("meta") or {})}).get("activation") is True]
+            and node_meta(n).get("activation") is True]
 
 
 def activation_models_without_consent_test(manifest: dict) -> list[str]:
@@ -995,15 +996,13 @@ def activation_models_without_consent_test(manifest: dict) -> list[str]:
 
 
 def privacy_findings(con, manifest: dict) -> tuple[list[Finding], list[str]]:
-    from ecomseg.validation import display_name, model_nodes, relation_of
-
     findings: list[Finding] = []
     warnings: list[str] = []
     dev_salted: list[str] = []
     has_customers = bool(con.execute(
         "select count(*) from information_schema.tables where table_schema = 'staging' and table_name = 'stg_shop__customers'").fetchone()[0])
     for node in model_nodes(manifest, "marts"):
-        label = display_name(node)
+        label = relation_name(node)
         bad_names = pii_column_names(node.get("columns") or {})
         findings.append(Finding(f"pii_column_names:{label}", len(bad_names),
                                 "no column named like personal data" + (f": {', '.join(bad_names)}" if bad_names else "")))
@@ -1012,7 +1011,7 @@ def privacy_findings(con, manifest: dict) -> tuple[list[Finding], list[str]]:
                            [schema, name]).fetchall()
         if not cols:
             continue
-        relation = relation_of(node)
+        relation = quoted_relation(node)
         text_cols = [c for c, t in cols if t == "VARCHAR"]
         if text_cols:
             any_email = " + ".join(f"count(case when regexp_matches({_quote(c)}, '{EMAIL_PATTERN}') then 1 end)" for c in text_cols)
@@ -1047,7 +1046,7 @@ def privacy_findings(con, manifest: dict) -> tuple[list[Finding], list[str]]:
         has_col = con.execute("select count(*) from information_schema.columns where table_schema = ? and table_name = ? "
                               "and column_name = 'customer_id'", [schema, name]).fetchone()[0]
         if has_col and has_customers:
-            n = con.execute(f"select count(*) from {relation_of(node)} m left join staging.stg_shop__customers s "
+            n = con.execute(f"select count(*) from {quoted_relation(node)} m left join staging.stg_shop__customers s "
                             "on m.customer_id = s.customer_id where not coalesce(s.has_marketing_consent, false)").fetchone()[0]
-            findings.append(Finding(f"consent_rows:{display_name(node)}", int(n), "every activated customer gave marketing consent"))
+            findings.append(Finding(f"consent_rows:{relation_name(node)}", int(n), "every activated customer gave marketing consent"))
     return findings, warnings

@@ -1,34 +1,12 @@
 #!/usr/bin/env python3
-"""Check the dbt project against the dbt-project-evaluator rules.
+"""Thin wrapper of `ecomseg check` (ecomseg/cli/check.py): `python scripts/check_project.py --help` lists the options.
 
-Reads target/manifest.json (run `dbt parse` or any build first) and lists
-every violation; exits 1 when there is one. The rules are described in
-ecomseg/project_checks.py and docs/quality.md.
+Needs the ecomseg package installed (`make install` installs it into .venv, editable).
 """
 
-import argparse
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from ecomseg import REPO_ROOT  # noqa: E402
-from ecomseg.project_checks import check_manifest, load_manifest  # noqa: E402
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--manifest", type=Path, default=REPO_ROOT / "target" / "manifest.json",
-                        help="path to dbt's manifest.json (default: target/manifest.json)")
-    args = parser.parse_args()
-    if not args.manifest.exists():
-        parser.error(f"{args.manifest} not found: run `dbt parse` first")
-    violations = check_manifest(load_manifest(args.manifest))
-    for v in violations:
-        print(v)
-    print(f"project checks: {len(violations)} violation(s)")
-    return 1 if violations else 0
-
+from ecomseg.cli.check import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(prog="check_project.py"))

@@ -1,98 +1,12 @@
 #!/usr/bin/env python3
-"""Compare two DuckDB warehouses built from the same raw data, relation by relation.
+"""Thin wrapper of `ecomseg compare-warehouses` (ecomseg/cli/compare_warehouses.py): `python scripts/compare_warehouses.py --help` lists the options.
 
-For a refactoring that must not change results (e.g. two versions of the
-code built side by side): every table and view of the given schemas that both
-warehouses hold is compared row by row, as multisets (DuckDB EXCEPT ALL in
-both directions, over the columns both share, in the left warehouse's
-order; --ignore-columns: columns that hold the time of the build). A relation that only one warehouse holds, a column that only one of
-them has, or any differing row is reported; the exit code is 1 when
-anything differs, 0 when every compared relation is identical.
-
-Example:
-  python scripts/compare_warehouses.py old.duckdb new.duckdb --schemas marts staging quarantine \\
-      --skip 'base_shop__*'
+Needs the ecomseg package installed (`make install` installs it into .venv, editable).
 """
 
-from __future__ import annotations
-
-import argparse
-import fnmatch
 import sys
 
-import duckdb
-
-
-def relations(con: duckdb.DuckDBPyConnection, alias: str, schemas: list[str]) -> dict[tuple[str, str], list[str]]:
-    """{(schema, name): [column, ...]} of the attached warehouse `alias`."""
-    rows = con.execute(
-        "select table_schema, table_name, column_name from information_schema.columns "
-        "where table_catalog = ? and table_schema in (select unnest(?)) order by table_schema, table_name, ordinal_position",
-        [alias, schemas]).fetchall()
-    found: dict[tuple[str, str], list[str]] = {}
-    for schema, name, column in rows:
-        found.setdefault((schema, name), []).append(column)
-    return found
-
-
-def quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def compare(left: str, right: str, schemas: list[str], skip: list[str], ignore_columns: list[str] = (),
-            show: int = 3) -> list[str]:
-    """The differences, one text each; empty when every relation is identical."""
-    con = duckdb.connect()
-    con.execute(f"attach {duckdb_literal(left)} as l (read_only)")
-    con.execute(f"attach {duckdb_literal(right)} as r (read_only)")
-    lefts, rights = relations(con, "l", schemas), relations(con, "r", schemas)
-    problems: list[str] = []
-    for key in sorted(set(lefts) | set(rights)):
-        schema, name = key
-        if any(fnmatch.fnmatch(name, pattern) for pattern in skip):
-            continue
-        if key not in lefts or key not in rights:
-            problems.append(f"{schema}.{name}: only in the {'left' if key in lefts else 'right'} warehouse")
-            continue
-        only = [c for c in lefts[key] if c not in rights[key]] + [c for c in rights[key] if c not in lefts[key]]
-        if only:
-            problems.append(f"{schema}.{name}: columns in one warehouse only: {', '.join(only)}")
-        columns = ", ".join(quote(c) for c in lefts[key] if c in rights[key] and c not in ignore_columns)
-        table = f"{quote(schema)}.{quote(name)}"
-        counts = [con.execute(f"select count(*) from {side}.{table}").fetchone()[0] for side in ("l", "r")]
-        for a, b in (("l", "r"), ("r", "l")):
-            query = f"select {columns} from {a}.{table} except all select {columns} from {b}.{table}"
-            differing = con.execute(f"select count(*) from ({query})").fetchone()[0]
-            if differing:
-                examples = con.execute(f"{query} limit {show}").fetchall()
-                problems.append(f"{schema}.{name}: {differing} of {counts[0] if a == 'l' else counts[1]} rows only in the "
-                                f"{'left' if a == 'l' else 'right'} warehouse, e.g. {examples}")
-    return problems
-
-
-def duckdb_literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog=__doc__.split("\n\n", 1)[1])
-    parser.add_argument("left", help="a DuckDB warehouse file (e.g. built with the old code)")
-    parser.add_argument("right", help="the other warehouse file, built from the same raw data")
-    parser.add_argument("--schemas", nargs="+", default=["marts"], help="schemas to compare (default: marts)")
-    parser.add_argument("--skip", nargs="*", default=[], help="relation name patterns to leave out (fnmatch)")
-    parser.add_argument("--ignore-columns", nargs="*", default=["recorded_at"],
-                        help="columns left out of every comparison: the time of the build (default: recorded_at, "
-                             "when customer_segment_history recorded a row)")
-    args = parser.parse_args(argv)
-    problems = compare(args.left, args.right, args.schemas, args.skip, args.ignore_columns)
-    for problem in problems:
-        print(problem)
-    if not problems:
-        print(f"identical: every relation of {', '.join(args.schemas)} in both warehouses")
-    return 1 if problems else 0
-
+from ecomseg.cli.compare_warehouses import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(prog="compare_warehouses.py"))

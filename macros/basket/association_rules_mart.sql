@@ -5,7 +5,7 @@
     Rows with a null item are ignored by association_rules, so a transaction
     counts only if it holds at least one non-null item.
 #}
-{% macro association_rules_mart(transactions_relation, transaction_column, item_column) %}
+{% macro association_rules_mart(transactions_relation, transaction_column, item_column) -%}
 {{ ecommerce_segmentation.association_rules_mart_select(ecommerce_segmentation.association_rules(
     transactions_relation=transactions_relation,
     transaction_column=transaction_column,
@@ -25,7 +25,7 @@
 #}
 {% macro association_basket_rules_mart(
         baskets_relation, transaction_column, item_codes_column,
-        items_relation, item_code_column, item_column) %}
+        items_relation, item_code_column, item_column) -%}
 {{ ecommerce_segmentation.association_rules_mart_select(ecommerce_segmentation.association_rules_from_baskets(
     baskets_relation=baskets_relation,
     transaction_column=transaction_column,
@@ -42,7 +42,7 @@
 
 
 {#- The mart's select around the rules (rules_sql: the macro's select). -#}
-{% macro association_rules_mart_select(rules_sql) %}
+{% macro association_rules_mart_select(rules_sql) -%}
 with rules as (
 
     {{ rules_sql }}

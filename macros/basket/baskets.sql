@@ -96,7 +96,7 @@
 
     select
         stored_baskets.order_id,
-        cast(null as integer []) as item_codes,
+        cast(null as integer[]) as item_codes,
         cast(null as integer) as basket_size
     from {{ this }} as stored_baskets
     anti join {{ baskets_cte }}
@@ -126,12 +126,14 @@
     both engines read, so the fixture is rendered per engine.
 -#}
 {% macro basket_fixture(baskets) -%}
-    {%- for order_id, codes in baskets.items() %}
+    {%- for order_id, codes in baskets.items() -%}
+    {%- if not loop.first %}
+    union all
+    {% endif -%}
     select
         '{{ order_id }}' as order_id,
         {{ ecommerce_segmentation.basket_code_list_literal(codes) }} as item_codes,
         cast({{ codes | length }} as {{ dbt.type_int() }}) as basket_size
-    {{ 'union all' if not loop.last }}
     {%- endfor %}
 {%- endmacro %}
 
@@ -144,5 +146,5 @@
 {%- endmacro %}
 
 {% macro duckdb__basket_code_list_literal(codes) -%}
-    cast([{{ codes | join(', ') }}] as integer [])
+    cast([{{ codes | join(', ') }}] as integer[])
 {%- endmacro %}

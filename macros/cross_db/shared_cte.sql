@@ -6,8 +6,8 @@
     a chain of CTEs that reference each other several times (the apriori
     levels of association_rules) grows into a plan with hundreds of copies of
     the same scans, and planning alone took minutes on the test cluster. A
-    non-deterministic but always-true condition (spark__ version in
-    macros/spark/) keeps such a CTE, and every CTE built on it, as one shared
+    non-deterministic but always-true condition (spark__ version below)
+    keeps such a CTE, and every CTE built on it, as one shared
     relation that Spark plans and computes once.
 
     Default: nothing (DuckDB plans CTEs referenced several times once already),
@@ -19,3 +19,11 @@
 
 {% macro default__shared_cte_condition() -%}
 {%- endmacro %}
+
+{#-
+    Spark: rand() >= 0 is always true (rand() is in [0, 1)) but not
+    deterministic, so Spark 3.5's InlineCTE does not copy the CTE into each
+    reference; it is planned once and its result reused. Starts with a
+    space, so that a caller may trim before it ({{- ... }}).
+-#}
+{% macro spark__shared_cte_condition() %} and rand() >= 0{% endmacro %}

@@ -63,7 +63,7 @@
     {%- set literals = ecommerce_segmentation.standard_literals(definition.null_tokens) -%}
     {%- set class = ecommerce_segmentation.code_point_class(definition.trim_code_points, '\\x{%x}') -%}
     {%- if not class -%}
-    {{ ecommerce_segmentation.duckdb__null_token_check('trim(' ~ expression ~ ')', literals) }}
+    {{ ecommerce_segmentation.null_token_check('trim(' ~ expression ~ ')', literals) }}
     {%- else -%}
     {%- set trimmed = "regexp_replace(regexp_replace(" ~ expression ~ ", '^[" ~ class ~ "]+', ''), '[" ~ class ~ "]+$', '')" -%}
     {#- in bytes (strlen), as UTF-8 -#}
@@ -71,14 +71,14 @@
     {%- for token in definition.null_tokens -%}
         {%- do lengths.append(token.encode('utf-8') | length) -%}
     {%- endfor %}
-    {%- set longest = lengths | max %}
+    {%- set longest = lengths | max -%}
     case
         when ord({{ expression }}) between 33 and 126 and ord({{ expression }}[-1]) between 33 and 126
             then case
                 when strlen({{ expression }}) <= {{ longest }} and list_contains([{{ literals | join(', ') or "''" }}], lower({{ expression }})) then null
                 else {{ expression }}
             end
-        else {{ ecommerce_segmentation.duckdb__null_token_check(trimmed, literals) }}
+        else {{ ecommerce_segmentation.null_token_check(trimmed, literals) }}
     end
     {%- endif -%}
 {%- endmacro %}
@@ -132,6 +132,10 @@
 
 {#- null when the trimmed text is empty or equals a null token (literals: the lower-case tokens as SQL literals). -#}
 {% macro null_token_check(trimmed, literals) -%}
+    {{- return(adapter.dispatch('null_token_check', 'ecommerce_segmentation')(trimmed, literals)) -}}
+{%- endmacro %}
+
+{% macro default__null_token_check(trimmed, literals) -%}
     case
         when lower({{ trimmed }}) in ({{ (["''"] + literals) | join(', ') }}) then null
         else {{ trimmed }}

@@ -63,7 +63,7 @@
 
 {{ prefix }}_targets as (
 
-    {#- each middle position and the bucket that holds it -#}
+    {#- each middle position and the bucket that holds it #}
     select
         {{ prefix }}_buckets.median_group,
         {{ prefix }}_buckets.median_bucket,
@@ -71,7 +71,7 @@
         middles.middle,
         {{ ecommerce_segmentation.integer_divide(prefix ~ '_buckets.group_rows + middles.middle', '2') }} as target_position
     from {{ prefix }}_buckets
-    cross join (
+    cross join (  -- noqa: ST05
         select 1 as middle
         union all
         select 2 as middle
@@ -144,9 +144,10 @@
     with `with`, for the body of a model's own CTE:
         recency_middles as ( {{ '{{' }} middle_values('rfm', 'segment_name', 'recency_days') {{ '}}' }} )
 #}
-{% macro middle_values(relation, group_column, value_column, condition='true') %}
+{% macro middle_values(relation, group_column, value_column, condition='true') -%}
 with
 {{ ecommerce_segmentation.middle_values_ctes('middle_values', relation, group_column, value_column, condition) }}
+
 middle_values_result as (
 
     select

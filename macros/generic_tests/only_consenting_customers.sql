@@ -21,7 +21,7 @@
 
 with activated as (
 
-    select {{ column_name }} as customer_id
+    select {{ column_name }} as customer_id  -- noqa: AL09
     from {{ model }}
 
 ),
@@ -29,7 +29,7 @@ with activated as (
 consent as (
 
     select
-        {{ consent_key }} as customer_id,
+        {{ consent_key }} as customer_id,  -- noqa: AL09
         max(case when {{ consent_column }} then 1 else 0 end) as has_consent
     from {{ consent_relation }}
     group by {{ consent_key }}

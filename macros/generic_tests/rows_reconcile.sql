@@ -29,7 +29,11 @@ with counts as (
         {%- endif %}
         (select count(*) from {{ staged }}) as staged_rows,
         {%- if superseded is not none %}
-        (select count(*) from {{ superseded }} as superseded_rows where {{ superseded_where | replace('__superseded__', superseded | string) }}) as superseded_rows,
+        (
+            select count(*)
+            from {{ superseded }} as superseded_rows
+            where {{ superseded_where | replace('__superseded__', superseded | string) }}
+        ) as superseded_rows,
         {%- else %}
         0 as superseded_rows,
         {%- endif %}

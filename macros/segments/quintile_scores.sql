@@ -21,7 +21,7 @@
     The result is identical to rank() over the whole set (a pytest checks it
     against pandas).
 #}
-{% macro quintile_scores(relation, key_column, metric_column, better='higher', score_column='score') %}
+{% macro quintile_scores(relation, key_column, metric_column, better='higher', score_column='score') -%}
     {%- if better not in ('higher', 'lower') -%}
         {{ exceptions.raise_compiler_error("quintile_scores: better must be 'higher' or 'lower', got '" ~ better ~ "'") }}
     {%- endif -%}
@@ -34,7 +34,7 @@
                 else least(
                     5,
                     1 + {{ ecommerce_segmentation.integer_divide(
-                        '5 * (coalesce(offsets.rows_before, 0) + ranked.rank_in_bucket - 1)',
+                        '5 * (coalesce(bucket_offsets.rows_before, 0) + ranked.rank_in_bucket - 1)',
                         'totals.n - 1') }}
                 )
             end as {{ dbt.type_int() }}
@@ -47,21 +47,25 @@
         from {{ relation }}
         where {{ metric_column }} is not null
     ) as ranked
-    inner join (
+    inner join (  -- noqa: ST05
         select
             bucket,
             sum(rows_in_bucket) over (
                 order by bucket rows between unbounded preceding and 1 preceding
             ) as rows_before
         from (
-            select floor({{ sort_key }}) as bucket, count(*) as rows_in_bucket
+            select
+                floor({{ sort_key }}) as bucket,
+                count(*) as rows_in_bucket
             from {{ relation }}
             where {{ metric_column }} is not null
             group by floor({{ sort_key }})
         ) as bucket_counts
-    ) as offsets
-        on ranked.bucket = offsets.bucket
-    cross join (
-        select count(*) as n from {{ relation }} where {{ metric_column }} is not null
+    ) as bucket_offsets
+        on ranked.bucket = bucket_offsets.bucket
+    cross join (  -- noqa: ST05
+        select count(*) as n
+        from {{ relation }}
+        where {{ metric_column }} is not null
     ) as totals
 {% endmacro %}

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from ecomseg import REPO_ROOT
 from ecomseg.dbt_runner import run_dbt
+
+# pytest imports this checkout's ecomseg (pythonpath in pyproject.toml); the scripts and commands
+# that tests run as subprocesses get the same one, even where .venv holds an install of another
+# checkout (make install installs the package editable).
+os.environ["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT)] + [p for p in [os.environ.get("PYTHONPATH")] if p])
 
 
 def pytest_addoption(parser):

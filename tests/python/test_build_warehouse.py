@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import shutil
 import subprocess
 from pathlib import Path
@@ -24,7 +23,6 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ecomseg import REPO_ROOT
 from ecomseg.dbt_runner import run_dbt
 from ecomseg.summary import collect, render
 
@@ -33,10 +31,10 @@ HISTORY = ["build", "--select", "+customer_segment_history", "--exclude-resource
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location("build_warehouse_script", REPO_ROOT / "scripts" / "build_warehouse.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """The build command (scripts/build_warehouse.py is a thin wrapper of it)."""
+    from ecomseg.cli import build
+
+    return build
 
 
 def _shop(folder, customers: list[str], orders_name: str = "orders.csv"):
@@ -81,7 +79,7 @@ def test_no_sample_data_is_written_into_a_folder_the_user_named(tmp_path, monkey
     script = _script()
     calls = []
     monkeypatch.setattr(script, "run_dbt", lambda *a, **k: calls.append(("dbt", a, k)))
-    monkeypatch.setattr(script.subprocess, "run", lambda *a, **k: calls.append(("generate", a, k)))
+    monkeypatch.setattr("ecomseg.cli.generate.main", lambda argv: calls.append(("generate", argv, {})) or 0)
     monkeypatch.setattr(script, "collect", lambda path: {"counts": {}, "quarantine_reasons": []})
 
     # a folder without an orders file: a clear error, nothing written
@@ -140,8 +138,10 @@ def test_other_data_is_refused_and_a_full_refresh_starts_over(tmp_path, monkeypa
                    env={"RAW_DATA_DIR": "demo/"}).success
 
     # --full-refresh: the warehouse starts over from the user's data, history included
+    # (the history reads the int_ models; the public marts with the as-of date the summary names are
+    # selected beside it)
     assert script.main(["--raw-dir", str(mine), "--duckdb", str(warehouse), "--no-generate", "--full-refresh",
-                        "--select", "+customer_segment_history"]) == 0
+                        "--select", "+customer_segment_history customer_lifecycle customer_rfm"]) == 0
     out = capsys.readouterr().out
     assert _history_customers(warehouse) == {"CM1"}
     assert _built_from(warehouse) == str(mine.resolve())

@@ -1,19 +1,18 @@
-"""scripts/compare_warehouses.py: two warehouses compared relation by relation, rows as multisets."""
+"""ecomseg compare-warehouses (scripts/compare_warehouses.py): two warehouses compared relation by relation, rows as multisets."""
 
 from __future__ import annotations
 
-import runpy
 from pathlib import Path
 
 import duckdb
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "compare_warehouses.py"
+from ecomseg.cli import compare_warehouses
 
 
 @pytest.fixture()
 def compare():
-    return runpy.run_path(str(SCRIPT))["compare"]
+    return compare_warehouses.compare
 
 
 def _warehouse(path: Path, rows: list[tuple], extra_sql: str = "") -> str:
@@ -52,7 +51,7 @@ def test_a_changed_value_a_lost_copy_and_a_missing_relation_are_reported(tmp_pat
 def test_the_cli_exits_1_on_a_difference(tmp_path, capsys):
     left = _warehouse(tmp_path / "l.duckdb", [("a", 1, None)])
     right = _warehouse(tmp_path / "r.duckdb", [("a", 2, None)])
-    main = runpy.run_path(str(SCRIPT))["main"]
+    main = compare_warehouses.main
     assert main([left, left]) == 0
     assert "identical" in capsys.readouterr().out
     assert main([left, right]) == 1

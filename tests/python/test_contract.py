@@ -20,6 +20,7 @@ import yaml
 from conftest import Warehouse, write_csv
 from dbt_sandbox import Sandbox
 from ecomseg import REPO_ROOT, contract, validation
+from ecomseg.validation import dbt_tests
 
 # --------------------------------------------------------------------------
 # ecomseg.contract: the accessors and the schema of the value rules
@@ -307,11 +308,12 @@ def test_gx_staging_suites_take_the_contracts_ranges():
     assert (hour["min_value"], hour["max_value"]) == (0, 23)
 
 
-def test_gx_reads_the_generic_test_contract_values(monkeypatch):
-    manifest_test = {"column": "order_status", "kwargs": {"table": "orders", "column": "status"},
-                     "name": "contract_values", "where": None}
-    monkeypatch.setattr(validation, "tests_of", lambda manifest, node: [manifest_test])
-    exps = validation._dbt_test_expectations({}, {}, set())
+def test_gx_reads_the_generic_test_contract_values():
+    node = {"unique_id": "model.p.m", "columns": {}}
+    manifest = {"nodes": {"test.p.t": {
+        "resource_type": "test", "unique_id": "test.p.t", "attached_node": "model.p.m", "column_name": "order_status",
+        "test_metadata": {"name": "contract_values", "kwargs": {"table": "orders", "column": "status"}}, "config": {}}}}
+    exps = dbt_tests.dbt_test_expectations(manifest, node, set())
     assert _kwargs(exps, "expect_column_values_to_be_in_set", "order_status")["value_set"] == \
         contract.accepted_values("orders", "status")
 

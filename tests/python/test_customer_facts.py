@@ -1,4 +1,4 @@
-"""Customer facts (models/marts/customers) against an independent computation.
+"""Customer facts (models/marts/core) against an independent computation.
 
 A small shop is generated (ecomseg.generator.generate, with its default dirt:
 orders without customer, malformed timestamps, order lines of unknown orders,
@@ -72,7 +72,7 @@ def build(request, tmp_path_factory) -> Build:
     b = Build(tmp_path_factory.mktemp(f"customer_facts_{request.param}"), request.param)
     generate(b.raw_dir, customers=CUSTOMERS, seed=SEED, fmt=request.param)
     run_dbt(
-        ["build", "--select", "path:models/staging", "+path:models/marts/customers",
+        ["build", "--select", "path:models/staging", "+path:models/marts/core",
          "--log-path", str(b.logs)],
         raw_dir=b.raw_dir,
         duckdb_path=b.path,

@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 
 from conftest import Warehouse
-from ecomseg import REPO_ROOT, gdpr
+from ecomseg import gdpr
 from ecomseg.dbt_runner import run_dbt
 from ecomseg.generator import generate
 
@@ -214,9 +214,9 @@ def test_an_erasure_list_with_another_salt_stops_the_build(forgotten, monkeypatc
 
 
 def test_forget_cli_help_and_bad_input(tmp_path, capsys):
-    import runpy
+    from ecomseg.cli import forget
 
-    module = runpy.run_path(str(REPO_ROOT / "scripts" / "forget_customer.py"), run_name="forget_cli")
+    module = {"main": forget.main}
     with pytest.raises(SystemExit):
         module["main"](["--help"])
     out = capsys.readouterr().out
@@ -230,7 +230,7 @@ def test_forget_cli_help_and_bad_input(tmp_path, capsys):
 
 def test_built_marts_hold_no_personal_data(forgotten):
     wh = forgotten["wh"]
-    from ecomseg.validation import load_manifest
+    from ecomseg.manifest import load_manifest
 
     con = duckdb.connect(str(wh.path), read_only=True)
     try:
@@ -289,7 +289,8 @@ def test_a_non_development_target_refuses_the_public_salt(tmp_path, monkeypatch)
     message naming the variable, and compiles with the secret salt once it is set."""
     monkeypatch.delenv("PSEUDONYMISATION_SALT", raising=False)
     monkeypatch.delenv("ERASURE_SALT", raising=False)
-    args = ["compile", "--target", "prod", "--select", "dim_customers"]
+    # the customer facts' key is computed in int_customers (dim_customers selects it)
+    args = ["compile", "--target", "prod", "--select", "int_customers"]
     refused = run_dbt(args, target_path=tmp_path / "t1", duckdb_path=tmp_path / "prod.duckdb", check=False)
     assert not refused.success
     message = "\n".join(refused.failures)
@@ -297,12 +298,12 @@ def test_a_non_development_target_refuses_the_public_salt(tmp_path, monkeypatch)
     compiled = run_dbt(args, target_path=tmp_path / "t2", duckdb_path=tmp_path / "prod.duckdb",
                        env={"PSEUDONYMISATION_SALT": "a-secret-salt-4711"})
     assert compiled.success
-    sql = next((tmp_path / "t2").rglob("dim_customers.sql")).read_text()
+    sql = next((tmp_path / "t2").rglob("int_customers.sql")).read_text()
     assert "a-secret-salt-4711|" in sql and gdpr.DEV_SALT not in sql
     # the development target keeps working without a salt
-    dev = run_dbt(["compile", "--select", "dim_customers"], target_path=tmp_path / "t3",
+    dev = run_dbt(["compile", "--select", "int_customers"], target_path=tmp_path / "t3",
                   duckdb_path=tmp_path / "dev.duckdb")
-    assert gdpr.DEV_SALT in next((tmp_path / "t3").rglob("dim_customers.sql")).read_text()
+    assert gdpr.DEV_SALT in next((tmp_path / "t3").rglob("int_customers.sql")).read_text()
     assert dev.success
 
 
@@ -320,7 +321,7 @@ def test_every_activation_model_carries_the_consent_test(forgotten):
     """Project rule over this project's manifest: a model marked config.meta.activation =
     true must carry only_consenting_customers (the dbt test itself is proven to fail on a
     non-consenting customer in test_generic_tests.py)."""
-    from ecomseg.validation import load_manifest
+    from ecomseg.manifest import load_manifest
 
     manifest = load_manifest(forgotten["wh"].target / "manifest.json")
     assert gdpr.activation_models_without_consent_test(manifest) == []
@@ -353,9 +354,9 @@ def _tiny_shop(folder: Path) -> Path:
 
 
 def _forget_cli():
-    import runpy
+    from ecomseg.cli import forget
 
-    return runpy.run_path(str(REPO_ROOT / "scripts" / "forget_customer.py"), run_name="forget_cli")["main"]
+    return forget.main
 
 
 def test_an_unknown_id_is_not_found_and_changes_nothing(tmp_path, capsys):

@@ -19,9 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repo root, without installing
-
-from ecomseg import REPO_ROOT, contract, generator  # noqa: E402
+from ecomseg import REPO_ROOT, contract, generator
 
 CUSTOMERS = 2000
 ISO_RE = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$"

@@ -22,9 +22,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repo root, without installing
-
-from ecomseg import REPO_ROOT, batches, contract, generator  # noqa: E402
+from ecomseg import REPO_ROOT, batches, contract, generator
 
 DATED = ["customers", "orders", "order_items", "returns", "sessions", "events", "campaign_sends"]
 UNDATED = ["products", "exchange_rates"]

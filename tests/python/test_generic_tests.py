@@ -35,6 +35,8 @@ SEEDS = {
     "parents": "parent_id\nA\nB\n",
     "children_with_null_fk": "child_id,parent_id\n1,A\n2,\n3,B\n",
     "children_with_orphan": "child_id,parent_id\n1,A\n2,Z\n",
+    # column_at_most and one_distinct_value: small <= big on every row, n one value, small two
+    "pairs": "pair_id,small,big,n\n1,1,2,7\n2,3,3,7\n3,,1,\n",
 }
 
 SCHEMA = """
@@ -128,6 +130,31 @@ seeds:
               name: relationships_orphan_fail
               arguments: {to: ref('parents'), field: parent_id}
 
+  - name: pairs
+    columns:
+      - name: small
+        data_tests:
+          - column_at_most:
+              name: at_most_pass
+              arguments: {other_column: big}
+          - one_distinct_value:
+              name: one_value_two_values_fail
+      - name: big
+        data_tests:
+          - column_at_most:
+              name: at_most_fail
+              arguments: {other_column: small}
+      - name: n
+        data_tests:
+          - one_distinct_value:
+              name: one_value_pass
+
+  - name: amounts_b_bad
+    data_tests:
+      - row_count:
+          name: row_count_at_least_fail
+          arguments: {compare_model: ref('amounts_a'), comparison: at_least}
+
 models:
   - name: empty_mart
     data_tests:
@@ -140,6 +167,25 @@ models:
       - not_empty:
           name: not_empty_where_nothing_matches_fail
           config: {where: "id > 100"}
+      - row_count:
+          name: row_count_value_pass
+          arguments: {value: 2}
+      - row_count:
+          name: row_count_value_fail
+          arguments: {value: 1}
+      - row_count:
+          name: row_count_equal_pass
+          arguments: {compare_model: ref('parents')}
+      - row_count:
+          name: row_count_equal_fail
+          arguments: {compare_model: ref('amounts_a')}
+      - row_count:
+          name: row_count_at_least_pass
+          arguments: {compare_model: ref('amounts_a'), compare_expression: count(distinct grp), comparison: at_least}
+      - row_count:
+          name: row_count_where_fail
+          arguments: {compare_model: ref('parents')}
+          config: {where: "id > 1"}
 """
 
 EXPECTED = {
@@ -163,6 +209,17 @@ EXPECTED = {
     "not_empty_on_empty_fail": "fail",
     "not_empty_on_rows_pass": "pass",
     "not_empty_where_nothing_matches_fail": "fail",
+    "at_most_pass": "pass",
+    "at_most_fail": "fail",
+    "one_value_pass": "pass",
+    "one_value_two_values_fail": "fail",
+    "row_count_value_pass": "pass",
+    "row_count_value_fail": "fail",
+    "row_count_equal_pass": "pass",
+    "row_count_equal_fail": "fail",
+    "row_count_at_least_pass": "pass",
+    "row_count_at_least_fail": "fail",
+    "row_count_where_fail": "fail",
 }
 
 
@@ -203,6 +260,14 @@ def test_failures_report_the_offending_rows(tested):
     assert failing["consent_missing_customer_fail"] == [("C9", 1)]
     assert failing["consent_null_customer_fail"] == [(None, 1)]
     assert failing["not_empty_on_empty_fail"] == [(0,)]
+    # row counts: the model's rows and the number they were compared with
+    assert failing["row_count_value_fail"] == [(2, 1)]
+    assert failing["row_count_equal_fail"] == [(2, 3)]
+    assert failing["row_count_at_least_fail"] == [(2, 3)]
+    assert failing["row_count_where_fail"] == [(1, 2)]
+    # column pairs: the offending pair and how often; distinct values: each of them
+    assert failing["at_most_fail"] == [(2, 1, 1)]
+    assert failing["one_value_two_values_fail"] == [(1,), (3,)]
 
 
 def test_values_in_range_needs_a_bound(tmp_path):

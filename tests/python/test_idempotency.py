@@ -23,7 +23,7 @@ import pytest
 from conftest import Warehouse
 from ecomseg import REPO_ROOT
 from ecomseg.generator import generate
-from ecomseg.validation import load_manifest, model_nodes
+from ecomseg.manifest import load_manifest, model_nodes
 
 BUILD = ["build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
 

@@ -29,14 +29,13 @@ only the load ids they have not processed (macros/staging/incremental.sql).
 from __future__ import annotations
 
 import json
-import runpy
 import shutil
 
 import pytest
 
 from conftest import Warehouse
-from ecomseg import REPO_ROOT
 from ecomseg.batches import append_days, generate_batches
+from ecomseg.cli import compare_warehouses
 from ecomseg.dbt_runner import DbtCommandFailed
 
 pytestmark = pytest.mark.slow
@@ -47,7 +46,7 @@ HISTORY_DEPENDENT = ["customer_segment_history", "segment_migration", "int_baske
                      "base_shop__*"]
 IGNORED_COLUMNS = ["_load_id", "recorded_at"]
 
-compare = runpy.run_path(str(REPO_ROOT / "scripts" / "compare_warehouses.py"))["compare"]
+compare = compare_warehouses.compare
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ of a table validated batch by batch (--max-rows below its size).
 
 from __future__ import annotations
 
-import runpy
 import shutil
 
 import duckdb
@@ -24,9 +23,10 @@ BUILD = ["build", "--exclude-resource-type", "test", "--exclude-resource-type", 
 
 
 def _validate_cli(capsys, *args: str) -> tuple[int, str, str]:
-    """Run scripts/validate.py's main() in this process (GX imports once)."""
-    module = runpy.run_path(str(REPO_ROOT / "scripts" / "validate.py"), run_name="validate_cli")
-    code = module["main"](list(args))
+    """Run the validate command (scripts/validate.py wraps it) in this process (GX imports once)."""
+    from ecomseg.cli import validate
+
+    code = validate.main(list(args))
     captured = capsys.readouterr()
     return code, captured.out, captured.err
 
@@ -78,7 +78,9 @@ def test_generic_mart_suite_is_derived_from_the_manifest(green):
     assert ("expect_column_values_to_not_be_null", "customer_id", "dbt test not_null") in kinds
     assert ("expect_column_values_to_be_between", "item_count", "name rule") in kinds
     assert any(k[:2] == ("expect_column_values_to_be_between", "lifetime_net_revenue") for k in kinds)
-    assert ("expect_column_sum_to_be_between", "lifetime_net_revenue", "hand-written") in kinds
+    # the mart's invariants, read from the dbt tests in the marts' YAML (no list of marts in Python)
+    assert ("expect_column_sum_to_be_between", "lifetime_net_revenue", "dbt test sums_reconcile") in kinds
+    assert (("expect_table_row_count_to_be_between", None, "dbt test row_count") in kinds)
     schema = next(r for r in report.results if r.suite.name == "marts.dim_customers.schema")
     expected = next(o for o in schema.outcomes if o.expectation_type == "expect_column_distinct_values_to_contain_set")
     assert "lifetime_net_revenue: DECIMAL(38,2)" in expected.kwargs["value_set"]
@@ -152,6 +154,8 @@ def test_corrupted_data_fails_with_observed_values(shop, red, capsys, tmp_path):
     orders = block("marts.fct_orders")
     assert "expect_column_values_to_be_between(column=net_revenue, min_value=0" in orders
     assert "-12.34" in orders
+    # the staged order deleted below breaks fct_orders' YAML invariant rows = stg_shop__orders
+    assert "expect_table_row_count_to_equal(value=" in orders
     spend = block("marts.fct_customer_quarterly_spend.schema")
     assert "net_revenue: DECIMAL(38,2)" in spend and "missing values" in spend
     raw = block("raw.orders")
@@ -181,15 +185,15 @@ def test_cli_help():
 
 def test_the_quarantine_limit_checks_get_their_dbt_tests_not_the_quarantine_rules():
     """quarantine.quarantine_limits sits beside the quarantine tables but is no contract table."""
-    import json as _json
     import subprocess as _subprocess
     import duckdb as _duckdb
     from ecomseg import REPO_ROOT
+    from ecomseg.manifest import load_manifest
     from ecomseg.validation import staging_suites
     target = REPO_ROOT / "target" / "validation-parse"
     _subprocess.run([str(REPO_ROOT / ".venv" / "bin" / "dbt"), "parse", "--profiles-dir", str(REPO_ROOT),
                      "--project-dir", str(REPO_ROOT), "--target-path", str(target), "--quiet"], check=True)
-    manifest = _json.loads((target / "manifest.json").read_text())
+    manifest = load_manifest(target / "manifest.json")
     node = next(n for n in manifest["nodes"].values() if n.get("name") == "quarantine_limits")
     con = _duckdb.connect()
     con.execute(f'create schema "{node["schema"]}"')

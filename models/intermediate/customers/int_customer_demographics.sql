@@ -1,7 +1,7 @@
 {#-
     One row per customer in the customers file: demographics and contact
     preferences without personal data. The exact birth date only feeds the
-    age band (at the as-of date, macro as_of_date()); e-mail is not selected.
+    age band (at the as-of date, model int_as_of_date); e-mail is not selected.
 -#}
 with customers as (
 
@@ -11,7 +11,7 @@ with customers as (
 
 as_of as (
 
-    select {{ as_of_date() }} as as_of_date
+    select * from {{ ref('int_as_of_date') }}
 
 ),
 

@@ -1,7 +1,7 @@
 {#-
     One row: the latest order or event time in the data, as a date in shop
-    time (var shop_timezone). It is the default as-of date (macro
-    as_of_date() when var('as_of_date') is empty). A single-column max over
+    time (var shop_timezone). It is the default as-of date (model int_as_of_date
+    when var('as_of_date') is empty). A single-column max over
     the events, which is cheap. Falls back to the shop's date at the run's
     start only when there are no orders and no events.
 -#}

@@ -11,10 +11,10 @@ with sessions as (
 
 ),
 
-orders as (
+valid_orders as (
 
-    select * from {{ ref('int_order_revenue') }}
-    where customer_id is not null  -- guest orders belong to no customer
+    {#- non-cancelled customer orders dated on or before the as-of date #}
+    select * from {{ ref('int_customer_orders_as_of') }}
 
 ),
 
@@ -33,7 +33,7 @@ products as (
 
 as_of as (
 
-    select {{ as_of_date() }} as as_of_date
+    select * from {{ ref('int_as_of_date') }}
 
 ),
 
@@ -52,23 +52,6 @@ customer_sessions as (
         sessions.customer_id is not null
         and sessions.session_date <= as_of.as_of_date
     group by sessions.customer_id
-
-),
-
-valid_orders as (
-
-    select
-        orders.customer_id,
-        orders.order_id,
-        orders.session_id,
-        orders.discount_amount,
-        orders.gross_revenue,
-        orders.returned_revenue
-    from orders
-    cross join as_of
-    where
-        not orders.is_cancelled
-        and orders.order_date <= as_of.as_of_date
 
 ),
 
@@ -176,7 +159,7 @@ customer_spine as (
 
 ),
 
-final as (
+counts as (
 
     select
         customer_spine.customer_id,
@@ -217,6 +200,37 @@ final as (
         on
             customer_spine.customer_id = top_devices.customer_id
             and top_devices.preference = 1
+
+),
+
+final as (
+
+    {#- the shares the behaviour segments compare with their thresholds:
+        a double, null when the basis is 0 (macro share) #}
+    select
+        customer_id,
+        as_of_date,
+        session_count,
+        search_session_count,
+        cart_session_count,
+        abandoned_cart_session_count,
+        order_count,
+        discounted_order_count,
+        gross_revenue_cents,
+        returned_revenue_cents,
+        categorised_order_count,
+        top_category,
+        top_category_order_count,
+        device_known_order_count,
+        top_device,
+        top_device_order_count,
+        {{ share('abandoned_cart_session_count', 'cart_session_count') }} as cart_abandonment_rate,
+        {{ share('search_session_count', 'session_count') }} as search_session_share,
+        {{ share('discounted_order_count', 'order_count') }} as discounted_order_share,
+        {{ share('top_category_order_count', 'categorised_order_count') }} as top_category_order_share,
+        {{ share('returned_revenue_cents', 'gross_revenue_cents') }} as return_rate_by_value,
+        {{ share('top_device_order_count', 'device_known_order_count') }} as top_device_order_share
+    from counts
 
 )
 

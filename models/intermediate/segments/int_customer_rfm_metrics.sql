@@ -1,17 +1,16 @@
 {#- Recency, frequency and monetary value of every customer with at least one
-    non-cancelled order on or before the as-of date (macro as_of_date), counting
+    non-cancelled order on or before the as-of date (int_as_of_date), counting
     only those orders: RFM is point-in-time, so segments can be computed for a
     past as-of date on today's data. -#}
 with orders as (
 
-    select * from {{ ref('int_order_revenue') }}
-    where customer_id is not null  -- guest orders belong to no customer
+    select * from {{ ref('int_customer_orders_as_of') }}
 
 ),
 
 as_of as (
 
-    select {{ as_of_date() }} as as_of_date
+    select * from {{ ref('int_as_of_date') }}
 
 ),
 
@@ -23,10 +22,6 @@ customer_orders as (
         count(*) as frequency,
         sum(orders.net_revenue) as monetary
     from orders
-    cross join as_of
-    where
-        not orders.is_cancelled
-        and orders.order_date <= as_of.as_of_date
     group by orders.customer_id
 
 ),

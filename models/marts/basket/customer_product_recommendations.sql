@@ -22,7 +22,7 @@ with basket_items as (
 
 rules as (
 
-    select * from {{ ref('product_association_rules') }}
+    select * from {{ ref('int_product_association_rules') }}
 
 ),
 

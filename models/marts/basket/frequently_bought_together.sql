@@ -10,7 +10,7 @@
     'cast(single_product_rules.companion_rank as ' ~ dbt.type_string() ~ ')']) -%}
 with rules as (
 
-    select * from {{ ref('product_association_rules') }}
+    select * from {{ ref('int_product_association_rules') }}
 
 ),
 

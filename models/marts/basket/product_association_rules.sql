@@ -1,16 +1,36 @@
 {#-
-    Association rules between products: "customers whose order holds the
-    antecedent product(s) also buy the consequent product in the same order".
-    Transactions are non-cancelled orders, read as the grouped, integer-coded
-    baskets of int_baskets (the same orders and products as int_basket_items;
-    docs/association-rules.md). The body is shared with
-    category_association_rules (macros/basket/association_rules_mart.sql).
+    Association rules between products (the rules: int_product_association_rules): the public, contracted
+    face of int_product_association_rules, which the other basket marts read.
 -#}
-{{ association_basket_rules_mart(
-    baskets_relation=ref('int_baskets'),
-    transaction_column='order_id',
-    item_codes_column='item_codes',
-    items_relation=ref('int_basket_products'),
-    item_code_column='item_code',
-    item_column='product_id',
-) }}
+with rules as (
+
+    select * from {{ ref('int_product_association_rules') }}
+
+),
+
+final as (
+
+    select
+        rule_id,
+        antecedents,
+        antecedent_item_1,
+        antecedent_item_2,
+        consequent_item,
+        antecedent_size,
+        total_transactions,
+        transactions_with_antecedent,
+        transactions_with_consequent,
+        transactions_with_both,
+        antecedent_support,
+        consequent_support,
+        support,
+        confidence,
+        lift,
+        leverage,
+        conviction,
+        zhangs_metric
+    from rules
+
+)
+
+select * from final

@@ -7,10 +7,9 @@
     (dbt_project.yml, docs/segments.md); descriptions come from the seed
     behaviour_segments.
 
-    Each segment is one entry of `definitions` below: its metric (SQL over
-    int_customer_behaviour_metrics), threshold, basis count, the parts of
-    its reason text and the condition of membership. The memberships are
-    one select per entry, unioned.
+    Each segment is one select below over int_customer_behaviour_metrics,
+    which holds the counts and the shares (named columns); the memberships
+    are those selects unioned.
 -#}
 {%- set browser_min_sessions = numeric_var('behaviour_browser_min_sessions', minimum=1, integer=true) -%}
 {%- set cart_min_sessions = numeric_var('behaviour_cart_abandoner_min_cart_sessions', minimum=1, integer=true) -%}
@@ -26,112 +25,6 @@
 {%- set channel_min_orders = numeric_var('behaviour_one_channel_min_orders', minimum=1, integer=true) -%}
 {%- set channel_min_share = numeric_var('behaviour_one_channel_min_share', minimum=0) -%}
 {%- set string = dbt.type_string() -%}
-{%- set definitions = [
-    {'segment': 'browser_never_buys',
-     'metric_name': 'session_count',
-     'metric_value': 'cast(session_count as double)',
-     'threshold': browser_min_sessions,
-     'basis_count': 'session_count',
-     'reason': [
-        "cast(session_count as " ~ string ~ ")",
-        "' sessions and no order (threshold: at least " ~ browser_min_sessions ~ " sessions without an order)'"],
-     'condition': 'order_count = 0 and session_count >= ' ~ browser_min_sessions},
-    {'segment': 'cart_abandoner',
-     'metric_name': 'cart_abandonment_rate',
-     'metric_value': share('abandoned_cart_session_count', 'cart_session_count'),
-     'threshold': cart_min_rate,
-     'basis_count': 'cart_session_count',
-     'reason': [
-        "'Left without ordering in '",
-        "cast(abandoned_cart_session_count as " ~ string ~ ")",
-        "' of '",
-        "cast(cart_session_count as " ~ string ~ ")",
-        "' sessions with an add-to-cart ('",
-        percent_text('abandoned_cart_session_count', 'cart_session_count'),
-        "'; threshold: at least " ~ percent_var_text('behaviour_cart_abandoner_min_rate')
-            ~ " of at least " ~ cart_min_sessions ~ " such sessions)'"],
-     'condition': 'cart_session_count >= ' ~ cart_min_sessions ~ ' and '
-        ~ share('abandoned_cart_session_count', 'cart_session_count') ~ ' >= ' ~ cart_min_rate},
-    {'segment': 'searcher',
-     'metric_name': 'search_session_share',
-     'metric_value': share('search_session_count', 'session_count'),
-     'threshold': searcher_min_share,
-     'basis_count': 'session_count',
-     'reason': [
-        "'Searched in '",
-        "cast(search_session_count as " ~ string ~ ")",
-        "' of '",
-        "cast(session_count as " ~ string ~ ")",
-        "' sessions ('",
-        percent_text('search_session_count', 'session_count'),
-        "'; threshold: at least " ~ percent_var_text('behaviour_searcher_min_share')
-            ~ " of at least " ~ searcher_min_sessions ~ " sessions)'"],
-     'condition': 'session_count >= ' ~ searcher_min_sessions ~ ' and '
-        ~ share('search_session_count', 'session_count') ~ ' >= ' ~ searcher_min_share},
-    {'segment': 'deal_seeker',
-     'metric_name': 'discounted_order_share',
-     'metric_value': share('discounted_order_count', 'order_count'),
-     'threshold': deal_min_share,
-     'basis_count': 'order_count',
-     'reason': [
-        "cast(discounted_order_count as " ~ string ~ ")",
-        "' of '",
-        "cast(order_count as " ~ string ~ ")",
-        "' orders had a discount ('",
-        percent_text('discounted_order_count', 'order_count'),
-        "'; threshold: at least " ~ percent_var_text('behaviour_deal_seeker_min_share')
-            ~ " of at least " ~ deal_min_orders ~ " orders)'"],
-     'condition': 'order_count >= ' ~ deal_min_orders ~ ' and '
-        ~ share('discounted_order_count', 'order_count') ~ ' >= ' ~ deal_min_share},
-    {'segment': 'category_loyalist',
-     'metric_name': 'top_category_order_share',
-     'metric_value': share('top_category_order_count', 'categorised_order_count'),
-     'threshold': loyalist_min_share,
-     'basis_count': 'categorised_order_count',
-     'reason': [
-        "cast(top_category_order_count as " ~ string ~ ")",
-        "' of '",
-        "cast(categorised_order_count as " ~ string ~ ")",
-        "' orders contained '",
-        "top_category",
-        "' ('",
-        percent_text('top_category_order_count', 'categorised_order_count'),
-        "'; threshold: at least " ~ percent_var_text('behaviour_category_loyalist_min_share')
-            ~ " of at least " ~ loyalist_min_orders ~ " orders)'"],
-     'condition': 'categorised_order_count >= ' ~ loyalist_min_orders ~ ' and top_category is not null and '
-        ~ share('top_category_order_count', 'categorised_order_count') ~ ' >= ' ~ loyalist_min_share},
-    {'segment': 'heavy_returner',
-     'metric_name': 'return_rate_by_value',
-     'metric_value': share('returned_revenue_cents', 'gross_revenue_cents'),
-     'threshold': returner_min_rate,
-     'basis_count': 'order_count',
-     'reason': [
-        "'Returned '",
-        percent_text('returned_revenue_cents', 'gross_revenue_cents'),
-        "' of the value bought in '",
-        "cast(order_count as " ~ string ~ ")",
-        "' orders (threshold: at least " ~ percent_var_text('behaviour_heavy_returner_min_return_rate')
-            ~ " over at least " ~ returner_min_orders ~ " orders)'"],
-     'condition': 'order_count >= ' ~ returner_min_orders ~ ' and '
-        ~ share('returned_revenue_cents', 'gross_revenue_cents') ~ ' >= ' ~ returner_min_rate},
-    {'segment': 'one_channel_shopper',
-     'metric_name': 'top_device_order_share',
-     'metric_value': share('top_device_order_count', 'device_known_order_count'),
-     'threshold': channel_min_share,
-     'basis_count': 'device_known_order_count',
-     'reason': [
-        "cast(top_device_order_count as " ~ string ~ ")",
-        "' of '",
-        "cast(device_known_order_count as " ~ string ~ ")",
-        "' orders with a known device were placed on '",
-        "top_device",
-        "' ('",
-        percent_text('top_device_order_count', 'device_known_order_count'),
-        "'; threshold: at least " ~ percent_var_text('behaviour_one_channel_min_share')
-            ~ " of at least " ~ channel_min_orders ~ " orders)'"],
-     'condition': 'device_known_order_count >= ' ~ channel_min_orders ~ ' and top_device is not null and '
-        ~ share('top_device_order_count', 'device_known_order_count') ~ ' >= ' ~ channel_min_share},
-] -%}
 with metrics as (
 
     select * from {{ ref('int_customer_behaviour_metrics') }}
@@ -144,25 +37,262 @@ segments as (
 
 ),
 
+browser_never_buys as (
+
+    select
+        customer_id,
+        as_of_date,
+        'browser_never_buys' as behaviour_segment,
+        'session_count' as metric_name,
+        cast(session_count as double) as metric_value,
+        cast({{ browser_min_sessions }} as double) as threshold,
+        session_count as basis_count,
+        {{ dbt.concat([
+            "cast(session_count as " ~ string ~ ")",
+            "' sessions and no order (threshold: at least " ~ browser_min_sessions ~ " sessions without an order)'"
+        ]) }} as reason
+    from metrics
+    where
+        order_count = 0
+        and session_count >= {{ browser_min_sessions }}
+
+),
+
+cart_abandoner as (
+
+    select
+        customer_id,
+        as_of_date,
+        'cart_abandoner' as behaviour_segment,
+        'cart_abandonment_rate' as metric_name,
+        cart_abandonment_rate as metric_value,
+        cast({{ cart_min_rate }} as double) as threshold,
+        cart_session_count as basis_count,
+        {{ dbt.concat([
+            "'Left without ordering in '",
+            "cast(abandoned_cart_session_count as " ~ string ~ ")",
+            "' of '",
+            "cast(cart_session_count as " ~ string ~ ")",
+            "' sessions with an add-to-cart ('",
+            percent_text('abandoned_cart_session_count', 'cart_session_count'),
+            "'; threshold: at least " ~ percent_var_text('behaviour_cart_abandoner_min_rate') ~ " of at least " ~ cart_min_sessions ~ " such sessions)'"
+        ]) }} as reason
+    from metrics
+    where
+        cart_session_count >= {{ cart_min_sessions }}
+        and cart_abandonment_rate >= {{ cart_min_rate }}
+
+),
+
+searcher as (
+
+    select
+        customer_id,
+        as_of_date,
+        'searcher' as behaviour_segment,
+        'search_session_share' as metric_name,
+        search_session_share as metric_value,
+        cast({{ searcher_min_share }} as double) as threshold,
+        session_count as basis_count,
+        {{ dbt.concat([
+            "'Searched in '",
+            "cast(search_session_count as " ~ string ~ ")",
+            "' of '",
+            "cast(session_count as " ~ string ~ ")",
+            "' sessions ('",
+            percent_text('search_session_count', 'session_count'),
+            "'; threshold: at least " ~ percent_var_text('behaviour_searcher_min_share') ~ " of at least " ~ searcher_min_sessions ~ " sessions)'"
+        ]) }} as reason
+    from metrics
+    where
+        session_count >= {{ searcher_min_sessions }}
+        and search_session_share >= {{ searcher_min_share }}
+
+),
+
+deal_seeker as (
+
+    select
+        customer_id,
+        as_of_date,
+        'deal_seeker' as behaviour_segment,
+        'discounted_order_share' as metric_name,
+        discounted_order_share as metric_value,
+        cast({{ deal_min_share }} as double) as threshold,
+        order_count as basis_count,
+        {{ dbt.concat([
+            "cast(discounted_order_count as " ~ string ~ ")",
+            "' of '",
+            "cast(order_count as " ~ string ~ ")",
+            "' orders had a discount ('",
+            percent_text('discounted_order_count', 'order_count'),
+            "'; threshold: at least " ~ percent_var_text('behaviour_deal_seeker_min_share') ~ " of at least " ~ deal_min_orders ~ " orders)'"
+        ]) }} as reason
+    from metrics
+    where
+        order_count >= {{ deal_min_orders }}
+        and discounted_order_share >= {{ deal_min_share }}
+
+),
+
+category_loyalist as (
+
+    select
+        customer_id,
+        as_of_date,
+        'category_loyalist' as behaviour_segment,
+        'top_category_order_share' as metric_name,
+        top_category_order_share as metric_value,
+        cast({{ loyalist_min_share }} as double) as threshold,
+        categorised_order_count as basis_count,
+        {{ dbt.concat([
+            "cast(top_category_order_count as " ~ string ~ ")",
+            "' of '",
+            "cast(categorised_order_count as " ~ string ~ ")",
+            "' orders contained '",
+            "top_category",
+            "' ('",
+            percent_text('top_category_order_count', 'categorised_order_count'),
+            "'; threshold: at least " ~ percent_var_text('behaviour_category_loyalist_min_share') ~ " of at least " ~ loyalist_min_orders ~ " orders)'"
+        ]) }} as reason
+    from metrics
+    where
+        categorised_order_count >= {{ loyalist_min_orders }}
+        and top_category is not null
+        and top_category_order_share >= {{ loyalist_min_share }}
+
+),
+
+heavy_returner as (
+
+    select
+        customer_id,
+        as_of_date,
+        'heavy_returner' as behaviour_segment,
+        'return_rate_by_value' as metric_name,
+        return_rate_by_value as metric_value,
+        cast({{ returner_min_rate }} as double) as threshold,
+        order_count as basis_count,
+        {{ dbt.concat([
+            "'Returned '",
+            percent_text('returned_revenue_cents', 'gross_revenue_cents'),
+            "' of the value bought in '",
+            "cast(order_count as " ~ string ~ ")",
+            "' orders (threshold: at least " ~ percent_var_text('behaviour_heavy_returner_min_return_rate') ~ " over at least " ~ returner_min_orders ~ " orders)'"
+        ]) }} as reason
+    from metrics
+    where
+        order_count >= {{ returner_min_orders }}
+        and return_rate_by_value >= {{ returner_min_rate }}
+
+),
+
+one_channel_shopper as (
+
+    select
+        customer_id,
+        as_of_date,
+        'one_channel_shopper' as behaviour_segment,
+        'top_device_order_share' as metric_name,
+        top_device_order_share as metric_value,
+        cast({{ channel_min_share }} as double) as threshold,
+        device_known_order_count as basis_count,
+        {{ dbt.concat([
+            "cast(top_device_order_count as " ~ string ~ ")",
+            "' of '",
+            "cast(device_known_order_count as " ~ string ~ ")",
+            "' orders with a known device were placed on '",
+            "top_device",
+            "' ('",
+            percent_text('top_device_order_count', 'device_known_order_count'),
+            "'; threshold: at least " ~ percent_var_text('behaviour_one_channel_min_share') ~ " of at least " ~ channel_min_orders ~ " orders)'"
+        ]) }} as reason
+    from metrics
+    where
+        device_known_order_count >= {{ channel_min_orders }}
+        and top_device is not null
+        and top_device_order_share >= {{ channel_min_share }}
+
+),
+
 memberships as (
 
-    {%- for definition in definitions %}
-
-        select
-            customer_id,
-            as_of_date,
-            '{{ definition.segment }}' as behaviour_segment,
-            '{{ definition.metric_name }}' as metric_name,
-            {{ definition.metric_value }} as metric_value,
-            cast({{ definition.threshold }} as double) as threshold,
-            {{ definition.basis_count }} as basis_count,
-            {{ dbt.concat(definition.reason) }} as reason
-        from metrics
-        where {{ definition.condition }}
-        {%- if not loop.last %}
-            union all
-        {%- endif %}
-    {%- endfor %}
+    select
+        customer_id,
+        as_of_date,
+        behaviour_segment,
+        metric_name,
+        metric_value,
+        threshold,
+        basis_count,
+        reason
+    from browser_never_buys
+    union all
+    select
+        customer_id,
+        as_of_date,
+        behaviour_segment,
+        metric_name,
+        metric_value,
+        threshold,
+        basis_count,
+        reason
+    from cart_abandoner
+    union all
+    select
+        customer_id,
+        as_of_date,
+        behaviour_segment,
+        metric_name,
+        metric_value,
+        threshold,
+        basis_count,
+        reason
+    from searcher
+    union all
+    select
+        customer_id,
+        as_of_date,
+        behaviour_segment,
+        metric_name,
+        metric_value,
+        threshold,
+        basis_count,
+        reason
+    from deal_seeker
+    union all
+    select
+        customer_id,
+        as_of_date,
+        behaviour_segment,
+        metric_name,
+        metric_value,
+        threshold,
+        basis_count,
+        reason
+    from category_loyalist
+    union all
+    select
+        customer_id,
+        as_of_date,
+        behaviour_segment,
+        metric_name,
+        metric_value,
+        threshold,
+        basis_count,
+        reason
+    from heavy_returner
+    union all
+    select
+        customer_id,
+        as_of_date,
+        behaviour_segment,
+        metric_name,
+        metric_value,
+        threshold,
+        basis_count,
+        reason
+    from one_channel_shopper
 
 ),
 

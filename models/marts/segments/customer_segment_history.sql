@@ -22,13 +22,13 @@
 
 with lifecycle as (
 
-    select * from {{ ref('customer_lifecycle') }}
+    select * from {{ ref('int_customer_lifecycle') }}
 
 ),
 
 rfm as (
 
-    select * from {{ ref('customer_rfm') }}
+    select * from {{ ref('int_customer_rfm') }}
 
 ),
 

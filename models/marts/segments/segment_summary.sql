@@ -3,19 +3,20 @@
     also one without customers (counts and revenue 0, averages, medians and
     the profile null) - with its size, revenue, shares of the whole,
     average order value, median recency and the typical customer (macro
-    typical_customer_profile over dim_customers, grouped by segment).
+    typical_customer_profile over int_customers - the rows of dim_customers -
+    grouped by segment).
     Totals reconcile with customer_rfm: customer_count sums to its rows,
     net_revenue to its monetary.
 -#}
 with rfm as (
 
-    select * from {{ ref('customer_rfm') }}
+    select * from {{ ref('int_customer_rfm') }}
 
 ),
 
 customers as (
 
-    select * from {{ ref('dim_customers') }}
+    select * from {{ ref('int_customers') }}
 
 ),
 
@@ -27,7 +28,7 @@ segments as (
 
 as_of as (
 
-    select {{ as_of_date() }} as as_of_date
+    select * from {{ ref('int_as_of_date') }}
 
 ),
 

@@ -25,33 +25,15 @@ interests as (
 
 ),
 
-orders as (
+customer_spine as (
 
-    select * from {{ ref('int_order_revenue') }}
-    where customer_id is not null  -- guest orders belong to no customer
-
-),
-
-sessions as (
-
-    select * from {{ ref('int_sessions_stitched') }}
+    select * from {{ ref('int_customer_spine') }}
 
 ),
 
 as_of as (
 
-    select {{ as_of_date() }} as as_of_date
-
-),
-
-customer_spine as (
-
-    select customer_id from demographics
-    union
-    select customer_id from orders
-    union
-    select customer_id from sessions
-    where customer_id is not null
+    select * from {{ ref('int_as_of_date') }}
 
 ),
 
@@ -59,8 +41,8 @@ joined as (
 
     select
         customer_spine.customer_id,
-        demographics.customer_id is not null as is_registered,
-        demographics.signed_up_at,
+        customer_spine.is_registered,
+        customer_spine.signed_up_at,
         coalesce(demographics.age_band, 'unknown') as age_band,
         demographics.gender,
         {#- Home address from the customers file; a customer without one there

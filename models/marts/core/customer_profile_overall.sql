@@ -3,7 +3,7 @@
     macro with their segment column. -#}
 with profile as (
 
-    {{ typical_customer_profile(ref('dim_customers')) }}
+    {{ typical_customer_profile(ref('int_customers')) }}
 
 ),
 
