@@ -347,7 +347,8 @@ _CTE_MACRO_CALL = re.compile(r"\{\{\s*(?:[a-z_]+\.)?[a-z_]+_ctes\((.*?)\)\s*\}\}
 
 def _hard_coded_references(uid: str, raw: str) -> list[Violation]:
     sql = _FROM_KEYWORD_FUNCTIONS.sub(" __fn__ ", _strip(raw).lower())
-    ctes = set(re.findall(r"\b([a-z_][a-z0-9_]*)\s+as\s*\(", sql))
+    # `name as (`, or `name as {{ not_materialized() }} (` (a materialisation hint)
+    ctes = set(re.findall(r"\b([a-z_][a-z0-9_]*)\s+as\s*(?:__jinja__\s*)?\(", sql))
     for call in _CTE_MACRO_CALL.finditer(raw.lower()):
         ctes |= set(re.findall(r"'([a-z_][a-z0-9_]*)'", call.group(1)))
     out = []

@@ -241,13 +241,18 @@
     (measured on 3M values, one thread, loaded machine: +0.2-0.6 s over
     about 2 s for this check, about 2 s more for the check on the cleaned
     value). coalesce evaluates the rewrite only for the values the plain
-    cast rejected.
+    cast rejected. Before all that, the fast path of plain_timestamp_pattern.
 -#}
 {% macro duckdb__try_parse_timestamp(expression) -%}
     {%- set text = ecommerce_segmentation.clean_text(expression) -%}
     {%- set class = ecommerce_segmentation.code_point_class(ecommerce_segmentation.text_normalisation().trim_code_points, '\\x{%x}') -%}
     {%- set padding = '[' ~ class ~ ']*' if class else '' -%}
+    {%- set plain = ecommerce_segmentation.plain_timestamp_pattern() -%}
     case
+        {%- if plain %}
+        when regexp_full_match(({{ expression }}), '{{ plain }}')
+            then try_cast(({{ expression }}) as timestamp)
+        {%- endif %}
         when regexp_full_match(({{ expression }}), '{{ padding ~ ecommerce_segmentation.iso_timestamp_profile_pattern() ~ padding }}')
             then cast(coalesce(
                 try_cast({{ text }} as timestamptz),
@@ -255,6 +260,27 @@
             ) as timestamp)
     end
 {%- endmacro %}
+
+{#-
+    plain_timestamp_pattern(): the commonest exports' shape, YYYY-MM-DD or
+    YYYY-MM-DD HH:MM:SS ('T' or a space), no fraction, no offset, nothing to
+    trim: a part of the profile whose values DuckDB's plain timestamp cast
+    reads exactly as the general path does (a value without offset is UTC:
+    the same wall-clock time), about four times faster on 4.9M values
+    (0.55 s against 1.96 s, one thread: the general path's cast through
+    timestamptz and back costs most). Empty (no fast path) when a null
+    token (var null_tokens) has that shape: such a value must stay null.
+-#}
+{% macro plain_timestamp_pattern() %}
+    {%- set year = '(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})' -%}
+    {%- set pattern = year ~ '-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([T ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9])?' -%}
+    {%- for token in ecommerce_segmentation.text_normalisation().null_tokens -%}
+        {%- if modules.re.fullmatch(pattern, token, modules.re.IGNORECASE) -%}
+            {{ return('') }}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(pattern) }}
+{% endmacro %}
 
 {#-
     Spark: rlike (Java regex, a search: the pattern is anchored; its '$'
@@ -292,7 +318,29 @@
     (decimal(38, 6) would take any 32 digits, but on DuckDB it parses about
     fifteen times slower: a 128-bit decimal.)
 #}
-{% macro try_parse_integer(expression) -%}
+{% macro try_parse_integer(expression) %}
+    {{- return(adapter.dispatch('try_parse_integer', 'ecommerce_segmentation')(expression)) -}}
+{% endmacro %}
+
+{#- DuckDB: a value of 1 to 12 plain digits (nearly all) is cast directly, without the three clean_text and decimal casts of the general form; not when a null token (var null_tokens) is all digits. -#}
+{% macro duckdb__try_parse_integer(expression) -%}
+    {%- set ns = namespace(fast=true) -%}
+    {%- for token in ecommerce_segmentation.text_normalisation().null_tokens -%}
+        {%- if modules.re.fullmatch('[0-9]{1,12}', token) -%}
+            {%- set ns.fast = false -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if ns.fast -%}
+    case
+        when regexp_full_match(({{ expression }}), '[0-9]{1,12}') then cast(({{ expression }}) as {{ dbt.type_bigint() }})
+        else {{ ecommerce_segmentation.default__try_parse_integer(expression) }}
+    end
+    {%- else -%}
+    {{ ecommerce_segmentation.default__try_parse_integer(expression) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro default__try_parse_integer(expression) -%}
     {%- set as_decimal = ecommerce_segmentation.try_cast(clean_text(expression), 'decimal(18, 6)') -%}
     case
         when {{ as_decimal }} = floor({{ as_decimal }})

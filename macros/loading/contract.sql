@@ -161,7 +161,7 @@
                 {%- for value in column.accepted_values -%}
                     {%- do quoted.append("'" ~ (value | string | lower).replace("'", "''") ~ "'") -%}
                 {%- endfor -%}
-                {%- do checks.append({'when': 'lower(' ~ text ~ ') not in (' ~ quoted | join(', ') ~ ')',
+                {%- do checks.append({'when': 'not ' ~ ecommerce_segmentation.in_value_list('lower(' ~ text ~ ')', quoted),
                                       'reason': 'invalid_value:' ~ column.name}) -%}
             {%- endif -%}
             {%- if column.length -%}
@@ -172,6 +172,27 @@
     {%- endfor -%}
     {{ return(checks) }}
 {% endmacro %}
+
+
+{#
+    in_value_list(expression, literals): `expression in (<literals>)`, null
+    when the expression is null. DuckDB plans an IN list of more than a few
+    constants as a mark join, one per check and row (measured: about a
+    fifth of base_shop__events' projection time on 4.9M events, for the one
+    list of event types); list_contains on a constant list is a plain
+    function there, with the same null result.
+#}
+{% macro in_value_list(expression, literals) %}
+    {{- return(adapter.dispatch('in_value_list', 'ecommerce_segmentation')(expression, literals)) -}}
+{% endmacro %}
+
+{% macro default__in_value_list(expression, literals) -%}
+    {{ expression }} in ({{ literals | join(', ') }})
+{%- endmacro %}
+
+{% macro duckdb__in_value_list(expression, literals) -%}
+    list_contains([{{ literals | join(', ') }}], {{ expression }})
+{%- endmacro %}
 
 
 {#

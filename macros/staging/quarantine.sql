@@ -144,7 +144,45 @@
     from being copied into both readers.
 #}
 {% macro first_copy_ctes(input, output, partition_by, order_by, violation_column='contract_violation',
-                         only_when='true', reason_column='quarantine_reason', known_column=none) -%}
+                         only_when='true', reason_column='quarantine_reason', known_column=none,
+                         possibly_repeated_column=none) -%}
+{%- if possibly_repeated_column %}
+{{ output }}__flagged as {{ ecommerce_segmentation.not_materialized() }} (
+
+    select
+        {{ input }}.*,
+        ({{ violation_column }} is null and {{ only_when }}) as {{ output }}__candidate,
+        ({{ violation_column }} is null and {{ only_when }} and {{ possibly_repeated_column }}) as {{ output }}__is_repeated
+        {%- for expression in partition_by %},
+        {{ expression }} as {{ output }}__key_{{ loop.index }}
+        {%- endfor %}
+    from {{ input }}
+
+),
+
+{{ output }}__ranked as (
+
+    select
+        {{ output }}__flagged.*,
+        row_number() over (
+            partition by
+                {%- for expression in partition_by %}
+                {{ output }}__key_{{ loop.index }}{{ ',' if not loop.last }}
+                {%- endfor %}
+            order by {{ order_by }}
+        ) as {{ output }}__copy
+    from {{ output }}__flagged
+    {#- the possibly-repeated test first and alone: a filter on a joined key that the engine pushes below the parsing #}
+    where {{ possibly_repeated_column }} and {{ output }}__is_repeated
+    union all
+    select
+        {{ output }}__flagged.*,
+        1 as {{ output }}__copy
+    from {{ output }}__flagged
+    where not coalesce({{ output }}__is_repeated, false)
+
+),
+{%- else %}
 {{ output }}__keyed as (
 
     select
@@ -212,6 +250,7 @@
     where not {{ output }}__is_repeated
 
 ),
+{%- endif %}
 
 {{ output }} as (
 
@@ -233,6 +272,65 @@
 
 
 {#
+    The duplicate-key check without holding the checked rows twice (large
+    tables: 49M events). repeated_raw_keys(relation, keys, when) is the body
+    of a CTE of the key hashes (raw_key_hash of keys: SQL over the raw
+    columns, e.g. clean_text of the key columns) that occur more than once
+    among the raw rows of relation where `when` holds: one scan of the key
+    columns and a hash aggregate of one integer per row. A base_ model left
+    joins it to its raw rows on the same hash and passes
+    `<cte>.key_hash is not null` (a boolean column) to first_copy_ctes /
+    quarantine_reason_ctes as possibly_repeated_column: only those rows (a
+    superset of the rows whose key repeats among the candidates: keys that
+    repeat among all raw rows, plus the rare hash collision) are ranked, and
+    a filter on that joined column lets the engine parse and check the
+    others once. The keys may be coarser than partition_by (a subset of its
+    parts, raw-level), never finer.
+#}
+{% macro repeated_raw_keys(relation, keys, when='true') -%}
+    select {{ ecommerce_segmentation.raw_key_hash(keys) }} as key_hash
+    from {{ relation }}
+    where {{ when }}
+    group by {{ ecommerce_segmentation.raw_key_hash(keys) }}
+    having count(*) > 1
+{%- endmacro %}
+
+{#- raw_key_hash(expressions): one hash of the key parts; equal parts give equal hashes (collisions only widen the superset). -#}
+{% macro raw_key_hash(expressions) %}
+    {{- return(adapter.dispatch('raw_key_hash', 'ecommerce_segmentation')(expressions)) -}}
+{% endmacro %}
+
+{% macro default__raw_key_hash(expressions) -%}
+    {%- set parts = [] -%}
+    {%- for expression in expressions -%}
+        {%- do parts.append("coalesce(" ~ expression ~ ", '')") -%}
+        {%- if not loop.last %}{% do parts.append("'|'") %}{% endif -%}
+    {%- endfor -%}
+    {{ dbt.hash(dbt.concat(parts)) }}
+{%- endmacro %}
+
+{% macro duckdb__raw_key_hash(expressions) -%}
+    hash({{ expressions | join(', ') }})
+{%- endmacro %}
+
+{% macro spark__raw_key_hash(expressions) -%}
+    xxhash64({{ expressions | join(', ') }})
+{%- endmacro %}
+
+{#- not_materialized(): the keyword that has a CTE read twice inlined (DuckDB materialises such a CTE, all its rows and columns, by default); nothing elsewhere (Spark inlines CTEs). -#}
+{% macro not_materialized() %}
+    {{- return(adapter.dispatch('not_materialized', 'ecommerce_segmentation')()) -}}
+{% endmacro %}
+
+{% macro default__not_materialized() -%}
+{%- endmacro %}
+
+{% macro duckdb__not_materialized() -%}
+    not materialized
+{%- endmacro %}
+
+
+{#
     quarantine_reason_ctes: first_copy_ctes for a table's primary key
     (key_columns: raw column names or SQL of them, compared as clean_text),
     the first delivered copy kept: first in delivery order (load id, file,
@@ -245,7 +343,8 @@
     separate rows).
 #}
 {% macro quarantine_reason_ctes(table_name, input, output, key_columns, violation_column='contract_violation',
-                                only_when='true', per_file=false, known_column=none) -%}
+                                only_when='true', per_file=false, known_column=none,
+                                possibly_repeated_column=none) -%}
     {%- set columns = ecommerce_segmentation.contract_columns(table_name) -%}
     {%- if not key_columns or not columns -%}
 {{ output }} as (
@@ -269,7 +368,8 @@
         {%- do names.append(column.name) -%}
     {%- endfor -%}
 {{ ecommerce_segmentation.first_copy_ctes(input, output, keys, ecommerce_segmentation.delivery_order(names),
-    violation_column=violation_column, only_when=only_when, known_column=known_column) }}
+    violation_column=violation_column, only_when=only_when, known_column=known_column,
+    possibly_repeated_column=possibly_repeated_column) }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -336,14 +436,36 @@
     {%- endfor %}
         unreadable_columns,
         quarantine_reason,
+    {%- set record_time = ecommerce_segmentation.record_time_contract_column(table_name) %}
     {%- for name in ecommerce_segmentation.loader_metadata_columns(relation) %}
+        {%- if name == '_record_at' and record_time %}
+        {#- the loader's _record_at is this same parse of the record-time column, null for a record it could not read (load_raw_tables): not parsed twice #}
+        case when _load_error is null then {{ parsed_column(record_time) }} end as _record_at,
+        {%- else %}
         {{ name }},
+        {%- endif %}
     {%- endfor %}
         case
             when quarantine_reason is not null then coalesce(_rejected_record, {{ record }})
             when unreadable_columns is not null then {{ record }}
         end as raw_record
 {%- endmacro %}
+
+
+{#
+    record_time_contract_column(table_name): the table's meta.record_time_column
+    when it is a timestamp column of the contract (the loader's _record_at is
+    then try_parse_timestamp of its text, exactly as parsed__<column>, and
+    null for a record with a _load_error), else
+    none (unit tests, parse time: _record_at is passed through).
+#}
+{% macro record_time_contract_column(table_name) %}
+    {%- set name = ecommerce_segmentation.contract_table_meta(table_name).get('record_time_column') -%}
+    {%- for column in ecommerce_segmentation.contract_columns(table_name) if name and column.name == name and column.contract_type == 'timestamp' -%}
+        {{ return(name) }}
+    {%- endfor -%}
+    {{ return(none) }}
+{% endmacro %}
 
 
 {#

@@ -9,7 +9,10 @@
     pre_hook=["{{ reset_incremental_model('events') }}"],
     post_hook=["{{ record_processed_files('events') }}"]) }}
 
-with source as (
+{#- source, parsed and checked are read twice, by the duplicate-key check's two branches: not materialised
+    (DuckDB would hold every checked row, the large build's memory peak); the branch of the rows whose key repeats
+    reads only those (macros/staging/quarantine.sql, repeated_raw_keys) -#}
+with source as {{ not_materialized() }} (
 
     select * from {{ source('shop', 'events') }}
 
@@ -22,19 +25,29 @@ earlier_keys as (
 
 ),
 
-parsed as (
+{# the hashes of the event_ids that occur more than once in this batch: only their rows are ranked #}
+repeated_keys as (
+
+    {{ repeated_raw_keys(source('shop', 'events'), [clean_text('event_id')]) }}
+
+),
+
+parsed as {{ not_materialized() }} (
 
     select
         {{ parsed_columns('events') }}
         source.*,
-        earlier_keys.event_id is not null as is_earlier_delivered
+        earlier_keys.event_id is not null as is_earlier_delivered,
+        repeated_keys.key_hash is not null as is_possibly_repeated
     from source
     left join earlier_keys
         on {{ clean_text('source.event_id') }} = earlier_keys.event_id
+    left join repeated_keys
+        on {{ raw_key_hash([clean_text('source.event_id')]) }} = repeated_keys.key_hash
 
 ),
 
-checked as (
+checked as {{ not_materialized() }} (
 
     select
         parsed.*,
@@ -44,7 +57,8 @@ checked as (
 
 ),
 
-{{ quarantine_reason_ctes('events', 'checked', 'deduplicated', ['event_id'], known_column='is_earlier_delivered') }},
+{{ quarantine_reason_ctes('events', 'checked', 'deduplicated', ['event_id'], known_column='is_earlier_delivered',
+    possibly_repeated_column='is_possibly_repeated') }},
 
 final as (
 

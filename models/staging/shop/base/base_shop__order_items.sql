@@ -7,6 +7,8 @@
 {%- set extra_checks = [
     {'when': 'not is_known_order', 'reason': 'unknown_order'},
 ] -%}
+{%- set unnumbered_keys = [clean_text('order_id'), clean_text('product_id'), "coalesce(_source_file, '')"] -%}
+{%- set numbered_keys = [clean_text('order_id'), clean_text('line_number'), "coalesce(_source_file, '')"] -%}
 
 {{ config(
     materialized=staging_materialization(),
@@ -20,12 +22,35 @@ with source as (
 
 ),
 
+{# the hashes of the keys of the two duplicate checks below that occur more than once in this batch
+    (unnumbered lines: order, product and file; numbered lines: order, line number and file): only their rows
+    are ranked #}
+repeated_unnumbered_keys as (
+
+    {{ repeated_raw_keys(source('shop', 'order_items'), unnumbered_keys,
+        when=clean_text('line_number') ~ ' is null') }}
+
+),
+
+repeated_numbered_keys as (
+
+    {{ repeated_raw_keys(source('shop', 'order_items'), numbered_keys,
+        when=clean_text('line_number') ~ ' is not null') }}
+
+),
+
 parsed as (
 
     select
         {{ parsed_columns('order_items') }}
-        source.*
+        source.*,
+        repeated_unnumbered_keys.key_hash is not null as is_possibly_repeated_unnumbered,
+        repeated_numbered_keys.key_hash is not null as is_possibly_repeated_numbered
     from source
+    left join repeated_unnumbered_keys
+        on {{ raw_key_hash(unnumbered_keys) }} = repeated_unnumbered_keys.key_hash
+    left join repeated_numbered_keys
+        on {{ raw_key_hash(numbered_keys) }} = repeated_numbered_keys.key_hash
 
 ),
 
@@ -69,13 +94,15 @@ checked as (
         "coalesce(_source_file, '')"],
     order_by=delivery_order(['order_id', 'line_number', 'product_id', 'quantity', 'unit_price']),
     only_when=clean_text('line_number') ~ ' is null',
-    reason_column='line_violation') }},
+    reason_column='line_violation',
+    possibly_repeated_column='is_possibly_repeated_unnumbered') }},
 
 {#- a repeated (order_id, line_number) among the numbered lines -#}
 {{ quarantine_reason_ctes('order_items', 'unnumbered_checked', 'deduplicated', ['order_id', 'line_number'],
     violation_column='line_violation',
     only_when=clean_text('line_number') ~ ' is not null',
-    per_file=true) }},
+    per_file=true,
+    possibly_repeated_column='is_possibly_repeated_numbered') }},
 
 final as (
 

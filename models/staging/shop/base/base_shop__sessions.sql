@@ -5,7 +5,10 @@
     post_hook=["{{ record_processed_files('sessions') }}"]) }}
 {#- Sessions are facts: a repeated session_id is a duplicate delivery, in one file or across files and
     batches: the first delivered copy is kept. Incremental over new files (macros/staging/incremental.sql). -#}
-with source as (
+{#- source, parsed and checked are read twice, by the duplicate-key check's two branches: not materialised
+    (DuckDB would hold every checked row, the large build's memory peak); the branch of the rows whose key repeats
+    reads only those (macros/staging/quarantine.sql, repeated_raw_keys) -#}
+with source as {{ not_materialized() }} (
 
     select * from {{ source('shop', 'sessions') }}
 
@@ -18,19 +21,29 @@ earlier_keys as (
 
 ),
 
-parsed as (
+{# the hashes of the session_ids that occur more than once in this batch: only their rows are ranked #}
+repeated_keys as (
+
+    {{ repeated_raw_keys(source('shop', 'sessions'), [clean_text('session_id')]) }}
+
+),
+
+parsed as {{ not_materialized() }} (
 
     select
         {{ parsed_columns('sessions') }}
         source.*,
-        earlier_keys.session_id is not null as is_earlier_delivered
+        earlier_keys.session_id is not null as is_earlier_delivered,
+        repeated_keys.key_hash is not null as is_possibly_repeated
     from source
     left join earlier_keys
         on {{ clean_text('source.session_id') }} = earlier_keys.session_id
+    left join repeated_keys
+        on {{ raw_key_hash([clean_text('source.session_id')]) }} = repeated_keys.key_hash
 
 ),
 
-checked as (
+checked as {{ not_materialized() }} (
 
     select
         parsed.*,
@@ -41,7 +54,7 @@ checked as (
 ),
 
 {{ quarantine_reason_ctes('sessions', 'checked', 'deduplicated', ['session_id'],
-    known_column='is_earlier_delivered') }},
+    known_column='is_earlier_delivered', possibly_repeated_column='is_possibly_repeated') }},
 
 final as (
 
