@@ -19,9 +19,8 @@ then the ratios: this build's CPU / the baseline's CPU (issue #12's target:
 nodes of each build come from its target/run_results.json.
 
 With --batch (a shop written as daily batches by scripts/generate_data.py
---batches daily; needs the incremental staging and the selector
-raw_to_sessions of the branch `incremental`, not yet on main, where it
-stops with a dbt error), it also measures what a new day costs: for each tier
+--batches daily; uses the incremental staging and the selector
+raw_to_sessions, selectors.yml), it also measures what a new day costs: for each tier
 given (--batch-tiers, default small and large) it writes the shop up to the
 day before its last day (with --redeliveries: late events, duplicate
 deliveries, order re-exports), builds it in full, appends the last day
