@@ -279,12 +279,7 @@ def _macro_docs(manifest: dict) -> list[Violation]:
 
 
 # Files the dispatch-variants rule does not check yet, each with the reason.
-DISPATCH_RULE_PENDING = {
-    "macros/loading/": "the raw loader (load_raw_tables.sql, load_raw_tables_spark.sql: spark__ variants "
-                       "in another file than their dispatcher, duckdb__/spark__ helpers called by name "
-                       "without a dispatcher) is being rewritten as one shared body by issue #13 point 4's "
-                       "loader part; remove this entry when it lands",
-}
+DISPATCH_RULE_PENDING: dict[str, str] = {}
 
 _VARIANT_NAME = re.compile(r"^([a-z][a-z0-9]*)__([a-z0-9_]+)$")
 _DISPATCH_CALL = re.compile(r"adapter\.dispatch\(\s*['\"]([a-z0-9_]+)['\"]")
