@@ -357,26 +357,32 @@
 {% endmacro %}
 
 
-{# Stops the run: a table the contract marks required_file has no file (missing_raw_file_note adds the engine's caveat). #}
+{#
+    Stops the run: a table the contract marks required_file has no file.
+    The engine's variant says what was looked for (on Spark an empty file
+    counts as missing: Spark lists no 0-byte file).
+#}
 {% macro raise_missing_raw_file(raw_dir, table_name) %}
     {{ exceptions.raise_compiler_error(
-        "Required raw file missing: neither " ~ raw_dir ~ "/" ~ table_name ~ ".parquet nor "
+        "Required raw file missing: " ~ ecommerce_segmentation.missing_raw_file_text(raw_dir, table_name)
+        ~ " Generate sample data with scripts/generate_data.py or set RAW_DATA_DIR.") }}
+{% endmacro %}
+
+
+{# What raise_missing_raw_file looked for, per engine. #}
+{% macro missing_raw_file_text(raw_dir, table_name) %}
+    {{- return(adapter.dispatch('missing_raw_file_text', 'ecommerce_segmentation')(raw_dir, table_name)) -}}
+{% endmacro %}
+
+{% macro default__missing_raw_file_text(raw_dir, table_name) %}
+    {{- return("neither " ~ raw_dir ~ "/" ~ table_name ~ ".parquet nor "
         ~ raw_dir ~ "/" ~ table_name ~ ".csv nor a folder " ~ raw_dir ~ "/" ~ table_name
-        ~ "/ with CSV or Parquet files exists (raw_data_dir = '" ~ raw_dir ~ "'"
-        ~ ecommerce_segmentation.missing_raw_file_note() ~ "). "
-        ~ "Generate sample data with scripts/generate_data.py or set RAW_DATA_DIR.") }}
+        ~ "/ with CSV or Parquet files exists (raw_data_dir = '" ~ raw_dir ~ "').") -}}
 {% endmacro %}
 
-
-{# The engine's caveat in the missing-file error: none on DuckDB; on Spark an empty file counts as missing. #}
-{% macro missing_raw_file_note() %}
-    {{- return(adapter.dispatch('missing_raw_file_note', 'ecommerce_segmentation')()) -}}
-{% endmacro %}
-
-{% macro default__missing_raw_file_note() %}
-    {{- return('') -}}
-{% endmacro %}
-
-{% macro spark__missing_raw_file_note() %}
-    {{- return('; Spark does not list 0-byte files, so an empty file counts as missing') -}}
+{% macro spark__missing_raw_file_text(raw_dir, table_name) %}
+    {{- return("neither " ~ raw_dir ~ "/" ~ table_name ~ ".parquet nor "
+        ~ raw_dir ~ "/" ~ table_name ~ ".csv exists as a non-empty file, nor a folder " ~ raw_dir ~ "/"
+        ~ table_name ~ "/ with files (raw_data_dir = '" ~ raw_dir ~ "'; "
+        ~ "Spark does not list 0-byte files, so an empty file counts as missing).") -}}
 {% endmacro %}
