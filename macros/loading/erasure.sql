@@ -77,7 +77,8 @@
     {%- set anonymous = [] -%}
     {%- for column, scope in rules.items() if column in names -%}
         {%- set term = "coalesce(" ~ ecommerce_segmentation.erasure_hash_sql(column, erasure.salt, column)
-            ~ " in (select value_hash from " ~ raw_schema ~ "._erasure_list where kind = '" ~ column ~ "'), false)" -%}
+            ~ " in (\n    select erasure_list.value_hash\n    from " ~ raw_schema ~ "._erasure_list as erasure_list"
+            ~ "\n    where erasure_list.kind = '" ~ column ~ "'\n), false)" -%}
         {%- if scope == 'anonymous' and 'customer_id' in names -%}
             {%- do anonymous.append(term) -%}
         {%- else -%}

@@ -253,7 +253,7 @@
     {%- for name, duckdb_type, spark_type in ecommerce_segmentation.raw_metadata_columns() -%}
         {%- do select_list.append('cast(null as ' ~ spark_type ~ ') as ' ~ name) -%}
     {%- endfor -%}
-    {{ return('select ' ~ (select_list | join(', ')) ~ ' from (select 1 as one) as no_file where 1 = 0') }}
+    {{ return('select\n    ' ~ (select_list | join(',\n    ')) ~ '\nfrom (select 1 as one) as no_file\nwhere 1 = 0') }}
 {% endmacro %}
 
 {% macro duckdb__empty_raw_select(columns) %}
@@ -264,7 +264,7 @@
     {%- for name, duckdb_type, spark_type in ecommerce_segmentation.raw_metadata_columns() -%}
         {%- do select_list.append('cast(null as ' ~ duckdb_type ~ ') as ' ~ name) -%}
     {%- endfor -%}
-    {{ return('select ' ~ (select_list | join(', ')) ~ ' where false') }}
+    {{ return('select\n    ' ~ (select_list | join(',\n    ')) ~ '\nwhere false') }}
 {% endmacro %}
 
 
@@ -329,7 +329,7 @@
         {%- do items.append(ecommerce_segmentation.sql_string(tojson(
             {'file': file.rel, 'problem': file.problem, 'message': file.message}, sort_keys=true)) ~ ' as _rejected_record') -%}
         {%- do items.append('cast(null as ' ~ string_type ~ ') as _unreadable_columns') -%}
-        {%- do selects.append('select ' ~ (items | join(', '))) -%}
+        {%- do selects.append('select\n    ' ~ (items | join(',\n    '))) -%}
     {%- endfor -%}
     {{ return(selects | join('\nunion all\n')) }}
 {% endmacro %}
