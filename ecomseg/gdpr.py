@@ -359,7 +359,7 @@ def _scan_csv(path: Path, dialect: dict | None = None) -> _CsvScan:
     a well-formed record is one unit, even over several lines (a quoted line
     break); a record that is not well formed and spans several lines (an open
     quote swallowing the following lines) is split as the loader splits it
-    (duckdb__recover_open_quotes): its first line is one unit, and reading goes
+    (duckdb_recover_open_quotes): its first line is one unit, and reading goes
     on at the next line, as CSV again (so a well-formed quoted line break after
     a broken line is still one record). Raises ErasureError for
     an encoding that is not ASCII-compatible (UTF-16/32)."""

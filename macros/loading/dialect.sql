@@ -295,3 +295,48 @@
     {%- endfor -%}
     {{ return('') }}
 {% endmacro %}
+
+
+{#
+    The folder's dialect file <raw_dir>/_dialect.yml, parsed and checked
+    (parse_dialect), or none when there is none; raw_schema: where Spark
+    puts the external table it reads the file through.
+#}
+{% macro read_dialect(raw_dir, raw_schema) %}
+    {{- return(adapter.dispatch('read_dialect', 'ecommerce_segmentation')(raw_dir, raw_schema)) -}}
+{% endmacro %}
+
+{#
+    The folder's dialect file <raw_dir>/_dialect.yml, parsed and checked
+    (macros/loading/dialect.sql), or none when there is none.
+#}
+{% macro duckdb__read_dialect(raw_dir, raw_schema) %}
+    {%- set path = (raw_dir ~ '/_dialect.yml') | replace("'", "''") -%}
+    {%- if run_query("select count(*) from glob('" ~ path ~ "')").columns[0].values()[0] == 0 -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set text = run_query("select content from read_text('" ~ path ~ "')").columns[0].values()[0] -%}
+    {%- set dialect = ecommerce_segmentation.parse_dialect(text, raw_dir ~ '/_dialect.yml') -%}
+    {{- log('Raw folder dialect from ' ~ raw_dir ~ '/_dialect.yml: ' ~ tojson(dialect), info=true) -}}
+    {{ return(dialect) }}
+{% endmacro %}
+
+
+{#
+    The folder's _dialect.yml on Spark (as duckdb__read_dialect), read through
+    an external text table with wholetext (one row: the whole file), or none.
+#}
+{% macro spark__read_dialect(raw_dir, raw_schema) %}
+    {%- set path = raw_dir ~ '/_dialect.yml' -%}
+    {%- if ecommerce_segmentation.spark_file_size(path, raw_schema) is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set text_table = raw_schema ~ '._dialect__file' -%}
+    {%- do adapter.execute('drop table if exists ' ~ text_table) -%}
+    {%- do adapter.execute("create table " ~ text_table ~ " using text options (path "
+        ~ ecommerce_segmentation.sql_string(path) ~ ", wholetext 'true')") -%}
+    {%- set rows = run_query('select value from ' ~ text_table) -%}
+    {%- do adapter.execute('drop table if exists ' ~ text_table) -%}
+    {%- set text = rows.columns[0].values()[0] if rows | length > 0 else '' -%}
+    {{ return(ecommerce_segmentation.parse_dialect(text, path)) }}
+{% endmacro %}

@@ -57,6 +57,11 @@
 {% endmacro %}
 
 
+{# Creates <raw_schema>._file_manifest and _file_manifest_pending if they do not exist (the columns above). #}
+{% macro create_file_manifest(raw_schema) %}
+    {{- return(adapter.dispatch('create_file_manifest', 'ecommerce_segmentation')(raw_schema)) -}}
+{% endmacro %}
+
 {% macro duckdb__create_file_manifest(raw_schema) %}
     {%- set columns = 'table_name varchar, file_path varchar, size_bytes bigint, modified_at timestamp, '
         ~ 'content_hash varchar, row_count bigint, load_id bigint, processed_at timestamp' -%}
@@ -66,12 +71,23 @@
 
 
 {#
+    The files of a table this load reads and their load id: {files, load_id}
+    (files: those of find_raw_files). For a table loaded incrementally also
+    checks the processed files (see above) and writes the files read into
+    _file_manifest_pending with their content hash; raw_dir names the files
+    in errors.
+#}
+{% macro select_new_files(raw_schema, table_name, files, raw_dir) %}
+    {{- return(adapter.dispatch('select_new_files', 'ecommerce_segmentation')(raw_schema, table_name, files, raw_dir)) -}}
+{% endmacro %}
+
+{#
     The files of a table this load reads and their load id: {files, load_id}.
     For a table loaded incrementally also checks the processed files (see
     above) and writes the files read into _file_manifest_pending, with their
     content hash (md5 of the bytes, read_blob).
 #}
-{% macro duckdb__select_new_files(raw_schema, table_name, files) %}
+{% macro duckdb__select_new_files(raw_schema, table_name, files, raw_dir) %}
     {%- set manifest = raw_schema ~ '._file_manifest' -%}
     {%- set pending = raw_schema ~ '._file_manifest_pending' -%}
     {%- set name = ecommerce_segmentation.sql_string(table_name) -%}
@@ -131,6 +147,102 @@
         {%- do run_query('insert into ' ~ pending ~ ' select ' ~ name ~ ', substr(filename, ' ~ (prefix_length + 1)
             ~ '), size, cast(last_modified as timestamp), md5(content), cast(null as bigint), ' ~ load_id
             ~ ', cast(null as timestamp) from read_blob([' ~ (paths | join(', ')) ~ '])') -%}
+    {%- endif -%}
+    {{- log('Raw table ' ~ table_name ~ ' is loaded incrementally: ' ~ (new_files | length) ~ ' new file(s) of '
+        ~ (files | length) ~ ', load ' ~ load_id, info=true) -}}
+    {{ return({'files': new_files, 'load_id': load_id}) }}
+{% endmacro %}
+
+
+{#
+    The file manifest on Spark (macros/loading/file_manifest.sql has the rules):
+    Parquet tables <raw_schema>._file_manifest and _file_manifest_pending.
+    Spark's Parquet tables support no update or delete: a change rewrites a
+    table (insert overwrite) from a copy made first.
+#}
+{% macro spark__create_file_manifest(raw_schema) %}
+    {%- set columns = 'table_name string, file_path string, size_bytes bigint, modified_at timestamp, '
+        ~ 'content_hash string, row_count bigint, load_id bigint, processed_at timestamp' -%}
+    {%- do adapter.execute('create table if not exists ' ~ raw_schema ~ '._file_manifest (' ~ columns ~ ') using parquet') -%}
+    {%- do adapter.execute('create table if not exists ' ~ raw_schema ~ '._file_manifest_pending (' ~ columns ~ ') using parquet') -%}
+{% endmacro %}
+
+
+{# Rewrite `relation` keeping only the rows for which `keep` (SQL) holds. #}
+{% macro spark_rewrite_where(relation, keep) %}
+    {%- do adapter.execute('drop table if exists ' ~ relation ~ '__copy') -%}
+    {%- do adapter.execute('create table ' ~ relation ~ '__copy using parquet as select * from ' ~ relation) -%}
+    {%- do adapter.execute('insert overwrite table ' ~ relation ~ ' select * from ' ~ relation ~ '__copy where ' ~ keep) -%}
+    {%- do adapter.execute('drop table if exists ' ~ relation ~ '__copy') -%}
+{% endmacro %}
+
+
+{#
+    As duckdb__select_new_files: {files, load_id}; checks the processed files
+    of a table loaded incrementally and writes the files read into
+    _file_manifest_pending with their md5 (binaryFile content).
+#}
+{% macro spark__select_new_files(raw_schema, table_name, files, raw_dir) %}
+    {%- set manifest = raw_schema ~ '._file_manifest' -%}
+    {%- set pending = raw_schema ~ '._file_manifest_pending' -%}
+    {%- set name = ecommerce_segmentation.sql_string(table_name) -%}
+    {%- if run_query('select count(*) from ' ~ pending ~ ' where table_name = ' ~ name).columns[0].values()[0] > 0 -%}
+        {%- do ecommerce_segmentation.spark_rewrite_where(pending, 'table_name <> ' ~ name) -%}
+    {%- endif -%}
+    {%- if not ecommerce_segmentation.raw_table_is_incremental(table_name) -%}
+        {{ return({'files': files, 'load_id': 1}) }}
+    {%- endif -%}
+    {%- if flags.FULL_REFRESH -%}
+        {%- do ecommerce_segmentation.spark_rewrite_where(manifest, 'table_name <> ' ~ name) -%}
+    {%- endif -%}
+    {%- set by_rel = {} -%}
+    {%- for file in files -%}
+        {%- do by_rel.update({file.rel: file}) -%}
+    {%- endfor -%}
+    {%- set probe = raw_schema ~ '.' ~ table_name ~ '__probe' -%}
+    {%- set rel_of_path = "substring(path, instr(path, " ~ ecommerce_segmentation.sql_string(raw_dir ~ '/') ~ ") + "
+        ~ ((raw_dir | length) + 1) ~ ")" -%}
+    {%- set known = [] -%}
+    {%- set last = {'load_id': 0} -%}
+    {%- for row in run_query('select file_path, size_bytes, cast(modified_at as string) as modified, content_hash, load_id from '
+            ~ manifest ~ ' where table_name = ' ~ name ~ ' order by file_path') -%}
+        {%- do known.append(row['file_path']) -%}
+        {%- if (row['load_id'] | int) > last.load_id -%}
+            {%- do last.update({'load_id': row['load_id'] | int}) -%}
+        {%- endif -%}
+        {%- set file = by_rel.get(row['file_path']) -%}
+        {%- if file is none -%}
+            {%- do ecommerce_segmentation.raise_processed_file_changed(raw_dir, table_name, row['file_path'], 'has disappeared') -%}
+        {%- endif -%}
+        {%- if (file.size | int) != (row['size_bytes'] | int) or (file.modified | string) != (row['modified'] | string) -%}
+            {%- do adapter.execute('drop table if exists ' ~ probe) -%}
+            {%- do adapter.execute('create table ' ~ probe ~ ' using binaryFile options ('
+                ~ ecommerce_segmentation.spark_path_options(file.path, 'any', false) ~ ')') -%}
+            {%- set hash = run_query('select md5(content) from ' ~ probe).columns[0].values()[0] -%}
+            {%- do adapter.execute('drop table if exists ' ~ probe) -%}
+            {%- if hash != row['content_hash'] -%}
+                {%- do ecommerce_segmentation.raise_processed_file_changed(raw_dir, table_name, row['file_path'],
+                    'its content has changed (another content hash)') -%}
+            {%- endif -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set load_id = last.load_id + 1 -%}
+    {%- set new_files = [] -%}
+    {%- set rels = [] -%}
+    {%- for file in files if file.rel not in known -%}
+        {%- do new_files.append(file) -%}
+        {%- do rels.append(ecommerce_segmentation.sql_string(file.rel)) -%}
+    {%- endfor -%}
+    {%- if new_files -%}
+        {%- set is_folder = '/' in new_files[0].rel -%}
+        {%- set root = raw_dir ~ '/' ~ new_files[0].rel.split('/')[0] -%}
+        {%- do adapter.execute('drop table if exists ' ~ probe) -%}
+        {%- do adapter.execute('create table ' ~ probe ~ ' using binaryFile options ('
+            ~ ecommerce_segmentation.spark_path_options(root if is_folder else new_files[0].path, 'any', is_folder) ~ ')') -%}
+        {%- do adapter.execute('insert into ' ~ pending ~ ' select ' ~ name ~ ', ' ~ rel_of_path ~ ', length, modificationTime, '
+            ~ 'md5(content), cast(null as bigint), ' ~ load_id ~ ', cast(null as timestamp) from ' ~ probe
+            ~ ' where ' ~ rel_of_path ~ ' in (' ~ (rels | join(', ')) ~ ')') -%}
+        {%- do adapter.execute('drop table if exists ' ~ probe) -%}
     {%- endif -%}
     {{- log('Raw table ' ~ table_name ~ ' is loaded incrementally: ' ~ (new_files | length) ~ ' new file(s) of '
         ~ (files | length) ~ ', load ' ~ load_id, info=true) -}}

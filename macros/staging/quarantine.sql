@@ -95,7 +95,7 @@
         {%- do checks.append('case when ' ~ clean_text(column.name) ~ ' is not null and '
             ~ parsed_column(column.name) ~ " is null then '" ~ column.name ~ "' end") -%}
     {%- endfor -%}
-    {#- _unreadable_columns: set by the loader for a value not in the file's encoding (duckdb__stage_unreadable_optional_values) -#}
+    {#- _unreadable_columns: set by the loader for a value not in the file's encoding (duckdb_stage_unreadable_optional_values) -#}
     nullif(concat_ws(',', _unreadable_columns{{ ',\n        ' if checks else '' }}{{ checks | join(',\n        ') }}), '')
 {%- endmacro %}
 

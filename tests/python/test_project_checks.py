@@ -233,6 +233,12 @@ def test_an_adapter_variant_outside_its_dispatchers_file_is_caught(manifest):
         ("spark__days_between", "lives in macros/spark/days_between.sql, its dispatcher days_between in "
                                 "macros/cross_db/date_and_integer_math.sql: put every variant in the dispatcher's file"),
     ]
+    # the raw loader is checked too (it was exempt until its variants moved beside their dispatchers)
+    m = copy.deepcopy(manifest)
+    m["macros"][f"macro.{P}.spark__find_raw_files"]["original_file_path"] = "macros/loading/spark_files.sql"
+    found = [(v.node.split(".")[-1], v.message) for v in check_manifest(m) if v.rule == "dispatch-variants"]
+    assert found == [("spark__find_raw_files", "lives in macros/loading/spark_files.sql, its dispatcher find_raw_files "
+                                               "in macros/loading/raw_files.sql: put every variant in the dispatcher's file")]
     # files not checked yet: each entry must still be needed (remove it once its files pass)
     for folder in DISPATCH_RULE_PENDING:
         m = copy.deepcopy(manifest)
@@ -249,11 +255,13 @@ def test_an_adapter_variant_outside_its_dispatchers_file_is_caught(manifest):
 def test_undocumented_macros_and_arguments_are_caught(manifest):
     m = copy.deepcopy(manifest)
     m["macros"][f"macro.{P}.share"]["description"] = ""
+    m["macros"][f"macro.{P}.csv_parts"]["arguments"][0]["description"] = ""   # the loader is documented too
     days = m["macros"][f"macro.{P}.days_between"]
     assert [a["name"] for a in days["arguments"]] == ["start_date", "end_date"]
     days["arguments"] = [days["arguments"][0], {"name": "end_day", "description": "not an argument"}]
     found = sorted((v.node.split(".")[-1], v.message) for v in check_manifest(m) if v.rule == "macro-docs")
     assert found == [
+        ("csv_parts", "argument files has no description (macros/_macros.yml)"),
         ("days_between", "argument end_date has no description (macros/_macros.yml)"),
         ("days_between", "documents an argument end_day that the macro does not have"),
         ("share", "no description (macros/_macros.yml)"),

@@ -1,4 +1,4 @@
-"""The Spark loader's error paths (macros/loading/load_raw_tables_spark.sql), on the cluster.
+"""The Spark loader's error paths (macros/loading/: the spark__ variants of the loader's steps), on the cluster.
 
 Marked `spark`: skipped unless pytest runs with --spark against a running local
 cluster (scripts/spark_cluster.sh start); `make test-spark` runs them after the
