@@ -200,7 +200,7 @@ with delivered as (
     select
         {{ key_column }},
         {%- for column in columns %}
-        {{ column.expression }} as {{ column.name }},
+        {{ column.expression }}{{ (' as ' ~ column.name) if column.expression != column.name }},
         {%- endfor %}
         {{ dbt.hash(dbt.concat(hashed)) }} as version_hash,
         _source_file as delivered_in_file,
@@ -231,7 +231,7 @@ deliveries as (
 sequenced as (
 
     select
-        deliveries.*,
+        *,
         row_number() over (
             partition by {{ key_column }}
             order by _load_id, delivered_in_file, delivered_at_line nulls last, version_hash
@@ -251,7 +251,7 @@ sequenced as (
 flagged as (
 
     select
-        sequenced.*,
+        *,
         coalesce(version_hash <> previous_version_hash, true) as is_new_version
     from sequenced
 
@@ -260,7 +260,7 @@ flagged as (
 numbered as (
 
     select
-        flagged.*,
+        *,
         sum(case when is_new_version then 1 else 0 end) over (
             partition by {{ key_column }}
             order by delivery_number

@@ -38,9 +38,13 @@
     stg_ and quarantine_ models never parse again.
 #}
 {% macro parsed_columns(table_name) -%}
+    {#- trimmed: the first item lands where the caller wrote the call, no blank line before it -#}
+    {%- set items -%}
     {%- for column in ecommerce_segmentation.contract_columns(table_name) if column.contract_type != 'text' %}
         {{ ecommerce_segmentation.parse_as(column.name, column.contract_type) }} as {{ parsed_column(column.name) }},
     {%- endfor %}
+    {%- endset -%}
+    {{ items | trim }}
 {%- endmacro %}
 
 {% macro parsed_column(column_name) -%}
@@ -150,7 +154,7 @@
 {{ output }}__flagged as {{ ecommerce_segmentation.not_materialized() }} (
 
     select
-        {{ input }}.*,
+        *,
         ({{ violation_column }} is null and {{ only_when }}) as {{ output }}__candidate,
         ({{ violation_column }} is null and {{ only_when }} and {{ possibly_repeated_column }}) as {{ output }}__is_repeated
         {%- for expression in partition_by %},
@@ -163,7 +167,7 @@
 {{ output }}__ranked as (
 
     select
-        {{ output }}__flagged.*,
+        *,
         row_number() over (
             partition by
                 {%- for expression in partition_by %}
@@ -176,7 +180,7 @@
     where {{ possibly_repeated_column }} and {{ output }}__is_repeated
     union all
     select
-        {{ output }}__flagged.*,
+        *,
         1 as {{ output }}__copy
     from {{ output }}__flagged
     where not coalesce({{ output }}__is_repeated, false)
@@ -186,14 +190,14 @@
 {{ output }}__keyed as (
 
     select
-        {{ input }}.*,
+        *,
         ({{ violation_column }} is null and {{ only_when }}) as {{ output }}__candidate
         {%- for expression in partition_by %},
         {{ expression }} as {{ output }}__key_{{ loop.index }}
         {%- endfor %}
     from {{ input }}
     {#- read twice below: computed once on Spark too (macros/cross_db/shared_cte.sql) #}
-    where true {{ ecommerce_segmentation.shared_cte_condition() }}
+    where true{{ ecommerce_segmentation.shared_cte_condition() }}
 
 ),
 
@@ -232,7 +236,7 @@
 {{ output }}__ranked as (
 
     select
-        {{ output }}__flagged.*,
+        *,
         row_number() over (
             partition by
                 {%- for expression in partition_by %}
@@ -244,7 +248,7 @@
     where {{ output }}__is_repeated
     union all
     select
-        {{ output }}__flagged.*,
+        *,
         1 as {{ output }}__copy
     from {{ output }}__flagged
     where not {{ output }}__is_repeated
@@ -255,7 +259,7 @@
 {{ output }} as (
 
     select
-        {{ output }}__ranked.*,
+        *,
         coalesce(
             {{ violation_column }},
             case
@@ -350,7 +354,7 @@
 {{ output }} as (
 
     select
-        {{ input }}.*,
+        *,
         {{ violation_column }} as quarantine_reason
     from {{ input }}
 
@@ -421,6 +425,8 @@
 #}
 {% macro base_columns(table_name, relation, lower=[], upper=[], expressions={}) -%}
     {%- set record = ecommerce_segmentation.raw_record_json(table_name) if execute else "''" -%}
+    {#- trimmed: the first item lands where the caller wrote the call, no blank line before it -#}
+    {%- set items -%}
     {%- for column in ecommerce_segmentation.contract_columns(table_name) %}
         {% if column.name in expressions -%}
         {{ expressions[column.name] }}
@@ -449,6 +455,8 @@
             when quarantine_reason is not null then coalesce(_rejected_record, {{ record }})
             when unreadable_columns is not null then {{ record }}
         end as raw_record
+    {%- endset -%}
+    {{ items | trim }}
 {%- endmacro %}
 
 
@@ -559,7 +567,8 @@ final as (
         '{{ table_name }}' as source_table,
         _source_file as source_file,
         quarantine_reason,
-        {{ dbt.split_part('quarantine_reason', "':'", 1) }} as reason_code,
+        {#- noqa: dbt-duckdb's split_part writes `[ 1 ]` #}
+        {{ dbt.split_part('quarantine_reason', "':'", 1) | trim }} as reason_code, -- noqa: LT01
         {%- for column in carry_columns %}
         {{ column }},
         {%- endfor %}
