@@ -343,8 +343,9 @@ def test_customer_recommendations_are_new_products_from_matching_rules(shop):
         left join bought b1 on b1.customer_id = r.customer_id and b1.product_id = r.antecedent_product_id_1
         left join bought b2 on b2.customer_id = r.customer_id and b2.product_id = r.antecedent_product_id_2
         where b0.product_id is not null
-           or b1.product_id is null
-           or (r.antecedent_product_id_2 is not null and b2.product_id is null)
+           or (r.recommendation_source = 'association_rule'
+               and (b1.product_id is null
+                    or (r.antecedent_product_id_2 is not null and b2.product_id is null)))
     """)
     assert bad.empty, bad.head()
     recs = shop.df("select * from marts.customer_product_recommendations")
@@ -352,6 +353,64 @@ def test_customer_recommendations_are_new_products_from_matching_rules(shop):
     top_n = int(_project_vars()["customer_recommendations_top_n"])
     assert recs.groupby("customer_id").size().max() <= top_n
     assert recs["customer_recommendation_id"].is_unique
+    v1 = shop.df("select * from marts.customer_product_recommendations_v1")
+    rule_rows = recs[recs["recommendation_source"] == "association_rule"]
+    assert len(v1) > 0 and len(v1) == len(rule_rows)
+
+
+def test_customer_recommendations_fall_back_to_category_best_sellers(shop):
+    """v2: the slots the rules leave hold the best-sellers of the customer's preferred
+    categories, recomputed here in pandas from staging; every consenting buyer gets some."""
+    top_n = int(_project_vars()["customer_recommendations_top_n"])
+    n_categories = int(_project_vars()["recommendation_fallback_categories"])
+    days = int(_project_vars()["recommendation_best_seller_days"])
+    as_of = shop.df("select as_of_date from intermediate.int_as_of_date")["as_of_date"][0]
+    items = shop.df("""
+        select o.order_id, o.customer_id, o.order_date, i.product_id, p.category, sum(i.quantity) as quantity
+        from staging.stg_shop__orders o
+        join staging.stg_shop__order_items i on i.order_id = o.order_id
+        left join staging.stg_shop__products p on p.product_id = i.product_id
+        where not o.is_cancelled
+        group by all
+    """)
+    items["order_date"] = pd.to_datetime(items["order_date"])
+    as_of = pd.Timestamp(as_of)
+    window = items[(items["order_date"] <= as_of) & (items["order_date"] > as_of - pd.Timedelta(days=days))
+                   & items["category"].notna()]
+    sellers = window.groupby(["category", "product_id"]).size().rename("orders").reset_index()
+    sellers["share"] = sellers["orders"] / sellers["category"].map(window.groupby("category")["order_id"].nunique())
+    sellers = sellers.sort_values(["category", "orders", "product_id"], ascending=[True, False, True])
+    sellers["seller_rank"] = sellers.groupby("category").cumcount() + 1
+    consenting = set(shop.df("select customer_id from staging.stg_shop__customers where has_marketing_consent")
+                     ["customer_id"])
+    mine = items[items["customer_id"].isin(consenting)]
+    recs = shop.df("select * from marts.customer_product_recommendations")
+    rules = recs[recs["recommendation_source"] == "association_rule"]
+    rule_products = set(zip(rules["customer_id"], rules["recommended_product_id"]))
+    rule_counts = rules.groupby("customer_id").size()
+    expected = []
+    for customer, bought in mine.groupby("customer_id"):
+        units = bought[bought["category"].notna()].groupby("category")["quantity"].sum().reset_index()
+        units = units.sort_values(["quantity", "category"], ascending=[False, True]).head(n_categories)
+        candidates = []
+        for preference, category in enumerate(units["category"], start=1):
+            mask = ((sellers["category"] == category) & ~sellers["product_id"].isin(set(bought["product_id"]))
+                    & ~sellers["product_id"].map(lambda p: (customer, p) in rule_products))
+            for turn, row in enumerate(sellers[mask].itertuples(), start=1):
+                candidates.append((turn, preference, row.product_id, category, row.share))
+        used = int(rule_counts.get(customer, 0))
+        for rank, (_, _, product, category, share) in enumerate(sorted(candidates), start=used + 1):
+            if rank <= top_n:
+                expected.append((customer, rank, product, category, round(share, 12)))
+    fallback = recs[recs["recommendation_source"] == "category_best_seller"]
+    got = sorted(zip(fallback["customer_id"], fallback["recommendation_rank"], fallback["recommended_product_id"],
+                     fallback["recommended_category"], fallback["recommendation_score"].round(12)))
+    assert got == sorted(expected)
+    assert len(got) > 0
+    # every consenting buyer with a categorised purchase gets recommendations (v1 left many out)
+    buyers = set(mine.loc[mine["category"].notna(), "customer_id"])
+    assert buyers - set(shop.df("select customer_id from marts.customer_product_recommendations_v1")["customer_id"])
+    assert buyers <= set(recs["customer_id"])
 
 
 def test_customer_recommendations_reach_only_consenting_customers(shop):
