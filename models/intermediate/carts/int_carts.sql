@@ -66,7 +66,7 @@ now_at as (
     {#- "now" = the end of the as-of date, as the shop's wall-clock time #}
     select
         as_of_date,
-        cast({{ dbt.dateadd('day', 1, 'as_of_date') }} as {{ dbt.type_timestamp() }}) as now_shop_time
+        cast({{ add_days('as_of_date', 1) }} as {{ dbt.type_timestamp() }}) as now_shop_time
     from as_of
 
 ),
