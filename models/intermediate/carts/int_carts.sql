@@ -61,14 +61,12 @@ as_of as (
 
 ),
 
-abandonment_cutoff as (
+now_at as (
 
-    {#- "now" = the end of the as-of date, shop wall-clock time; a cart idle since before the cutoff is abandoned #}
+    {#- "now" = the end of the as-of date, as the shop's wall-clock time #}
     select
         as_of_date,
-        {{ dbt.dateadd('minute', -idle_minutes,
-            'cast(' ~ dbt.dateadd('day', 1, 'as_of_date') ~ ' as ' ~ dbt.type_timestamp() ~ ')') }}
-            as abandoned_before_shop_time
+        cast({{ dbt.dateadd('day', 1, 'as_of_date') }} as {{ dbt.type_timestamp() }}) as now_shop_time
     from as_of
 
 ),
@@ -195,12 +193,12 @@ final as (
         carts.is_converted,
         carts.item_count > 0
         and not carts.is_converted
-        and {{ to_shop_time('carts.cart_last_activity_at') }} <= abandonment_cutoff.abandoned_before_shop_time
-            as is_abandoned,
+        and {{ seconds_between(to_shop_time('carts.cart_last_activity_at'), 'now_at.now_shop_time') }}
+        >= {{ idle_minutes * 60 }} as is_abandoned,
         later_purchases.bought_later_at,
         coalesce(later_purchases.bought_cart_product_flag, 0) = 1 as bought_cart_product_later
     from carts
-    cross join abandonment_cutoff
+    cross join now_at
     left join later_purchases
         on carts.cart_id = later_purchases.cart_id
 

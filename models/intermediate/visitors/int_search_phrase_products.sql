@@ -4,10 +4,10 @@
 
     Matching rule (docs/funnel.md, "Search phrases"): the phrase (already
     normalised in staging: lower case, one space between words) is cut into
-    its words at the spaces (the first {{ max_words }} words). A product's text
+    its words at the spaces (the first 8 words, max_words). A product's text
     is its name, category and brand, lower-cased, with , ; : / ( ) & + - and
-    " read as spaces. A phrase word matches a product when it is a whole word
-    of that text. A product matches the phrase when at least one phrase word
+    " read as spaces (runs of spaces squashed to one). A phrase word matches
+    a product when it is a whole word of that text. A product matches the phrase when at least one phrase word
     that holds a letter matches (a number alone, e.g. '500', matches nothing
     by itself but counts in the ranking). No stemming, no translation, no
     typo tolerance: 'słuchawki' does not find 'Headphones'.
@@ -84,7 +84,7 @@ product_texts as (
     {%- endfor %}
     select
         product_id,
-        concat(' ', {{ ns.text }}, ' ') as product_text
+        concat(' ', trim({{ squash_whitespace(ns.text) }}), ' ') as product_text
     from products
 
 ),
@@ -94,7 +94,7 @@ product_word_counts as (
     select
         product_id,
         product_text,
-        {#- words = spaces between non-space runs; separators may leave double spaces #}
+        {#- words: single spaces between them (squashed above) #}
         length(trim(product_text)) - length(replace(trim(product_text), ' ', '')) + 1 as product_word_count
     from product_texts
 
