@@ -73,7 +73,7 @@ fit_{{ iteration }} as {{ materialized_cte() }} (
                 {%- endfor %}
             )))) as residual
         from fit_inputs
-        inner join fit_{{ iteration - 1 }} as previous
+        inner join {{ 'fit_' ~ (iteration - 1) }} as previous
             on fit_inputs.learning_set = previous.learning_set
                 and fit_inputs.target = previous.target
         where true {{- shared_cte_condition() }}
@@ -90,7 +90,7 @@ coefficients as (
         target,
         '(intercept)' as behaviour,
         coefficient_intercept as coefficient
-    from fit_{{ iterations }}
+    from {{ 'fit_' ~ iterations }}
     {%- for behaviour in behaviour_names %}
 
     union all
@@ -100,7 +100,7 @@ coefficients as (
         target,
         '{{ behaviour }}' as behaviour,
         coefficient_{{ behaviour }} as coefficient
-    from fit_{{ iterations }}
+    from {{ 'fit_' ~ iterations }}
     {%- endfor %}
 
 ),
