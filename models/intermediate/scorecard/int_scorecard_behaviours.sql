@@ -11,13 +11,8 @@
     - Categorical behaviours (traffic source of the first and latest visit,
       latest device, registered customer yes / no): the value is the band.
 -#}
-{%- set numeric_behaviours = [
-    'visit_count', 'days_since_first_visit', 'days_since_last_visit', 'page_view_count',
-    'product_view_count', 'visits_with_3plus_product_views', 'max_views_of_one_product',
-    'search_count', 'cart_add_count', 'abandoned_at_cart', 'abandoned_at_delivery',
-    'abandoned_at_payment', 'abandoned_at_confirmation', 'email_visit_count', 'order_count',
-    'days_since_last_order', 'order_value_total'] -%}
-{%- set categorical_behaviours = ['first_traffic_source', 'latest_traffic_source', 'latest_device', 'is_registered_customer'] -%}
+{%- set numeric_behaviours = scorecard_behaviours('numeric') -%}
+{%- set categorical_behaviours = scorecard_behaviours('categorical') -%}
 with person_snapshots as (
 
     select * from {{ ref('int_scorecard_person_snapshots') }}

@@ -12,7 +12,7 @@
     days_since_last_visit is the naive recency baseline scorecard_validation
     compares with.
 -#}
-{%- set behaviour_count = 21 -%}
+{%- set behaviour_count = scorecard_behaviours() | length -%}
 with behaviours as (
 
     select * from {{ ref('int_scorecard_behaviours') }}

@@ -1,235 +1,43 @@
 {#-
-    The learned scorecard (docs/scoring.md, "The scorecard"): per learning
-    set, target, behaviour and band, the weight of evidence and points, plus
-    one base row per learning set and target.
+    The scorecard's points (docs/scoring.md, "The scorecard: points"): one
+    row per learning set, target, behaviour and band (int_scorecard_band_woe),
+    plus one base row per learning set and target.
 
-    - learning_set 'all_observed': every observed snapshot (learning, gap and
-      validation samples pooled): the weights that score today's persons and
-      that action_weights publishes. 'out_of_time': the learning sample only,
-      the weights scorecard_validation scores the validation snapshots with.
-    - target 'buyer' (is_buyer) and 'big_spender' (is_big_spender); positives
-      = persons with the target, negatives = the others, counted over
-      (snapshot, person) rows.
-    - Weight of evidence, with s = var scorecard_woe_smoothing (default 0.5)
-      added to every cell so an empty cell stays finite, B = the behaviour's
-      bands seen in the learning set:
-        positive_share = (positives in band + s) / (all positives + s * B)
-        negative_share = (negatives in band + s) / (all negatives + s * B)
-        WoE = ln(positive_share / negative_share)
-      information value (of the behaviour) = sum over its bands of
-      (positive_share - negative_share) * WoE.
-    - Points: factor = var scorecard_points_to_double_odds / ln 2, offset =
-      var scorecard_base_score - factor * ln(var scorecard_base_odds). A
-      behaviour is selected when its information value >=
-      var scorecard_min_information_value; a band of a selected behaviour
-      scores round(factor * WoE) points, any other 0. The base row's points =
-      round(offset + factor * ln(prior odds)), prior odds = (positives + s) /
-      (negatives + s) over the learning set. Score = base points + the points
-      of the person's bands (an additive, naive-Bayes scorecard).
+    factor = var scorecard_points_to_double_odds / ln 2; offset =
+    var scorecard_base_score - factor x ln(var scorecard_base_odds).
+    - A band's points = round(factor x coefficient x WoE), the coefficient of
+      its behaviour from int_scorecard_fit (0 points for a behaviour that is
+      not selected: its WoE enters the fit as 0).
+    - The base row's points = round(offset + factor x intercept).
+    A person's score = base points + the points of their bands; on this scale
+    a score of base_score means odds of base_odds, and every
+    points_to_double_odds more points double the odds (up to rounding).
 -#}
-{%- set smoothing = var('scorecard_woe_smoothing') -%}
 {%- set factor = '(' ~ var('scorecard_points_to_double_odds') ~ ' / ln(2))' -%}
 {%- set offset = '(' ~ var('scorecard_base_score') ~ ' - ' ~ factor ~ ' * ln(' ~ var('scorecard_base_odds') ~ '))' -%}
-with behaviours as (
+with band_woe as (
 
-    select * from {{ ref('int_scorecard_behaviours') }}
-    where sample <> 'scoring'
-
-),
-
-person_snapshots as (
-
-    select * from {{ ref('int_scorecard_person_snapshots') }}
-    where sample <> 'scoring'
+    select * from {{ ref('int_scorecard_band_woe') }}
 
 ),
 
-sample_counts as (
+coefficients as (
 
-    select
-        sample,
-        behaviour,
-        band_name,
-        band_order,
-        count(*) as persons,
-        sum(case when is_buyer then 1 else 0 end) as buyers,
-        sum(case when is_big_spender then 1 else 0 end) as big_spenders
-    from behaviours
-    group by sample, behaviour, band_name, band_order
-
-),
-
-set_counts as (
-
-    select
-        'all_observed' as learning_set,
-        behaviour,
-        band_name,
-        band_order,
-        sum(persons) as persons,
-        sum(buyers) as buyers,
-        sum(big_spenders) as big_spenders
-    from sample_counts
-    group by behaviour, band_name, band_order
-
-    union all
-
-    select
-        'out_of_time' as learning_set,
-        behaviour,
-        band_name,
-        band_order,
-        sum(persons) as persons,
-        sum(buyers) as buyers,
-        sum(big_spenders) as big_spenders
-    from sample_counts
-    where sample = 'learning'
-    group by behaviour, band_name, band_order
-
-),
-
-band_counts as (
-
-    select
-        learning_set,
-        'buyer' as target,
-        behaviour,
-        band_name,
-        band_order,
-        persons,
-        buyers as positives
-    from set_counts
-
-    union all
-
-    select
-        learning_set,
-        'big_spender' as target,
-        behaviour,
-        band_name,
-        band_order,
-        persons,
-        big_spenders as positives
-    from set_counts
-
-),
-
-behaviour_totals as (
-
-    select
-        learning_set,
-        target,
-        behaviour,
-        sum(positives) as total_positives,
-        sum(persons - positives) as total_negatives,
-        count(*) as band_count
-    from band_counts
-    group by learning_set, target, behaviour
-
-),
-
-band_shares as (
-
-    select
-        band_counts.learning_set,
-        band_counts.target,
-        band_counts.behaviour,
-        band_counts.band_name,
-        band_counts.band_order,
-        band_counts.persons,
-        band_counts.positives,
-        (band_counts.positives + {{ smoothing }})
-        / (behaviour_totals.total_positives + {{ smoothing }} * behaviour_totals.band_count) as positive_share,
-        (band_counts.persons - band_counts.positives + {{ smoothing }})
-        / (behaviour_totals.total_negatives + {{ smoothing }} * behaviour_totals.band_count) as negative_share
-    from band_counts
-    inner join behaviour_totals
-        on band_counts.learning_set = behaviour_totals.learning_set
-            and band_counts.target = behaviour_totals.target
-            and band_counts.behaviour = behaviour_totals.behaviour
-
-),
-
-band_woe as (
-
-    select
-        *,
-        ln(positive_share / negative_share) as weight_of_evidence
-    from band_shares
-
-),
-
-behaviour_iv as (
-
-    select
-        learning_set,
-        target,
-        behaviour,
-        sum((positive_share - negative_share) * weight_of_evidence) as information_value
-    from band_woe
-    group by learning_set, target, behaviour
-
-),
-
-set_snapshots as (
-
-    select
-        'all_observed' as learning_set,
-        snapshot_date,
-        is_buyer,
-        is_big_spender
-    from person_snapshots
-
-    union all
-
-    select
-        'out_of_time' as learning_set,
-        snapshot_date,
-        is_buyer,
-        is_big_spender
-    from person_snapshots
-    where sample = 'learning'
+    select * from {{ ref('int_scorecard_fit') }}
 
 ),
 
 set_totals as (
 
-    select
+    select distinct
         learning_set,
-        count(*) as persons,
-        sum(case when is_buyer then 1 else 0 end) as buyers,
-        sum(case when is_big_spender then 1 else 0 end) as big_spenders,
-        count(distinct snapshot_date) as snapshot_count,
-        min(snapshot_date) as first_snapshot_date,
-        max(snapshot_date) as last_snapshot_date
-    from set_snapshots
-    group by learning_set
-
-),
-
-priors as (
-
-    select
-        learning_set,
-        'buyer' as target,
-        persons,
-        buyers as positives,
+        target,
+        learning_persons,
+        learning_positives,
         snapshot_count,
         first_snapshot_date,
         last_snapshot_date
-    from set_totals
-
-    union all
-
-    select
-        learning_set,
-        'big_spender' as target,
-        persons,
-        big_spenders as positives,
-        snapshot_count,
-        first_snapshot_date,
-        last_snapshot_date
-    from set_totals
+    from band_woe
 
 ),
 
@@ -245,38 +53,48 @@ band_rows as (
         band_woe.persons,
         band_woe.positives,
         band_woe.weight_of_evidence,
-        behaviour_iv.information_value,
-        behaviour_iv.information_value >= {{ var('scorecard_min_information_value') }} as is_selected,
+        band_woe.information_value,
+        band_woe.is_selected,
+        case when band_woe.is_selected then coefficients.coefficient else 0 end as coefficient,
         case
-            when behaviour_iv.information_value >= {{ var('scorecard_min_information_value') }}
-                then round({{ factor }} * band_woe.weight_of_evidence)
+            when band_woe.is_selected then round({{ factor }} * coefficients.coefficient * band_woe.weight_of_evidence)
             else 0
-        end as points
+        end as points,
+        band_woe.snapshot_count,
+        band_woe.first_snapshot_date,
+        band_woe.last_snapshot_date
     from band_woe
-    inner join behaviour_iv
-        on band_woe.learning_set = behaviour_iv.learning_set
-            and band_woe.target = behaviour_iv.target
-            and band_woe.behaviour = behaviour_iv.behaviour
+    inner join coefficients
+        on band_woe.learning_set = coefficients.learning_set
+            and band_woe.target = coefficients.target
+            and band_woe.behaviour = coefficients.behaviour
 
 ),
 
 base_rows as (
 
     select
-        learning_set,
-        target,
+        set_totals.learning_set,
+        set_totals.target,
         'base' as row_type,
         '(base)' as behaviour,
         '(all)' as band_name,
         0 as band_order,
-        persons,
-        positives,
+        set_totals.learning_persons as persons,
+        set_totals.learning_positives as positives,
         cast(null as double) as weight_of_evidence,
         cast(null as double) as information_value,
         true as is_selected,
-        round({{ offset }} + {{ factor }} * ln((positives + {{ smoothing }}) / (persons - positives + {{ smoothing }})))
-            as points
-    from priors
+        coefficients.coefficient,
+        round({{ offset }} + {{ factor }} * coefficients.coefficient) as points,
+        set_totals.snapshot_count,
+        set_totals.first_snapshot_date,
+        set_totals.last_snapshot_date
+    from set_totals
+    inner join coefficients
+        on set_totals.learning_set = coefficients.learning_set
+            and set_totals.target = coefficients.target
+            and coefficients.behaviour = '(intercept)'
 
 ),
 
@@ -291,28 +109,26 @@ unioned as (
 final as (
 
     select
-        cast({{ dbt.concat(['unioned.learning_set', "'|'", 'unioned.target', "'|'", 'unioned.behaviour', "'|'", 'unioned.band_name']) }}
+        cast({{ dbt.concat(['learning_set', "'|'", 'target', "'|'", 'behaviour', "'|'", 'band_name']) }}
             as {{ dbt.type_string() }}) as scorecard_weight_id,
-        cast(unioned.learning_set as {{ dbt.type_string() }}) as learning_set,
-        cast(unioned.target as {{ dbt.type_string() }}) as target,
-        cast(unioned.row_type as {{ dbt.type_string() }}) as row_type,
-        cast(unioned.behaviour as {{ dbt.type_string() }}) as behaviour,
-        cast(unioned.band_name as {{ dbt.type_string() }}) as band_name,
-        cast(unioned.band_order as int) as band_order,
-        cast(unioned.persons as bigint) as persons,
-        cast(unioned.positives as bigint) as positives,
-        cast(unioned.positives as double) / unioned.persons as positive_rate,
-        cast(unioned.weight_of_evidence as double) as weight_of_evidence,
-        cast(unioned.information_value as double) as information_value,
-        unioned.is_selected,
-        cast(unioned.points as int) as points,
-        cast(priors.snapshot_count as int) as snapshot_count,
-        priors.first_snapshot_date,
-        priors.last_snapshot_date
+        cast(learning_set as {{ dbt.type_string() }}) as learning_set,
+        cast(target as {{ dbt.type_string() }}) as target,
+        cast(row_type as {{ dbt.type_string() }}) as row_type,
+        cast(behaviour as {{ dbt.type_string() }}) as behaviour,
+        cast(band_name as {{ dbt.type_string() }}) as band_name,
+        cast(band_order as int) as band_order,
+        cast(persons as bigint) as persons,
+        cast(positives as bigint) as positives,
+        cast(positives as double) / persons as positive_rate,
+        cast(weight_of_evidence as double) as weight_of_evidence,
+        cast(information_value as double) as information_value,
+        is_selected,
+        cast(coefficient as double) as coefficient,
+        cast(points as int) as points,
+        cast(snapshot_count as int) as snapshot_count,
+        first_snapshot_date,
+        last_snapshot_date
     from unioned
-    inner join priors
-        on unioned.learning_set = priors.learning_set
-            and unioned.target = priors.target
 
 )
 
