@@ -988,6 +988,19 @@ def activation_models(manifest: dict) -> list[dict]:
             and node_meta(n).get("activation") is True]
 
 
+def consent_test_scope(manifest: dict, unique_id: str) -> str | None:
+    """The rows of an activation model its only_consenting_customers test covers:
+    the test's `where` config (e.g. "channel <> 'onsite'" in marketing_actions,
+    whose on-site rows may be anonymous visitors or customers without consent),
+    or None for every row (also when one of several consent tests has no filter)."""
+    scopes = [(t.get("config") or {}).get("where") for t in manifest["nodes"].values()
+              if t["resource_type"] == "test" and t.get("attached_node") == unique_id
+              and (t.get("test_metadata") or {}).get("name") == "only_consenting_customers"]
+    if not scopes or any(not s for s in scopes):
+        return None
+    return " and ".join(f"({s})" for s in sorted(set(scopes)))
+
+
 def activation_models_without_consent_test(manifest: dict) -> list[str]:
     """unique_ids of activation models (meta.activation: true) with no only_consenting_customers test."""
     tested = {t.get("attached_node") for t in manifest["nodes"].values()
@@ -1046,7 +1059,11 @@ def privacy_findings(con, manifest: dict) -> tuple[list[Finding], list[str]]:
         has_col = con.execute("select count(*) from information_schema.columns where table_schema = ? and table_name = ? "
                               "and column_name = 'customer_id'", [schema, name]).fetchone()[0]
         if has_col and has_customers:
-            n = con.execute(f"select count(*) from {quoted_relation(node)} m left join staging.stg_shop__customers s "
+            scope = consent_test_scope(manifest, node["unique_id"])
+            relation = quoted_relation(node) if scope is None else f"(select * from {quoted_relation(node)} where {scope})"
+            n = con.execute(f"select count(*) from {relation} m left join staging.stg_shop__customers s "
                             "on m.customer_id = s.customer_id where not coalesce(s.has_marketing_consent, false)").fetchone()[0]
-            findings.append(Finding(f"consent_rows:{relation_name(node)}", int(n), "every activated customer gave marketing consent"))
+            findings.append(Finding(f"consent_rows:{relation_name(node)}", int(n),
+                                    "every activated customer gave marketing consent"
+                                    + (f" (the rows its consent test covers: {scope})" if scope else "")))
     return findings, warnings

@@ -15,6 +15,7 @@ final as (
         {{ integer_divide('_source_line', '2') }} as half_line,
         {{ to_shop_time('ordered_at') }} as ordered_at_shop_time,
         {{ shop_date('ordered_at') }} as order_date,
+        {{ from_shop_time('ordered_at') }} as ordered_at_from_shop_time,
         {{ shop_date_of_run() }} as run_date,
         {{ squash_whitespace('shipping_city') }} as squashed_city,
         {{ try_cast('discount_amount', 'double') }} as discount_double,

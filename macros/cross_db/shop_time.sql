@@ -58,6 +58,34 @@
 {%- endmacro %}
 
 
+{#- from_shop_time(expression): the inverse of to_shop_time: the naive UTC
+    timestamp of a wall-clock time in the shop (a naive timestamp), e.g. the
+    end of an as-of date (issue #14 part B: visitor_scores.as_of_at). A wall
+    clock that occurs twice (daylight saving's fall back) or never (spring
+    forward) is resolved as the engine does. -#}
+{% macro from_shop_time(expression) %}
+    {%- if ecommerce_segmentation.shop_timezone() in ('UTC', 'Etc/UTC') -%}
+        {{- return('(' ~ expression ~ ')') -}}
+    {%- endif -%}
+    {{- return(adapter.dispatch('from_shop_time', 'ecommerce_segmentation')(expression, ecommerce_segmentation.shop_timezone())) -}}
+{% endmacro %}
+
+{% macro default__from_shop_time(expression, timezone) -%}
+    (({{ expression }}) at time zone '{{ timezone }}' at time zone 'UTC')
+{%- endmacro %}
+
+{#- DuckDB (ICU): timezone(zone, naive) reads the naive time as the zone's
+    wall clock (timestamptz); timezone('UTC', instant) its UTC wall clock. -#}
+{% macro duckdb__from_shop_time(expression, timezone) -%}
+    timezone('UTC', timezone('{{ timezone }}', {{ expression }}))
+{%- endmacro %}
+
+{#- Spark: to_utc_timestamp reads the timestamp as the zone's wall clock. -#}
+{% macro spark__from_shop_time(expression, timezone) -%}
+    to_utc_timestamp(cast({{ expression }} as timestamp), '{{ timezone }}')
+{%- endmacro %}
+
+
 {% macro shop_date(expression) -%}
     cast({{ ecommerce_segmentation.to_shop_time(expression) }} as date)
 {%- endmacro %}

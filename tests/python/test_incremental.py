@@ -14,7 +14,8 @@ only the load ids they have not processed (macros/staging/incremental.sql).
   int_sessions_stitched (1 for every file after a full refresh, 1, 2, 3,
   ... per load otherwise) and recorded_at (build time); the relations
   customer_segment_history and segment_migration (one as-of date per build
-  is recorded), int_basket_products and int_baskets (product codes are
+  is recorded), the marketing actions' outbox log and what reads it or the
+  score crossings (int_action_*: docs/scoring.md), int_basket_products and int_baskets (product codes are
   assigned in arrival order, stable across builds, by design), and the
   base_ tables (their _load_id and raw_record are compared through staging
   and quarantine).
@@ -54,7 +55,12 @@ pytestmark = pytest.mark.slow
 BUILD = ["build", "--exclude-resource-type", "unit_test"]
 SCHEMAS = ["staging", "quarantine", "intermediate", "marts"]
 HISTORY_DEPENDENT = ["customer_segment_history", "segment_migration", "int_basket_products", "int_baskets",
-                     "base_shop__*"]
+                     "base_shop__*",
+                     # issue #14 part C: the outbox log keeps every decision of every build (never
+                     # full-refreshed), the audit and marketing_actions read it; triggers and candidates
+                     # read int_visitor_scores' threshold crossings (previous score: the score history)
+                     "int_action_outbox_log", "int_action_decisions", "marketing_actions",
+                     "int_action_behaviour_triggers", "int_action_candidates"]
 IGNORED_COLUMNS = ["_load_id", "_sessions_load_id", "_events_load_id", "recorded_at"]
 
 compare = compare_warehouses.compare

@@ -1,0 +1,121 @@
+{#-
+    The scorecard's per-behaviour scaling (docs/scoring.md, "The scorecard:
+    points"): one row per learning set, target and coefficient (the
+    intercept and one per behaviour).
+
+    The model is a logistic regression on the behaviours' weights of
+    evidence: ln odds = intercept + sum over behaviours of coefficient x WoE
+    of the person's band. It starts at the naive-Bayes scorecard
+    (intercept = ln prior odds, every coefficient 1: the WoEs simply added)
+    and takes var scorecard_fit_iterations steps of gradient ascent on the
+    mean log-likelihood of the learning set's rows (int_scorecard_fit_inputs),
+    with the step 1 / (0.25 x (1 + sum of the mean squared WoEs)), which
+    cannot overshoot (it is below 1 / the curvature's largest eigenvalue).
+    Correlated behaviours (visits, page views, product views all count
+    activity) are added up by naive Bayes and over-weighted; the fit scales
+    them down. var scorecard_fit_iterations = 0 gives the plain naive-Bayes
+    scorecard. The linear predictor is clamped to [-35, 35] inside exp().
+    Each step is a CTE of its own, computed once (macros materialized_cte on
+    DuckDB, shared_cte_condition on Spark): inlined, the chain's plan grows
+    exponentially with the number of steps.
+-#}
+{%- set behaviour_names = scorecard_behaviours() -%}
+{%- set iterations = var('scorecard_fit_iterations') | int -%}
+{%- set smoothing = var('scorecard_woe_smoothing') -%}
+with fit_inputs as (
+
+    select * from {{ ref('int_scorecard_fit_inputs') }}
+
+),
+
+fit_0 as (
+
+    select
+        learning_set,
+        target,
+        1.0 / (0.25 * (1
+            {%- for behaviour in behaviour_names %} + avg(woe_{{ behaviour }} * woe_{{ behaviour }}){% endfor %}))
+            as step,
+        ln((sum(is_positive) + {{ smoothing }}) / (count(*) - sum(is_positive) + {{ smoothing }})) as coefficient_intercept,
+        {%- for behaviour in behaviour_names %}
+        1.0 as coefficient_{{ behaviour }}{{ "," if not loop.last }}
+        {%- endfor %}
+    from fit_inputs
+    group by learning_set, target
+
+),
+
+{%- for iteration in range(1, iterations + 1) %}
+
+fit_{{ iteration }} as {{ materialized_cte() }} (
+
+    select
+        learning_set,
+        target,
+        max(step) as step,
+        max(coefficient_intercept) + max(step) * avg(residual) as coefficient_intercept,
+        {%- for behaviour in behaviour_names %}
+        max(coefficient_{{ behaviour }}) + max(step) * avg(residual * woe_{{ behaviour }})
+            as coefficient_{{ behaviour }}{{ "," if not loop.last }}
+        {%- endfor %}
+    from (
+        select
+            fit_inputs.*,
+            previous.step,
+            previous.coefficient_intercept,
+            {%- for behaviour in behaviour_names %}
+            previous.coefficient_{{ behaviour }},
+            {%- endfor %}
+            fit_inputs.is_positive - 1.0 / (1.0 + exp(-greatest(-35.0, least(35.0,
+                previous.coefficient_intercept
+                {%- for behaviour in behaviour_names %}
+                + previous.coefficient_{{ behaviour }} * fit_inputs.woe_{{ behaviour }}
+                {%- endfor %}
+            )))) as residual
+        from fit_inputs
+        inner join {{ 'fit_' ~ (iteration - 1) }} as previous
+            on fit_inputs.learning_set = previous.learning_set
+                and fit_inputs.target = previous.target
+        where true {{- shared_cte_condition() }}
+    ) as fit_rows
+    group by learning_set, target
+
+),
+{%- endfor %}
+
+coefficients as (
+
+    select
+        learning_set,
+        target,
+        '(intercept)' as behaviour,
+        coefficient_intercept as coefficient
+    from {{ 'fit_' ~ iterations }}
+    {%- for behaviour in behaviour_names %}
+
+    union all
+
+    select
+        learning_set,
+        target,
+        '{{ behaviour }}' as behaviour,
+        coefficient_{{ behaviour }} as coefficient
+    from {{ 'fit_' ~ iterations }}
+    {%- endfor %}
+
+),
+
+final as (
+
+    select
+        cast({{ dbt.concat(['learning_set', "'|'", 'target', "'|'", 'behaviour']) }} as {{ dbt.type_string() }})
+            as scorecard_coefficient_id,
+        cast(learning_set as {{ dbt.type_string() }}) as learning_set,
+        cast(target as {{ dbt.type_string() }}) as target,
+        cast(behaviour as {{ dbt.type_string() }}) as behaviour,
+        cast(coefficient as double) as coefficient
+    from coefficients
+
+)
+
+select * from final

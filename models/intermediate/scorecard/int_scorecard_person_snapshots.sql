@@ -1,0 +1,255 @@
+{#-
+    One row per snapshot date (int_scorecard_snapshots) and person in its
+    population: a person (macro person_id) with at least one visit on or
+    before the snapshot date, the latest within var scorecard_population_days
+    days of it. The person's behaviour over the whole relationship up to the
+    snapshot date (only data dated on or before it), and, for observed
+    snapshots, the targets:
+
+    - is_buyer: a non-cancelled order of the person dated in the horizon
+      after the snapshot date (snapshot_date < order_date <= snapshot_date +
+      var scoring_horizon_days);
+    - is_big_spender: such an order worth at least the snapshot's
+      large_order_value.
+
+    The scoring snapshot (the as-of date) has null targets. Identity is read
+    as stitched today: a visitor who logs in later is that customer in every
+    snapshot; is_registered_customer (signed up on or before the snapshot
+    date) is the behaviour that says what was known then.
+-#}
+{%- set population_days = var('scorecard_population_days') | int -%}
+with snapshots as (
+
+    select * from {{ ref('int_scorecard_snapshots') }}
+
+),
+
+person_days as (
+
+    select * from {{ ref('int_scorecard_person_days') }}
+
+),
+
+person_product_views as (
+
+    select * from {{ ref('int_scorecard_person_product_views') }}
+
+),
+
+person_orders as (
+
+    select * from {{ ref('int_scorecard_person_orders') }}
+
+),
+
+customers as (
+
+    select * from {{ ref('stg_shop__customers') }}
+
+),
+
+activity as (
+
+    select
+        snapshots.snapshot_date,
+        person_days.person_id,
+        max(person_days.customer_id) as customer_id,
+        min(person_days.activity_date) as first_visit_date,
+        max(person_days.activity_date) as last_visit_date,
+        sum(person_days.visit_count) as visit_count,
+        sum(person_days.email_visit_count) as email_visit_count,
+        sum(person_days.page_view_count) as page_view_count,
+        sum(person_days.product_view_count) as product_view_count,
+        sum(person_days.visits_with_3plus_product_views) as visits_with_3plus_product_views,
+        sum(person_days.search_count) as search_count,
+        sum(person_days.visits_with_search) as visits_with_search,
+        sum(person_days.cart_add_count) as cart_add_count,
+        sum(person_days.visits_with_cart_add) as visits_with_cart_add,
+        sum(person_days.abandoned_at_cart) as abandoned_at_cart,
+        sum(person_days.abandoned_at_delivery) as abandoned_at_delivery,
+        sum(person_days.abandoned_at_payment) as abandoned_at_payment,
+        sum(person_days.abandoned_at_confirmation) as abandoned_at_confirmation
+    from snapshots
+    inner join person_days
+        on person_days.activity_date <= snapshots.snapshot_date
+    group by snapshots.snapshot_date, person_days.person_id
+    having max(person_days.activity_date) >= {{ dbt.dateadd('day', -population_days, 'snapshots.snapshot_date') }}
+
+),
+
+first_days as (
+
+    select
+        person_id,
+        min(activity_date) as first_visit_date
+    from person_days
+    group by person_id
+
+),
+
+first_visits as (
+
+    select
+        person_days.person_id,
+        person_days.first_traffic_source
+    from person_days
+    inner join first_days
+        on person_days.person_id = first_days.person_id
+            and person_days.activity_date = first_days.first_visit_date
+
+),
+
+product_views as (
+
+    select
+        snapshots.snapshot_date,
+        person_product_views.person_id,
+        person_product_views.product_id,
+        sum(person_product_views.view_count) as view_count
+    from snapshots
+    inner join person_product_views
+        on person_product_views.view_date <= snapshots.snapshot_date
+    group by snapshots.snapshot_date, person_product_views.person_id, person_product_views.product_id
+
+),
+
+most_viewed as (
+
+    select
+        snapshot_date,
+        person_id,
+        max(view_count) as max_views_of_one_product
+    from product_views
+    group by snapshot_date, person_id
+
+),
+
+orders_before as (
+
+    select
+        snapshots.snapshot_date,
+        person_orders.person_id,
+        count(*) as order_count,
+        max(person_orders.order_date) as last_order_date,
+        sum(person_orders.order_value) as order_value_total
+    from snapshots
+    inner join person_orders
+        on person_orders.order_date <= snapshots.snapshot_date
+    group by snapshots.snapshot_date, person_orders.person_id
+
+),
+
+orders_after as (
+
+    select
+        snapshots.snapshot_date,
+        person_orders.person_id,
+        max(case when person_orders.order_value >= snapshots.large_order_value then 1 else 0 end)
+            as has_large_order
+    from snapshots
+    inner join person_orders
+        on person_orders.order_date > snapshots.snapshot_date
+            and person_orders.order_date <= snapshots.horizon_end_date
+    where snapshots.is_observed
+    group by snapshots.snapshot_date, person_orders.person_id
+
+),
+
+joined as (
+
+    select
+        activity.snapshot_date,
+        snapshots.sample,
+        activity.person_id,
+        case when activity.customer_id is null then 'visitor' else 'customer' end as person_type,
+        activity.customer_id,
+        activity.visit_count,
+        {{ days_between('activity.first_visit_date', 'activity.snapshot_date') }} as days_since_first_visit,
+        {{ days_between('activity.last_visit_date', 'activity.snapshot_date') }} as days_since_last_visit,
+        activity.page_view_count,
+        activity.product_view_count,
+        activity.visits_with_3plus_product_views,
+        coalesce(most_viewed.max_views_of_one_product, 0) as max_views_of_one_product,
+        activity.search_count,
+        activity.visits_with_search,
+        activity.cart_add_count,
+        activity.visits_with_cart_add,
+        activity.abandoned_at_cart,
+        activity.abandoned_at_delivery,
+        activity.abandoned_at_payment,
+        activity.abandoned_at_confirmation,
+        activity.email_visit_count,
+        coalesce(orders_before.order_count, 0) as order_count,
+        {{ days_between('orders_before.last_order_date', 'activity.snapshot_date') }} as days_since_last_order,
+        coalesce(orders_before.order_value_total, 0) as order_value_total,
+        coalesce(first_visits.first_traffic_source, 'unknown') as first_traffic_source,
+        coalesce(last_visits.last_traffic_source, 'unknown') as latest_traffic_source,
+        coalesce(last_visits.last_device, 'unknown') as latest_device,
+        case
+            when {{ shop_date('customers.signed_up_at') }} <= activity.snapshot_date then 'yes'
+            else 'no'
+        end as is_registered_customer,
+        case when snapshots.is_observed then orders_after.person_id is not null end as is_buyer,
+        case when snapshots.is_observed then coalesce(orders_after.has_large_order, 0) = 1 end as is_big_spender
+    from activity
+    inner join snapshots
+        on activity.snapshot_date = snapshots.snapshot_date
+    left join first_visits
+        on activity.person_id = first_visits.person_id
+    left join person_days as last_visits
+        on activity.person_id = last_visits.person_id
+            and activity.last_visit_date = last_visits.activity_date
+    left join most_viewed
+        on activity.snapshot_date = most_viewed.snapshot_date
+            and activity.person_id = most_viewed.person_id
+    left join orders_before
+        on activity.snapshot_date = orders_before.snapshot_date
+            and activity.person_id = orders_before.person_id
+    left join orders_after
+        on activity.snapshot_date = orders_after.snapshot_date
+            and activity.person_id = orders_after.person_id
+    left join customers
+        on activity.customer_id = customers.customer_id
+
+),
+
+final as (
+
+    select
+        cast({{ dbt.concat(['cast(snapshot_date as ' ~ dbt.type_string() ~ ')', "'|'", 'person_id']) }}
+            as {{ dbt.type_string() }}) as scorecard_person_id,
+        snapshot_date,
+        sample,
+        person_id,
+        person_type,
+        customer_id,
+        cast(visit_count as bigint) as visit_count,
+        cast(days_since_first_visit as int) as days_since_first_visit,
+        cast(days_since_last_visit as int) as days_since_last_visit,
+        cast(page_view_count as bigint) as page_view_count,
+        cast(product_view_count as bigint) as product_view_count,
+        cast(visits_with_3plus_product_views as bigint) as visits_with_3plus_product_views,
+        cast(max_views_of_one_product as bigint) as max_views_of_one_product,
+        cast(search_count as bigint) as search_count,
+        cast(visits_with_search as bigint) as visits_with_search,
+        cast(cart_add_count as bigint) as cart_add_count,
+        cast(visits_with_cart_add as bigint) as visits_with_cart_add,
+        cast(abandoned_at_cart as bigint) as abandoned_at_cart,
+        cast(abandoned_at_delivery as bigint) as abandoned_at_delivery,
+        cast(abandoned_at_payment as bigint) as abandoned_at_payment,
+        cast(abandoned_at_confirmation as bigint) as abandoned_at_confirmation,
+        cast(email_visit_count as bigint) as email_visit_count,
+        cast(order_count as bigint) as order_count,
+        cast(days_since_last_order as int) as days_since_last_order,
+        cast(order_value_total as decimal(38, 2)) as order_value_total,
+        first_traffic_source,
+        latest_traffic_source,
+        latest_device,
+        is_registered_customer,
+        is_buyer,
+        is_big_spender
+    from joined
+
+)
+
+select * from final

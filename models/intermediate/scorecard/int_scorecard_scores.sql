@@ -1,0 +1,136 @@
+{#-
+    Scores: one row per snapshot, person and score (target) for the
+    snapshots that are scored: the validation snapshots with the weights
+    learnt out of time (learning_set 'out_of_time', the learning sample
+    only), and the scoring snapshot (the as-of date) with the weights of all
+    observed snapshots ('all_observed').
+
+    score = the base points + the points of the person's bands of the
+    selected behaviours (int_scorecard_weights); a band the learning set
+    never saw scores 0. explanation (scoring snapshot only): the behaviours
+    with non-zero points, highest points first, "behaviour band: +points".
+    days_since_last_visit is the naive recency baseline scorecard_validation
+    compares with.
+-#}
+{%- set behaviour_count = scorecard_behaviours() | length -%}
+with behaviours as (
+
+    select * from {{ ref('int_scorecard_behaviours') }}
+    where sample in ('validation', 'scoring')
+
+),
+
+person_snapshots as (
+
+    select * from {{ ref('int_scorecard_person_snapshots') }}
+    where sample in ('validation', 'scoring')
+
+),
+
+weights as (
+
+    select * from {{ ref('int_scorecard_weights') }}
+
+),
+
+band_weights as (
+
+    select * from weights
+    where row_type = 'band' and is_selected
+
+),
+
+base_weights as (
+
+    select * from weights
+    where row_type = 'base'
+
+),
+
+contributions as (
+
+    select
+        behaviours.snapshot_date,
+        behaviours.person_id,
+        band_weights.target,
+        behaviours.behaviour,
+        behaviours.band_name,
+        band_weights.points,
+        row_number() over (
+            partition by behaviours.snapshot_date, behaviours.person_id, band_weights.target
+            order by case when band_weights.points = 0 then 1 else 0 end, band_weights.points desc, behaviours.behaviour
+        ) as contribution_rank
+    from behaviours
+    inner join band_weights
+        on band_weights.learning_set = case when behaviours.sample = 'validation' then 'out_of_time' else 'all_observed' end
+            and behaviours.behaviour = band_weights.behaviour
+            and behaviours.band_name = band_weights.band_name
+
+),
+
+person_points as (
+
+    select
+        snapshot_date,
+        person_id,
+        target,
+        sum(points) as band_points,
+        {{ top_values_list(
+            "case when points <> 0 then " ~ dbt.concat([
+                'behaviour', "' '", 'band_name', "': '",
+                "case when points > 0 then '+' else '' end",
+                'cast(points as ' ~ dbt.type_string() ~ ')']) ~ " end",
+            'contribution_rank', behaviour_count, '; ') }} as explanation
+    from contributions
+    group by snapshot_date, person_id, target
+
+),
+
+scored as (
+
+    select
+        person_snapshots.snapshot_date,
+        person_snapshots.sample,
+        person_snapshots.person_id,
+        person_snapshots.person_type,
+        person_snapshots.customer_id,
+        base_weights.target as score_name,
+        base_weights.points as base_points,
+        base_weights.points + coalesce(person_points.band_points, 0) as score,
+        case when person_snapshots.sample = 'scoring' then person_points.explanation end as explanation,
+        person_snapshots.days_since_last_visit,
+        case base_weights.target
+            when 'buyer' then person_snapshots.is_buyer
+            else person_snapshots.is_big_spender
+        end as is_positive
+    from person_snapshots
+    inner join base_weights
+        on base_weights.learning_set = case when person_snapshots.sample = 'validation' then 'out_of_time' else 'all_observed' end
+    left join person_points
+        on person_snapshots.snapshot_date = person_points.snapshot_date
+            and person_snapshots.person_id = person_points.person_id
+            and base_weights.target = person_points.target
+
+),
+
+final as (
+
+    select
+        cast({{ dbt.concat(['cast(snapshot_date as ' ~ dbt.type_string() ~ ')', "'|'", 'person_id', "'|'", 'score_name']) }}
+            as {{ dbt.type_string() }}) as scorecard_score_id,
+        snapshot_date,
+        sample,
+        person_id,
+        person_type,
+        customer_id,
+        cast(score_name as {{ dbt.type_string() }}) as score_name,
+        cast(base_points as int) as base_points,
+        cast(score as int) as score,
+        cast(explanation as {{ dbt.type_string() }}) as explanation,
+        days_since_last_visit,
+        is_positive
+    from scored
+
+)
+
+select * from final
