@@ -18,7 +18,7 @@ each against an independent pandas / numpy / scikit-learn computation:
   roc_curve on the validation scores; the scorecard beats the recency baseline
   on AUC for both targets;
 * the planted purchase drivers (ground_truth.json): at the unit they were planted
-  (a session and its own purchase) their weights of evidence come out ordered as
+  (a session and its own purchase) their relative purchase rates come out ordered as
   planted; at the scorecard's unit (a person's history before the snapshot date
   and a purchase in the horizon after it) each raises the odds (WoE of its "yes"
   band > 0), but not in the planted order - see
@@ -258,20 +258,21 @@ DRIVER_BEHAVIOURS = {"added_to_cart": "visits_with_cart_add", "came_from_email":
 
 
 def test_planted_drivers_come_out_ordered_as_planted_per_session(shop):
-    """The generator plants each driver per session, on the session's own purchase
-    (ground_truth.json: relative purchase rate of sessions with / without it). With
-    the scorecard's WoE (smoothed yes / no bands), the drivers of the stitched sessions
-    come out in the planted order."""
+    """The generator plants each driver per session, on the session's own purchase, as a
+    relative purchase rate (ground_truth.json: purchase rate of the sessions with the
+    behaviour / of those without). Measured the same way on the stitched sessions (the
+    band purchase rates action_weights shows, at the unit they were planted), the drivers
+    come out in the planted order. (Their weights of evidence - likelihood ratios, not
+    rate ratios - do not: came_from_email is rare, which inflates its WoE.)"""
     planted = sorted(shop.truth["purchase_drivers"], key=lambda d: -d["planted_relative_purchase_rate"])
     sessions = frame(shop, """
         select cart_add_count > 0 as added_to_cart, traffic_source = 'email' as came_from_email,
                product_view_count >= 3 as viewed_3plus_products, search_count > 0 as used_search, is_converted
         from intermediate.int_sessions_stitched where started_at is not null""")
-    pos, neg = sessions.is_converted.sum(), (~sessions.is_converted).sum()
-    woe = {d["behaviour"]: smoothed_woe((sessions[d["behaviour"]] & sessions.is_converted).sum(),
-                                        (sessions[d["behaviour"]] & ~sessions.is_converted).sum(), pos, neg)
-           for d in planted}
-    assert [d["behaviour"] for d in planted] == sorted(woe, key=lambda b: -woe[b]), woe
+    relative = {d["behaviour"]: sessions.is_converted[sessions[d["behaviour"]]].mean()
+                / sessions.is_converted[~sessions[d["behaviour"]]].mean() for d in planted}
+    assert [d["behaviour"] for d in planted] == sorted(relative, key=lambda b: -relative[b]), relative
+    assert min(relative.values()) > 1
 
 
 def test_planted_drivers_raise_the_odds_of_a_later_purchase(shop):
