@@ -96,7 +96,7 @@ scored as (
         person_snapshots.person_id,
         person_snapshots.person_type,
         person_snapshots.customer_id,
-        base_weights.score_name as score_name,
+        base_weights.score_name,
         base_weights.points as base_points,
         base_weights.points + coalesce(person_points.band_points, 0) as score,
         case when person_snapshots.snapshot_sample = 'scoring' then person_points.explanation end as explanation,
