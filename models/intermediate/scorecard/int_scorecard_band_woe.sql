@@ -1,13 +1,13 @@
 {#-
     Weight of evidence and information value (docs/scoring.md, "The
-    scorecard"): one row per learning set, target, behaviour and band.
+    scorecard"): one row per learning set, score_name, behaviour and band.
 
     - learning_set 'all_observed': every observed snapshot (learning, gap and
       validation samples pooled): the weights that score today's persons and
       that action_weights publishes. 'out_of_time': the learning sample only,
       the weights scorecard_validation scores the validation snapshots with.
-    - target 'buyer' (is_buyer) and 'big_spender' (is_big_spender); positives
-      = persons with the target, negatives = the others, counted over
+    - score_name 'buyer' (is_buyer) and 'big_spender' (is_big_spender); positives
+      = persons with the score_name, negatives = the others, counted over
       (snapshot, person) rows.
     - With s = var scorecard_woe_smoothing (default 0.5) added to every cell
       so an empty cell stays finite, and B = the behaviour's bands seen in the
@@ -26,21 +26,21 @@
 with behaviours as (
 
     select * from {{ ref('int_scorecard_behaviours') }}
-    where sample <> 'scoring'
+    where snapshot_sample <> 'scoring'
 
 ),
 
 person_snapshots as (
 
     select * from {{ ref('int_scorecard_person_snapshots') }}
-    where sample <> 'scoring'
+    where snapshot_sample <> 'scoring'
 
 ),
 
 sample_counts as (
 
     select
-        sample,
+        snapshot_sample,
         behaviour,
         band_name,
         band_order,
@@ -48,7 +48,7 @@ sample_counts as (
         sum(case when is_buyer then 1 else 0 end) as buyers,
         sum(case when is_big_spender then 1 else 0 end) as big_spenders
     from behaviours
-    group by sample, behaviour, band_name, band_order
+    group by snapshot_sample, behaviour, band_name, band_order
 
 ),
 
@@ -76,7 +76,7 @@ set_counts as (
         sum(buyers) as buyers,
         sum(big_spenders) as big_spenders
     from sample_counts
-    where sample = 'learning'
+    where snapshot_sample = 'learning'
     group by behaviour, band_name, band_order
 
 ),
@@ -85,7 +85,7 @@ band_counts as (
 
     select
         learning_set,
-        'buyer' as target,
+        'buyer' as score_name,
         behaviour,
         band_name,
         band_order,
@@ -97,7 +97,7 @@ band_counts as (
 
     select
         learning_set,
-        'big_spender' as target,
+        'big_spender' as score_name,
         behaviour,
         band_name,
         band_order,
@@ -111,13 +111,13 @@ behaviour_totals as (
 
     select
         learning_set,
-        target,
+        score_name,
         behaviour,
         sum(positives) as total_positives,
         sum(persons - positives) as total_negatives,
         count(*) as band_count
     from band_counts
-    group by learning_set, target, behaviour
+    group by learning_set, score_name, behaviour
 
 ),
 
@@ -125,7 +125,7 @@ band_shares as (
 
     select
         band_counts.learning_set,
-        band_counts.target,
+        band_counts.score_name,
         band_counts.behaviour,
         band_counts.band_name,
         band_counts.band_order,
@@ -138,7 +138,7 @@ band_shares as (
     from band_counts
     inner join behaviour_totals
         on band_counts.learning_set = behaviour_totals.learning_set
-            and band_counts.target = behaviour_totals.target
+            and band_counts.score_name = behaviour_totals.score_name
             and band_counts.behaviour = behaviour_totals.behaviour
 
 ),
@@ -156,11 +156,11 @@ behaviour_iv as (
 
     select
         learning_set,
-        target,
+        score_name,
         behaviour,
         sum((positive_share - negative_share) * weight_of_evidence) as information_value
     from band_woe
-    group by learning_set, target, behaviour
+    group by learning_set, score_name, behaviour
 
 ),
 
@@ -181,7 +181,7 @@ set_snapshots as (
         is_buyer,
         is_big_spender
     from person_snapshots
-    where sample = 'learning'
+    where snapshot_sample = 'learning'
 
 ),
 
@@ -204,7 +204,7 @@ priors as (
 
     select
         learning_set,
-        'buyer' as target,
+        'buyer' as score_name,
         persons,
         buyers as positives,
         snapshot_count,
@@ -216,7 +216,7 @@ priors as (
 
     select
         learning_set,
-        'big_spender' as target,
+        'big_spender' as score_name,
         persons,
         big_spenders as positives,
         snapshot_count,
@@ -229,10 +229,13 @@ priors as (
 final as (
 
     select
-        cast({{ dbt.concat(['band_woe.learning_set', "'|'", 'band_woe.target', "'|'", 'band_woe.behaviour', "'|'", 'band_woe.band_name']) }}
-            as {{ dbt.type_string() }}) as scorecard_band_woe_id,
+        cast(
+            {{ dbt.concat(['band_woe.learning_set', "'|'", 'band_woe.score_name', "'|'",
+                'band_woe.behaviour', "'|'", 'band_woe.band_name']) }}
+            as {{ dbt.type_string() }}
+        ) as scorecard_band_woe_id,
         cast(band_woe.learning_set as {{ dbt.type_string() }}) as learning_set,
-        cast(band_woe.target as {{ dbt.type_string() }}) as target,
+        cast(band_woe.score_name as {{ dbt.type_string() }}) as score_name,
         band_woe.behaviour,
         band_woe.band_name,
         band_woe.band_order,
@@ -251,11 +254,11 @@ final as (
     from band_woe
     inner join behaviour_iv
         on band_woe.learning_set = behaviour_iv.learning_set
-            and band_woe.target = behaviour_iv.target
+            and band_woe.score_name = behaviour_iv.score_name
             and band_woe.behaviour = behaviour_iv.behaviour
     inner join priors
         on band_woe.learning_set = priors.learning_set
-            and band_woe.target = priors.target
+            and band_woe.score_name = priors.score_name
 
 )
 

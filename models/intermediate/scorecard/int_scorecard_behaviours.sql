@@ -28,19 +28,19 @@ bands as (
 numeric_values as (
 
     {%- for behaviour in numeric_behaviours %}
-    select
-        scorecard_person_id,
-        snapshot_date,
-        sample,
-        person_id,
-        '{{ behaviour }}' as behaviour,
-        cast({{ behaviour }} as double) as value_number,
-        is_buyer,
-        is_big_spender
-    from person_snapshots
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+        select
+            scorecard_person_id,
+            snapshot_date,
+            snapshot_sample,
+            person_id,
+            '{{ behaviour }}' as behaviour,
+            cast({{ behaviour }} as double) as value_number,
+            is_buyer,
+            is_big_spender
+        from person_snapshots
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 
 ),
@@ -48,19 +48,19 @@ numeric_values as (
 categorical_values as (
 
     {%- for behaviour in categorical_behaviours %}
-    select
-        scorecard_person_id,
-        snapshot_date,
-        sample,
-        person_id,
-        '{{ behaviour }}' as behaviour,
-        cast({{ behaviour }} as {{ dbt.type_string() }}) as value_text,
-        is_buyer,
-        is_big_spender
-    from person_snapshots
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+        select
+            scorecard_person_id,
+            snapshot_date,
+            snapshot_sample,
+            person_id,
+            '{{ behaviour }}' as behaviour,
+            cast({{ behaviour }} as {{ dbt.type_string() }}) as value_text,
+            is_buyer,
+            is_big_spender
+        from person_snapshots
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 
 ),
@@ -70,7 +70,7 @@ numeric_banded as (
     select
         numeric_values.scorecard_person_id,
         numeric_values.snapshot_date,
-        numeric_values.sample,
+        numeric_values.snapshot_sample,
         numeric_values.person_id,
         numeric_values.behaviour,
         numeric_values.value_number,
@@ -99,7 +99,7 @@ categorical_banded as (
     select
         scorecard_person_id,
         snapshot_date,
-        sample,
+        snapshot_sample,
         person_id,
         behaviour,
         cast(null as double) as value_number,
@@ -127,7 +127,7 @@ final as (
             as scorecard_behaviour_id,
         scorecard_person_id,
         snapshot_date,
-        sample,
+        snapshot_sample,
         person_id,
         cast(behaviour as {{ dbt.type_string() }}) as behaviour,
         value_number,

@@ -1,6 +1,6 @@
 {#-
     The scorecard's per-behaviour scaling (docs/scoring.md, "The scorecard:
-    points"): one row per learning set, target and coefficient (the
+    points"): one row per learning set, score_name and coefficient (the
     intercept and one per behaviour).
 
     The model is a logistic regression on the behaviours' weights of
@@ -32,7 +32,7 @@ fit_0 as (
 
     select
         learning_set,
-        target,
+        score_name,
         1.0 / (0.25 * (1
             {%- for behaviour in behaviour_names %} + avg(woe_{{ behaviour }} * woe_{{ behaviour }}){% endfor %}))
             as step,
@@ -41,7 +41,7 @@ fit_0 as (
         1.0 as coefficient_{{ behaviour }}{{ "," if not loop.last }}
         {%- endfor %}
     from fit_inputs
-    group by learning_set, target
+    group by learning_set, score_name
 
 ),
 
@@ -51,7 +51,7 @@ fit_{{ iteration }} as {{ materialized_cte() }} (
 
     select
         learning_set,
-        target,
+        score_name,
         max(step) as step,
         max(coefficient_intercept) + max(step) * avg(residual) as coefficient_intercept,
         {%- for behaviour in behaviour_names %}
@@ -75,10 +75,10 @@ fit_{{ iteration }} as {{ materialized_cte() }} (
         from fit_inputs
         inner join {{ 'fit_' ~ (iteration - 1) }} as previous
             on fit_inputs.learning_set = previous.learning_set
-                and fit_inputs.target = previous.target
+                and fit_inputs.score_name = previous.score_name
         where true {{- shared_cte_condition() }}
     ) as fit_rows
-    group by learning_set, target
+    group by learning_set, score_name
 
 ),
 {%- endfor %}
@@ -87,7 +87,7 @@ coefficients as (
 
     select
         learning_set,
-        target,
+        score_name,
         '(intercept)' as behaviour,
         coefficient_intercept as coefficient
     from {{ 'fit_' ~ iterations }}
@@ -97,7 +97,7 @@ coefficients as (
 
     select
         learning_set,
-        target,
+        score_name,
         '{{ behaviour }}' as behaviour,
         coefficient_{{ behaviour }} as coefficient
     from {{ 'fit_' ~ iterations }}
@@ -108,10 +108,10 @@ coefficients as (
 final as (
 
     select
-        cast({{ dbt.concat(['learning_set', "'|'", 'target', "'|'", 'behaviour']) }} as {{ dbt.type_string() }})
+        cast({{ dbt.concat(['learning_set', "'|'", 'score_name', "'|'", 'behaviour']) }} as {{ dbt.type_string() }})
             as scorecard_coefficient_id,
         cast(learning_set as {{ dbt.type_string() }}) as learning_set,
-        cast(target as {{ dbt.type_string() }}) as target,
+        cast(score_name as {{ dbt.type_string() }}) as score_name,
         cast(behaviour as {{ dbt.type_string() }}) as behaviour,
         cast(coefficient as double) as coefficient
     from coefficients

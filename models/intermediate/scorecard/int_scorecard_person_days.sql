@@ -80,8 +80,10 @@ person_days as (
 final as (
 
     select
-        cast({{ dbt.concat(['person_id', "'|'", 'cast(activity_date as ' ~ dbt.type_string() ~ ')']) }}
-            as {{ dbt.type_string() }}) as person_day_id,
+        cast(
+            {{ dbt.concat(['person_id', "'|'", 'cast(activity_date as ' ~ dbt.type_string() ~ ')']) }}
+            as {{ dbt.type_string() }}
+        ) as person_day_id,
         person_id,
         activity_date,
         customer_id,

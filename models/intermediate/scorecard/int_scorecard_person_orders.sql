@@ -3,8 +3,8 @@
     person_id): the order's customer, else the stitched customer of the
     session it was placed in, else that session's visitor. A guest order
     without a session belongs to no one and is left out. order_value is what
-    the order was worth when placed: gross revenue minus discount, in the
-    shop currency (returns come later and are not subtracted: a target must
+    the order was worth when placed: gross revenue minus discount (0 when
+    the discount is larger, as net_revenue does), in the shop currency (returns come later and are not subtracted: a score_name must
     not depend on what happened after the order).
 -#}
 with orders as (
@@ -27,7 +27,10 @@ orders_with_person as (
         {{ person_id('coalesce(orders.customer_id, sessions.customer_id)', 'sessions.visitor_id') }} as person_id,
         orders.ordered_at,
         orders.order_date,
-        orders.gross_revenue - orders.discount_amount as order_value
+        case
+            when orders.gross_revenue > orders.discount_amount then orders.gross_revenue - orders.discount_amount
+            else 0
+        end as order_value
     from orders
     left join sessions
         on orders.session_id = sessions.session_id

@@ -35,8 +35,10 @@ person_product_days as (
 final as (
 
     select
-        cast({{ dbt.concat(['person_id', "'|'", 'product_id', "'|'", 'cast(view_date as ' ~ dbt.type_string() ~ ')']) }}
-            as {{ dbt.type_string() }}) as person_product_day_id,
+        cast(
+            {{ dbt.concat(['person_id', "'|'", 'product_id', "'|'", 'cast(view_date as ' ~ dbt.type_string() ~ ')']) }}
+            as {{ dbt.type_string() }}
+        ) as person_product_day_id,
         person_id,
         product_id,
         view_date,

@@ -71,7 +71,7 @@ activity as (
         sum(person_days.abandoned_at_confirmation) as abandoned_at_confirmation
     from snapshots
     inner join person_days
-        on person_days.activity_date <= snapshots.snapshot_date
+        on snapshots.snapshot_date >= person_days.activity_date
     group by snapshots.snapshot_date, person_days.person_id
     having max(person_days.activity_date) >= {{ dbt.dateadd('day', -population_days, 'snapshots.snapshot_date') }}
 
@@ -108,7 +108,7 @@ product_views as (
         sum(person_product_views.view_count) as view_count
     from snapshots
     inner join person_product_views
-        on person_product_views.view_date <= snapshots.snapshot_date
+        on snapshots.snapshot_date >= person_product_views.view_date
     group by snapshots.snapshot_date, person_product_views.person_id, person_product_views.product_id
 
 ),
@@ -134,7 +134,7 @@ orders_before as (
         sum(person_orders.order_value) as order_value_total
     from snapshots
     inner join person_orders
-        on person_orders.order_date <= snapshots.snapshot_date
+        on snapshots.snapshot_date >= person_orders.order_date
     group by snapshots.snapshot_date, person_orders.person_id
 
 ),
@@ -148,8 +148,8 @@ orders_after as (
             as has_large_order
     from snapshots
     inner join person_orders
-        on person_orders.order_date > snapshots.snapshot_date
-            and person_orders.order_date <= snapshots.horizon_end_date
+        on snapshots.snapshot_date < person_orders.order_date
+            and snapshots.horizon_end_date >= person_orders.order_date
     where snapshots.is_observed
     group by snapshots.snapshot_date, person_orders.person_id
 
@@ -159,7 +159,7 @@ joined as (
 
     select
         activity.snapshot_date,
-        snapshots.sample,
+        snapshots.snapshot_sample,
         activity.person_id,
         case when activity.customer_id is null then 'visitor' else 'customer' end as person_type,
         activity.customer_id,
@@ -216,10 +216,12 @@ joined as (
 final as (
 
     select
-        cast({{ dbt.concat(['cast(snapshot_date as ' ~ dbt.type_string() ~ ')', "'|'", 'person_id']) }}
-            as {{ dbt.type_string() }}) as scorecard_person_id,
+        cast(
+            {{ dbt.concat(['cast(snapshot_date as ' ~ dbt.type_string() ~ ')', "'|'", 'person_id']) }}
+            as {{ dbt.type_string() }}
+        ) as scorecard_person_id,
         snapshot_date,
-        sample,
+        snapshot_sample,
         person_id,
         person_type,
         customer_id,

@@ -1,7 +1,7 @@
 {#-
-    Scores: one row per snapshot, person and score (target) for the
+    Scores: one row per snapshot, person and score (score_name) for the
     snapshots that are scored: the validation snapshots with the weights
-    learnt out of time (learning_set 'out_of_time', the learning sample
+    learnt out of time (learning_set 'out_of_time', the learning snapshot_sample
     only), and the scoring snapshot (the as-of date) with the weights of all
     observed snapshots ('all_observed').
 
@@ -16,14 +16,14 @@
 with behaviours as (
 
     select * from {{ ref('int_scorecard_behaviours') }}
-    where sample in ('validation', 'scoring')
+    where snapshot_sample in ('validation', 'scoring')
 
 ),
 
 person_snapshots as (
 
     select * from {{ ref('int_scorecard_person_snapshots') }}
-    where sample in ('validation', 'scoring')
+    where snapshot_sample in ('validation', 'scoring')
 
 ),
 
@@ -52,17 +52,19 @@ contributions as (
     select
         behaviours.snapshot_date,
         behaviours.person_id,
-        band_weights.target,
+        band_weights.score_name,
         behaviours.behaviour,
         behaviours.band_name,
         band_weights.points,
         row_number() over (
-            partition by behaviours.snapshot_date, behaviours.person_id, band_weights.target
-            order by case when band_weights.points = 0 then 1 else 0 end, band_weights.points desc, behaviours.behaviour
+            partition by behaviours.snapshot_date, behaviours.person_id, band_weights.score_name
+            order by
+                case when band_weights.points = 0 then 1 else 0 end, band_weights.points desc, behaviours.behaviour asc
         ) as contribution_rank
     from behaviours
     inner join band_weights
-        on band_weights.learning_set = case when behaviours.sample = 'validation' then 'out_of_time' else 'all_observed' end
+        on band_weights.learning_set
+            = case when behaviours.snapshot_sample = 'validation' then 'out_of_time' else 'all_observed' end
             and behaviours.behaviour = band_weights.behaviour
             and behaviours.band_name = band_weights.band_name
 
@@ -73,7 +75,7 @@ person_points as (
     select
         snapshot_date,
         person_id,
-        target,
+        score_name,
         sum(points) as band_points,
         {{ top_values_list(
             "case when points <> 0 then " ~ dbt.concat([
@@ -82,7 +84,7 @@ person_points as (
                 'cast(points as ' ~ dbt.type_string() ~ ')']) ~ " end",
             'contribution_rank', behaviour_count, '; ') }} as explanation
     from contributions
-    group by snapshot_date, person_id, target
+    group by snapshot_date, person_id, score_name
 
 ),
 
@@ -90,36 +92,40 @@ scored as (
 
     select
         person_snapshots.snapshot_date,
-        person_snapshots.sample,
+        person_snapshots.snapshot_sample,
         person_snapshots.person_id,
         person_snapshots.person_type,
         person_snapshots.customer_id,
-        base_weights.target as score_name,
+        base_weights.score_name,
         base_weights.points as base_points,
         base_weights.points + coalesce(person_points.band_points, 0) as score,
-        case when person_snapshots.sample = 'scoring' then person_points.explanation end as explanation,
+        case when person_snapshots.snapshot_sample = 'scoring' then person_points.explanation end as explanation,
         person_snapshots.days_since_last_visit,
-        case base_weights.target
+        case base_weights.score_name
             when 'buyer' then person_snapshots.is_buyer
             else person_snapshots.is_big_spender
         end as is_positive
     from person_snapshots
     inner join base_weights
-        on base_weights.learning_set = case when person_snapshots.sample = 'validation' then 'out_of_time' else 'all_observed' end
+        on base_weights.learning_set
+            = case when person_snapshots.snapshot_sample = 'validation' then 'out_of_time' else 'all_observed' end
     left join person_points
         on person_snapshots.snapshot_date = person_points.snapshot_date
             and person_snapshots.person_id = person_points.person_id
-            and base_weights.target = person_points.target
+            and base_weights.score_name = person_points.score_name
 
 ),
 
 final as (
 
     select
-        cast({{ dbt.concat(['cast(snapshot_date as ' ~ dbt.type_string() ~ ')', "'|'", 'person_id', "'|'", 'score_name']) }}
-            as {{ dbt.type_string() }}) as scorecard_score_id,
+        cast(
+            {{ dbt.concat(['cast(snapshot_date as ' ~ dbt.type_string() ~ ')', "'|'",
+                'person_id', "'|'", 'score_name']) }}
+            as {{ dbt.type_string() }}
+        ) as scorecard_score_id,
         snapshot_date,
-        sample,
+        snapshot_sample,
         person_id,
         person_type,
         customer_id,

@@ -25,7 +25,7 @@
 with scores as (
 
     select * from {{ ref('int_scorecard_scores') }}
-    where sample = 'validation'
+    where snapshot_sample = 'validation'
 
 ),
 
@@ -48,13 +48,19 @@ bands as (
 
 ),
 
+score_names as (
+
+    select distinct score_name from thresholds
+
+),
+
 periods as (
 
     select
-        min(case when sample = 'learning' then snapshot_date end) as learning_first_date,
-        max(case when sample = 'learning' then snapshot_date end) as learning_last_date,
-        min(case when sample = 'validation' then snapshot_date end) as validation_first_date,
-        max(case when sample = 'validation' then snapshot_date end) as validation_last_date
+        min(case when snapshot_sample = 'learning' then snapshot_date end) as learning_first_date,
+        max(case when snapshot_sample = 'learning' then snapshot_date end) as learning_last_date,
+        min(case when snapshot_sample = 'validation' then snapshot_date end) as validation_first_date,
+        max(case when snapshot_sample = 'validation' then snapshot_date end) as validation_last_date
     from snapshots
 
 ),
@@ -63,7 +69,7 @@ scored as (
 
     select
         score_name,
-        'scorecard' as model,
+        'scorecard' as scoring_model,
         cast(score as double) as score_value,
         case when is_positive then 1 else 0 end as is_positive,
         1 / (1 + exp(-(score - {{ offset }}) / {{ factor }})) as stated_rate
@@ -73,7 +79,7 @@ scored as (
 
     select
         score_name,
-        'recency_baseline' as model,
+        'recency_baseline' as scoring_model,
         cast(-days_since_last_visit as double) as score_value,
         case when is_positive then 1 else 0 end as is_positive,
         cast(null as double) as stated_rate
@@ -85,12 +91,12 @@ totals as (
 
     select
         score_name,
-        model,
+        scoring_model,
         count(*) as persons,
         sum(is_positive) as positives,
         count(*) - sum(is_positive) as negatives
     from scored
-    group by score_name, model
+    group by score_name, scoring_model
 
 ),
 
@@ -98,13 +104,13 @@ score_groups as (
 
     select
         score_name,
-        model,
+        scoring_model,
         score_value,
         count(*) as persons,
         sum(is_positive) as positives,
         count(*) - sum(is_positive) as negatives
     from scored
-    group by score_name, model, score_value
+    group by score_name, scoring_model, score_value
 
 ),
 
@@ -112,18 +118,20 @@ ranked_groups as (
 
     select
         score_name,
-        model,
+        scoring_model,
         score_value,
         persons,
         positives,
         sum(persons) over (
-            partition by score_name, model order by score_value rows between unbounded preceding and current row
+            partition by score_name, scoring_model order by score_value rows between unbounded preceding and current row
         ) - persons as persons_below,
         sum(positives) over (
-            partition by score_name, model order by score_value desc rows between unbounded preceding and current row
+            partition by score_name, scoring_model
+            order by score_value desc rows between unbounded preceding and current row
         ) as positives_at_or_above,
         sum(negatives) over (
-            partition by score_name, model order by score_value desc rows between unbounded preceding and current row
+            partition by score_name, scoring_model
+            order by score_value desc rows between unbounded preceding and current row
         ) as negatives_at_or_above
     from score_groups
 
@@ -133,14 +141,16 @@ summary_rows as (
 
     select
         ranked_groups.score_name,
-        ranked_groups.model,
+        ranked_groups.scoring_model,
         'summary' as row_type,
         cast(null as {{ dbt.type_string() }}) as band_name,
         cast(null as double) as threshold,
         totals.persons,
         totals.positives,
-        (sum(ranked_groups.positives * (ranked_groups.persons_below + (ranked_groups.persons + 1) / 2.0))
-            - totals.positives * (totals.positives + 1) / 2.0)
+        (
+            sum(ranked_groups.positives * (ranked_groups.persons_below + (ranked_groups.persons + 1) / 2.0))
+            - totals.positives * (totals.positives + 1) / 2.0
+        )
         / nullif(cast(totals.positives as double) * totals.negatives, 0) as auc,
         max(abs(
             ranked_groups.positives_at_or_above / nullif(cast(totals.positives as double), 0)
@@ -150,8 +160,8 @@ summary_rows as (
     from ranked_groups
     inner join totals
         on ranked_groups.score_name = totals.score_name
-            and ranked_groups.model = totals.model
-    group by ranked_groups.score_name, ranked_groups.model, totals.persons, totals.positives, totals.negatives
+            and ranked_groups.scoring_model = totals.scoring_model
+    group by ranked_groups.score_name, ranked_groups.scoring_model, totals.persons, totals.positives, totals.negatives
 
 ),
 
@@ -159,7 +169,7 @@ cutoffs as (
 
     select
         score_name,
-        'scorecard' as model,
+        'scorecard' as scoring_model,
         band_name,
         cast(threshold as double) as threshold
     from thresholds
@@ -168,12 +178,13 @@ cutoffs as (
 
     select
         score_names.score_name,
-        'recency_baseline' as model,
-        {{ dbt.concat(["'visited within '", 'cast(cast(bands.upper_bound - 1 as int) as ' ~ dbt.type_string() ~ ')', "' days'"]) }}
+        'recency_baseline' as scoring_model,
+        {{ dbt.concat(["'visited within '",
+            'cast(cast(bands.upper_bound - 1 as int) as ' ~ dbt.type_string() ~ ')', "' days'"]) }}
             as band_name,
         cast(1 - bands.upper_bound as double) as threshold
     from bands
-    cross join (select distinct score_name from thresholds) as score_names
+    cross join score_names
     where bands.upper_bound is not null
 
 ),
@@ -182,7 +193,7 @@ threshold_rows as (
 
     select
         cutoffs.score_name,
-        cutoffs.model,
+        cutoffs.scoring_model,
         'threshold' as row_type,
         cutoffs.band_name,
         cutoffs.threshold,
@@ -194,9 +205,9 @@ threshold_rows as (
     from cutoffs
     left join scored
         on cutoffs.score_name = scored.score_name
-            and cutoffs.model = scored.model
-            and scored.score_value >= cutoffs.threshold
-    group by cutoffs.score_name, cutoffs.model, cutoffs.band_name, cutoffs.threshold
+            and cutoffs.scoring_model = scored.scoring_model
+            and cutoffs.threshold <= scored.score_value
+    group by cutoffs.score_name, cutoffs.scoring_model, cutoffs.band_name, cutoffs.threshold
 
 ),
 
@@ -204,7 +215,7 @@ band_limits as (
 
     select
         score_name,
-        'scorecard' as model,
+        'scorecard' as scoring_model,
         band_name,
         cast(threshold as double) as lower_value,
         cast(lead(threshold) over (partition by score_name order by threshold) as double) as upper_value
@@ -214,12 +225,12 @@ band_limits as (
 
     select
         score_names.score_name,
-        'recency_baseline' as model,
+        'recency_baseline' as scoring_model,
         bands.band_name,
         cast(case when bands.upper_bound is not null then 1 - bands.upper_bound end as double) as lower_value,
         cast(case when bands.lower_bound is not null then 1 - bands.lower_bound end as double) as upper_value
     from bands
-    cross join (select distinct score_name from thresholds) as score_names
+    cross join score_names
 
 ),
 
@@ -227,7 +238,7 @@ band_rows as (
 
     select
         band_limits.score_name,
-        band_limits.model,
+        band_limits.scoring_model,
         'band' as row_type,
         band_limits.band_name,
         band_limits.lower_value as threshold,
@@ -239,10 +250,10 @@ band_rows as (
     from band_limits
     left join scored
         on band_limits.score_name = scored.score_name
-            and band_limits.model = scored.model
-            and (band_limits.lower_value is null or scored.score_value >= band_limits.lower_value)
-            and (band_limits.upper_value is null or scored.score_value < band_limits.upper_value)
-    group by band_limits.score_name, band_limits.model, band_limits.band_name, band_limits.lower_value
+            and band_limits.scoring_model = scored.scoring_model
+            and (band_limits.lower_value is null or band_limits.lower_value <= scored.score_value)
+            and (band_limits.upper_value is null or band_limits.upper_value > scored.score_value)
+    group by band_limits.score_name, band_limits.scoring_model, band_limits.band_name, band_limits.lower_value
 
 ),
 
@@ -259,10 +270,10 @@ unioned as (
 final as (
 
     select
-        cast({{ dbt.concat(['unioned.score_name', "'|'", 'unioned.model', "'|'", 'unioned.row_type', "'|'",
+        cast({{ dbt.concat(['unioned.score_name', "'|'", 'unioned.scoring_model', "'|'", 'unioned.row_type', "'|'",
             "coalesce(unioned.band_name, '')"]) }} as {{ dbt.type_string() }}) as scorecard_validation_id,
         cast(unioned.score_name as {{ dbt.type_string() }}) as score_name,
-        cast(unioned.model as {{ dbt.type_string() }}) as model,
+        cast(unioned.scoring_model as {{ dbt.type_string() }}) as scoring_model,
         cast(unioned.row_type as {{ dbt.type_string() }}) as row_type,
         cast(unioned.band_name as {{ dbt.type_string() }}) as band_name,
         unioned.threshold,
@@ -278,7 +289,7 @@ final as (
         case
             when unioned.row_type = 'threshold'
                 then (cast(unioned.positives as double) / nullif(unioned.persons, 0))
-                / nullif(cast(totals.positives as double) / totals.persons, 0)
+                    / nullif(cast(totals.positives as double) / totals.persons, 0)
         end as lift,
         unioned.auc,
         unioned.ks,
@@ -290,7 +301,7 @@ final as (
     from unioned
     inner join totals
         on unioned.score_name = totals.score_name
-            and unioned.model = totals.model
+            and unioned.scoring_model = totals.scoring_model
     cross join periods
 
 )

@@ -1,6 +1,6 @@
 {#-
     The scorecard's points (docs/scoring.md, "The scorecard: points"): one
-    row per learning set, target, behaviour and band (int_scorecard_band_woe),
+    row per learning set, score_name, behaviour and band (int_scorecard_band_woe),
     plus one base row per learning set and target.
 
     factor = var scorecard_points_to_double_odds / ln 2; offset =
@@ -31,7 +31,7 @@ set_totals as (
 
     select distinct
         learning_set,
-        target,
+        score_name,
         learning_persons,
         learning_positives,
         snapshot_count,
@@ -45,7 +45,7 @@ band_rows as (
 
     select
         band_woe.learning_set,
-        band_woe.target,
+        band_woe.score_name,
         'band' as row_type,
         band_woe.behaviour,
         band_woe.band_name,
@@ -66,7 +66,7 @@ band_rows as (
     from band_woe
     inner join coefficients
         on band_woe.learning_set = coefficients.learning_set
-            and band_woe.target = coefficients.target
+            and band_woe.score_name = coefficients.score_name
             and band_woe.behaviour = coefficients.behaviour
 
 ),
@@ -75,7 +75,7 @@ base_rows as (
 
     select
         set_totals.learning_set,
-        set_totals.target,
+        set_totals.score_name,
         'base' as row_type,
         '(base)' as behaviour,
         '(all)' as band_name,
@@ -93,7 +93,7 @@ base_rows as (
     from set_totals
     inner join coefficients
         on set_totals.learning_set = coefficients.learning_set
-            and set_totals.target = coefficients.target
+            and set_totals.score_name = coefficients.score_name
             and coefficients.behaviour = '(intercept)'
 
 ),
@@ -109,10 +109,12 @@ unioned as (
 final as (
 
     select
-        cast({{ dbt.concat(['learning_set', "'|'", 'target', "'|'", 'behaviour', "'|'", 'band_name']) }}
-            as {{ dbt.type_string() }}) as scorecard_weight_id,
+        cast(
+            {{ dbt.concat(['learning_set', "'|'", 'score_name', "'|'", 'behaviour', "'|'", 'band_name']) }}
+            as {{ dbt.type_string() }}
+        ) as scorecard_weight_id,
         cast(learning_set as {{ dbt.type_string() }}) as learning_set,
-        cast(target as {{ dbt.type_string() }}) as target,
+        cast(score_name as {{ dbt.type_string() }}) as score_name,
         cast(row_type as {{ dbt.type_string() }}) as row_type,
         cast(behaviour as {{ dbt.type_string() }}) as behaviour,
         cast(band_name as {{ dbt.type_string() }}) as band_name,

@@ -18,7 +18,7 @@
 with scores as (
 
     select * from {{ ref('int_scorecard_scores') }}
-    where sample = 'scoring'
+    where snapshot_sample = 'scoring'
 
 ),
 

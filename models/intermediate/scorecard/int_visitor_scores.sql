@@ -22,7 +22,7 @@ with as_of as (
 scores as (
 
     select * from {{ ref('int_scorecard_scores') }}
-    where sample = 'scoring'
+    where snapshot_sample = 'scoring'
 
 ),
 

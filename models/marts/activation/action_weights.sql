@@ -1,8 +1,8 @@
 {#-
     The learned scorecard for marketers (docs/scoring.md, "The scorecard:
-    reading action_weights"): per target, behaviour and band the persons in
+    reading action_weights"): per score_name, behaviour and band the persons in
     it, their purchase rate, weight of evidence, the behaviour's information
-    value and the band's points, plus one base row per target; learnt on all
+    value and the band's points, plus one base row per score_name; learnt on all
     observed snapshots (int_scorecard_weights, learning set 'all_observed').
 -#}
 with weights as (
@@ -15,9 +15,9 @@ with weights as (
 final as (
 
     select
-        cast({{ dbt.concat(['target', "'|'", 'behaviour', "'|'", 'band_name']) }} as {{ dbt.type_string() }})
+        cast({{ dbt.concat(['score_name', "'|'", 'behaviour', "'|'", 'band_name']) }} as {{ dbt.type_string() }})
             as action_weight_id,
-        cast(target as {{ dbt.type_string() }}) as target,
+        cast(score_name as {{ dbt.type_string() }}) as score_name,
         cast(row_type as {{ dbt.type_string() }}) as row_type,
         cast(behaviour as {{ dbt.type_string() }}) as behaviour,
         cast(band_name as {{ dbt.type_string() }}) as band_name,

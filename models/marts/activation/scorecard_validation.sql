@@ -13,7 +13,7 @@ final as (
     select
         cast(scorecard_validation_id as {{ dbt.type_string() }}) as scorecard_validation_id,
         cast(score_name as {{ dbt.type_string() }}) as score_name,
-        cast(model as {{ dbt.type_string() }}) as model,
+        cast(scoring_model as {{ dbt.type_string() }}) as scoring_model,
         cast(row_type as {{ dbt.type_string() }}) as row_type,
         cast(band_name as {{ dbt.type_string() }}) as band_name,
         cast(threshold as double) as threshold,

@@ -1,0 +1,299 @@
+"""The learned scorecard (issue #14 part B; docs/scoring.md, "The scorecard") on a
+generated small shop (ecomseg.generator defaults: 2,000 customers, 730 days ending
+2026-06-30), built twice into one throw-away DuckDB: first with var as_of_date
+FIRST_AS_OF (a scoring run two weeks earlier), then with the default as-of date
+(the latest data date, 2026-06-30), so the score history holds two runs. Then,
+each against an independent pandas / numpy / scikit-learn computation:
+
+* behaviours: visit_count, order_count, days_since_last_visit and the buyer
+  target of every (snapshot, person) equal a pandas recomputation from the
+  stitched sessions and the orders (only data dated on or before the snapshot
+  date; the target only orders in the horizon after it);
+* weights of evidence and information values equal pandas on the same bands;
+* the per-behaviour scaling equals numpy's gradient ascent from the same start;
+* every score equals base points + the points of the person's bands, and the
+  score band, previous score and threshold crossing follow seed score_thresholds
+  and the previous run;
+* AUC and KS of scorecard_validation equal scikit-learn's roc_auc_score /
+  roc_curve on the validation scores; the scorecard beats the recency baseline
+  on AUC for both targets;
+* the planted purchase drivers (ground_truth.json): at the unit they were planted
+  (a session and its own purchase) their relative purchase rates come out ordered as
+  planted; at the scorecard's unit (a person's history before the snapshot date
+  and a purchase in the horizon after it) each raises the odds (WoE of its "yes"
+  band > 0), but not in the planted order - see
+  test_planted_drivers_raise_the_odds_of_a_later_purchase.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from sklearn.metrics import roc_auc_score, roc_curve
+
+from ecomseg import REPO_ROOT
+from ecomseg.generator import generate
+
+FIRST_AS_OF = "2026-06-16"
+SMOOTHING = 0.5
+SELECTION = ["+action_weights", "+scorecard_validation", "+visitor_scores"]
+
+
+def project_vars() -> dict:
+    return yaml.safe_load((REPO_ROOT / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory):
+    from conftest import Warehouse
+    logs = tmp_path_factory.mktemp("scorecard_logs")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DBT_LOG_PATH", str(logs))
+        raw = tmp_path_factory.mktemp("scorecard_raw")
+        truth = generate(raw)
+        wh = Warehouse(tmp_path_factory.mktemp("scorecard_wh"), raw)
+        wh.dbt("build", "--select", *SELECTION, dbt_vars={"as_of_date": FIRST_AS_OF})
+        wh.dbt("build", "--select", *SELECTION)
+        wh.truth = truth
+        yield wh
+
+
+def frame(wh, sql: str) -> pd.DataFrame:
+    import duckdb
+    con = duckdb.connect(str(wh.path), read_only=True)
+    try:
+        return con.execute(sql).df()
+    finally:
+        con.close()
+
+
+def test_behaviours_and_targets_use_only_the_past_and_the_horizon(shop):
+    v = project_vars()
+    horizon, population = int(v["scoring_horizon_days"]), int(v["scorecard_population_days"])
+    snapshots = frame(shop, "select snapshot_date, snapshot_sample from intermediate.int_scorecard_snapshots")
+    sessions = frame(shop, """
+        select coalesce(customer_id, 'visitor:' || visitor_id) as person_id, session_date
+        from intermediate.int_sessions_stitched
+        where started_at is not null and coalesce(customer_id, visitor_id) is not null""")
+    orders = frame(shop, """
+        select coalesce(o.customer_id, s.customer_id, 'visitor:' || s.visitor_id) as person_id, o.order_date
+        from intermediate.int_order_revenue as o
+        left join intermediate.int_sessions_stitched as s on o.session_id = s.session_id
+        where not o.is_cancelled""").dropna(subset=["person_id"])
+    expected = []
+    for row in snapshots.itertuples():
+        d = pd.Timestamp(row.snapshot_date)
+        past = sessions[pd.to_datetime(sessions.session_date) <= d]
+        per_person = past.groupby("person_id").session_date.agg(["count", "max"])
+        per_person = per_person[pd.to_datetime(per_person["max"]) >= d - pd.Timedelta(days=population)]
+        order_dates = pd.to_datetime(orders.order_date)
+        before = orders[order_dates <= d].groupby("person_id").size()
+        after = set(orders[(order_dates > d) & (order_dates <= d + pd.Timedelta(days=horizon))].person_id)
+        for person, r in per_person.iterrows():
+            expected.append((row.snapshot_date, person, int(r["count"]), int(before.get(person, 0)),
+                             (d - pd.Timestamp(r["max"])).days,
+                             None if row.snapshot_sample == "scoring" else person in after))
+    expected = pd.DataFrame(expected, columns=["snapshot_date", "person_id", "visit_count", "order_count",
+                                               "days_since_last_visit", "is_buyer"])
+    actual = frame(shop, """
+        select snapshot_date, person_id, visit_count, order_count, days_since_last_visit, is_buyer
+        from intermediate.int_scorecard_person_snapshots""")
+    key = ["snapshot_date", "person_id"]
+    merged = expected.merge(actual, on=key, how="outer", suffixes=("_pandas", "_dbt"), indicator=True)
+    assert (merged["_merge"] == "both").all(), merged[merged["_merge"] != "both"].head()
+    for column in ["visit_count", "order_count", "days_since_last_visit"]:
+        assert (merged[f"{column}_pandas"] == merged[f"{column}_dbt"]).all(), column
+    observed = merged[merged.is_buyer_pandas.notna()]
+    assert (observed.is_buyer_pandas.astype(bool) == observed.is_buyer_dbt.astype(bool)).all()
+    assert merged.is_buyer_dbt[merged.is_buyer_pandas.isna()].isna().all()
+    assert observed.is_buyer_pandas.astype(bool).sum() > 100  # enough purchases to learn from
+
+
+def pandas_woe(behaviours: pd.DataFrame) -> pd.DataFrame:
+    out = []
+    sets = {"all_observed": behaviours, "out_of_time": behaviours[behaviours["snapshot_sample"] == "learning"]}
+    for learning_set, rows in sets.items():
+        for target, column in [("buyer", "is_buyer"), ("big_spender", "is_big_spender")]:
+            cells = rows.assign(pos=rows[column].astype(int)).groupby(["behaviour", "band_name"]).pos.agg(["size", "sum"])
+            cells = cells.reset_index()
+            cells["neg"] = cells["size"] - cells["sum"]
+            totals = cells.groupby("behaviour").agg(P=("sum", "sum"), N=("neg", "sum"), B=("sum", "size")).reset_index()
+            cells = cells.merge(totals, on="behaviour")
+            cells["ps"] = (cells["sum"] + SMOOTHING) / (cells.P + SMOOTHING * cells.B)
+            cells["ns"] = (cells["neg"] + SMOOTHING) / (cells.N + SMOOTHING * cells.B)
+            cells["woe"] = np.log(cells.ps / cells.ns)
+            cells["iv_part"] = (cells.ps - cells.ns) * cells.woe
+            cells["iv"] = cells.groupby("behaviour").iv_part.transform("sum")
+            cells["learning_set"], cells["target"] = learning_set, target
+            out.append(cells)
+    return pd.concat(out, ignore_index=True)
+
+
+def test_weights_of_evidence_and_information_values_equal_pandas(shop):
+    behaviours = frame(shop, """
+        select snapshot_sample, behaviour, band_name, is_buyer, is_big_spender
+        from intermediate.int_scorecard_behaviours where snapshot_sample <> 'scoring'""")
+    expected = pandas_woe(behaviours)
+    actual = frame(shop, """
+        select learning_set, score_name as target, behaviour, band_name, persons, positives, weight_of_evidence, information_value
+        from intermediate.int_scorecard_band_woe""")
+    merged = expected.merge(actual, on=["learning_set", "target", "behaviour", "band_name"], how="outer", indicator=True)
+    assert (merged["_merge"] == "both").all()
+    assert (merged["size"] == merged.persons).all() and (merged["sum"] == merged.positives).all()
+    assert np.allclose(merged.woe, merged.weight_of_evidence, rtol=0, atol=1e-9)
+    assert np.allclose(merged.iv, merged.information_value, rtol=0, atol=1e-9)
+    # the published weights are the all_observed ones, with their IV
+    published = frame(shop, "select score_name as target, behaviour, band_name, weight_of_evidence, information_value "
+                            "from marts.action_weights where row_type = 'band'")
+    mine = expected[expected.learning_set == "all_observed"].merge(published, on=["target", "behaviour", "band_name"])
+    assert len(mine) == len(published) == (expected.learning_set == "all_observed").sum()
+    assert np.allclose(mine.woe, mine.weight_of_evidence, atol=1e-9)
+
+
+def test_behaviour_scaling_equals_numpy_gradient_ascent(shop):
+    v = project_vars()
+    iterations = int(v["scorecard_fit_iterations"])
+    inputs = frame(shop, "select * from intermediate.int_scorecard_fit_inputs")
+    coefficients = frame(shop, "select learning_set, score_name as target, behaviour, coefficient from intermediate.int_scorecard_fit")
+    woe_columns = [c for c in inputs.columns if c.startswith("woe_")]
+    for (learning_set, target), rows in inputs.groupby(["learning_set", "score_name"]):
+        x = np.c_[np.ones(len(rows)), rows[woe_columns].to_numpy()]
+        y = rows.is_positive.to_numpy()
+        beta = np.ones(x.shape[1])
+        beta[0] = np.log((y.sum() + SMOOTHING) / (len(y) - y.sum() + SMOOTHING))
+        step = 1.0 / (0.25 * (x ** 2).mean(axis=0).sum())
+        for _ in range(iterations):
+            p = 1.0 / (1.0 + np.exp(-np.clip(x @ beta, -35, 35)))
+            beta = beta + step * (x.T @ (y - p)) / len(y)
+        mine = coefficients[(coefficients.learning_set == learning_set) & (coefficients.target == target)]
+        got = dict(zip(mine.behaviour, mine.coefficient))
+        expected = dict(zip(["(intercept)"] + [c[len("woe_"):] for c in woe_columns], beta))
+        assert got.keys() == expected.keys()
+        for name, value in expected.items():
+            assert got[name] == pytest.approx(value, abs=1e-7), (learning_set, target, name)
+
+
+def test_scores_are_base_plus_band_points_with_bands_and_crossings(shop):
+    behaviours = frame(shop, "select person_id, behaviour, band_name from intermediate.int_scorecard_behaviours "
+                             "where snapshot_sample = 'scoring'")
+    weights = frame(shop, "select score_name as target, row_type, behaviour, band_name, points from intermediate.int_scorecard_weights "
+                          "where learning_set = 'all_observed'")
+    base = weights[weights.row_type == "base"].set_index("target").points
+    bands = weights[weights.row_type == "band"]
+    points = behaviours.merge(bands, on=["behaviour", "band_name"], how="left").fillna({"points": 0})
+    expected = points.groupby(["person_id", "target"]).points.sum().reset_index()
+    expected["score"] = expected.points + expected.target.map(base)
+    scores = frame(shop, "select person_id, score_name as target, score, score_band, fired_action, previous_score, "
+                         "is_threshold_crossed, explanation from intermediate.int_visitor_scores")
+    merged = expected.merge(scores, on=["person_id", "target"], how="outer", indicator=True)
+    assert (merged["_merge"] == "both").all()
+    assert (merged.score_x == merged.score_y).all()
+    thresholds = pd.read_csv(REPO_ROOT / "seeds" / "score_thresholds.csv", keep_default_na=False)
+    for row in merged.itertuples():
+        mine = thresholds[thresholds.score_name == row.target].sort_values("threshold")
+        reached = mine[mine.threshold <= row.score_y]
+        band = reached.iloc[-1] if len(reached) else mine.iloc[0]
+        assert row.score_band == band.band_name
+        action = band.action or None
+        assert (row.fired_action if isinstance(row.fired_action, str) else None) == action
+        crossed = action is not None and (pd.isna(row.previous_score) or row.previous_score < band.threshold)
+        assert bool(row.is_threshold_crossed) == crossed
+    # the previous score is the first run's, for everyone scored in both runs
+    history = frame(shop, "select as_of_date, person_id, score_name as target, score from intermediate.int_visitor_score_history")
+    assert sorted(history.as_of_date.astype(str).str[:10].unique()) == [FIRST_AS_OF, "2026-06-30"]
+    first = history[history.as_of_date.astype(str).str[:10] == FIRST_AS_OF]
+    both = merged.merge(first, on=["person_id", "target"], how="left")
+    assert both.previous_score.notna().sum() > 100
+    assert (both.previous_score.isna() == both.score.isna()).all()
+    assert (both.previous_score.dropna() == both.score.dropna()).all()
+    # the mart: one row per person and score, no raw visitor ids
+    mart = frame(shop, "select person_key, person_type, customer_id, explanation from marts.visitor_scores")
+    assert len(mart) == len(scores)
+    assert not mart.customer_id.fillna("").str.startswith("visitor:").any()
+    assert (mart.customer_id.isna() == (mart.person_type == "visitor")).all()
+    assert set(mart.person_type) == {"customer", "visitor"}
+
+
+def test_validation_auc_and_ks_equal_scikit_learn_and_the_scorecard_beats_recency(shop):
+    scores = frame(shop, "select score_name, score, days_since_last_visit, is_positive "
+                         "from intermediate.int_scorecard_scores where snapshot_sample = 'validation'")
+    summary = frame(shop, "select score_name, scoring_model as model, auc, ks, persons, positives from marts.scorecard_validation "
+                          "where row_type = 'summary'")
+    for score_name, rows in scores.groupby("score_name"):
+        y = rows.is_positive.astype(int).to_numpy()
+        for model, values in [("scorecard", rows.score.to_numpy(dtype=float)),
+                              ("recency_baseline", -rows.days_since_last_visit.to_numpy(dtype=float))]:
+            mine = summary[(summary.score_name == score_name) & (summary.model == model)].iloc[0]
+            assert mine.persons == len(y) and mine.positives == y.sum()
+            assert mine.auc == pytest.approx(roc_auc_score(y, values), abs=1e-12)
+            fpr, tpr, _ = roc_curve(y, values, drop_intermediate=False)
+            assert mine.ks == pytest.approx(np.max(np.abs(tpr - fpr)), abs=1e-12)
+        auc = summary[summary.score_name == score_name].set_index("model").auc
+        assert auc["scorecard"] > auc["recency_baseline"], (score_name, auc.to_dict())
+    # thresholds: precision / recall / lift of the persons at or above each threshold
+    rows = frame(shop, "select score_name, threshold, persons, positives, precision_rate, recall_rate, lift "
+                       "from marts.scorecard_validation where scoring_model = 'scorecard' and row_type = 'threshold'")
+    for row in rows.itertuples():
+        mine = scores[scores.score_name == row.score_name]
+        flagged = mine[mine.score >= row.threshold]
+        assert row.persons == len(flagged) and row.positives == flagged.is_positive.sum()
+        if len(flagged):
+            precision = flagged.is_positive.mean()
+            assert row.precision_rate == pytest.approx(precision)
+            assert row.recall_rate == pytest.approx(flagged.is_positive.sum() / mine.is_positive.sum())
+            assert row.lift == pytest.approx(precision / mine.is_positive.mean())
+
+
+def smoothed_woe(with_behaviour_pos, with_behaviour_neg, pos, neg) -> float:
+    """WoE of the 'yes' band of a yes/no behaviour, smoothed as the scorecard does (2 bands)."""
+    ps = (with_behaviour_pos + SMOOTHING) / (pos + 2 * SMOOTHING)
+    ns = (with_behaviour_neg + SMOOTHING) / (neg + 2 * SMOOTHING)
+    return float(np.log(ps / ns))
+
+
+# planted driver -> the scorecard's behaviour that counts it over a person's history
+DRIVER_BEHAVIOURS = {"added_to_cart": "visits_with_cart_add", "came_from_email": "email_visit_count",
+                     "viewed_3plus_products": "visits_with_3plus_product_views", "used_search": "visits_with_search"}
+
+
+def test_planted_drivers_come_out_ordered_as_planted_per_session(shop):
+    """The generator plants each driver per session, on the session's own purchase, as a
+    relative purchase rate (ground_truth.json: purchase rate of the sessions with the
+    behaviour / of those without). Measured the same way on the stitched sessions (the
+    band purchase rates action_weights shows, at the unit they were planted), the drivers
+    come out in the planted order. (Their weights of evidence - likelihood ratios, not
+    rate ratios - do not: came_from_email is rare, which inflates its WoE.)"""
+    planted = sorted(shop.truth["purchase_drivers"], key=lambda d: -d["planted_relative_purchase_rate"])
+    sessions = frame(shop, """
+        select cart_add_count > 0 as added_to_cart, traffic_source = 'email' as came_from_email,
+               product_view_count >= 3 as viewed_3plus_products, search_count > 0 as used_search, is_converted
+        from intermediate.int_sessions_stitched where started_at is not null""")
+    relative = {d["behaviour"]: sessions.is_converted[sessions[d["behaviour"]]].mean()
+                / sessions.is_converted[~sessions[d["behaviour"]]].mean() for d in planted}
+    assert [d["behaviour"] for d in planted] == sorted(relative, key=lambda b: -relative[b]), relative
+    assert min(relative.values()) > 1
+
+
+def test_planted_drivers_raise_the_odds_of_a_later_purchase(shop):
+    """At the scorecard's unit - a person's whole history up to the snapshot date, and a
+    purchase in the horizon after it - every planted driver's "yes" band (at least one
+    visit with it) has a positive WoE for the buyer target in the learnt bands. The
+    planted ORDER does not carry over to this unit, and the test does not claim it: the
+    generator plants a driver only in the session of the purchase itself (which lies
+    after the snapshot date and is not seen), and e-mail visits also follow the
+    campaign sends that bring customers back, so at person level came_from_email
+    outranks added_to_cart (adding to cart is common in sessions that do not buy)."""
+    rows = frame(shop, f"""
+        select {', '.join(f'{b} > 0 as {b}' for b in DRIVER_BEHAVIOURS.values())}, is_buyer
+        from intermediate.int_scorecard_person_snapshots where snapshot_sample <> 'scoring'""")
+    pos, neg = rows.is_buyer.sum(), (~rows.is_buyer).sum()
+    for driver, behaviour in DRIVER_BEHAVIOURS.items():
+        woe = smoothed_woe((rows[behaviour] & rows.is_buyer).sum(), (rows[behaviour] & ~rows.is_buyer).sum(), pos, neg)
+        assert woe > 0, (driver, woe)
+    # and the scorecard's own bands agree: the band "0" of each driver's count lowers the odds
+    zero_bands = frame(shop, """
+        select behaviour, weight_of_evidence from marts.action_weights
+        where score_name = 'buyer' and band_name = '0'
+          and behaviour in ('cart_add_count', 'email_visit_count', 'visits_with_3plus_product_views', 'search_count')""")
+    assert len(zero_bands) == 4 and (zero_bands.weight_of_evidence < 0).all(), zero_bands
