@@ -1,4 +1,7 @@
-{#- Lint harness of macros/activation/ (analyses/macro_lint/README.md): every macro that writes SQL, once per variant. -#}
+{#-
+    Lint harness of macros/activation/ (analyses/macro_lint/README.md):
+    every macro that writes SQL, once per variant.
+-#}
 with sessions as (
 
     select * from {{ ref('int_sessions_stitched') }}
