@@ -22,7 +22,7 @@
     - learning_persons / learning_positives: (snapshot, person) rows and
       positives of the whole learning set (the prior).
 -#}
-{%- set smoothing = var('scorecard_woe_smoothing') -%}
+{%- set smoothing = 'cast(' ~ var('scorecard_woe_smoothing') ~ ' as double)' -%}
 with behaviours as (
 
     select * from {{ ref('int_scorecard_behaviours') }}

@@ -21,7 +21,7 @@
 -#}
 {%- set behaviour_names = scorecard_behaviours() -%}
 {%- set iterations = var('scorecard_fit_iterations') | int -%}
-{%- set smoothing = var('scorecard_woe_smoothing') -%}
+{%- set smoothing = 'cast(' ~ var('scorecard_woe_smoothing') ~ ' as double)' -%}
 with fit_inputs as (
 
     select * from {{ ref('int_scorecard_fit_inputs') }}
