@@ -1043,7 +1043,8 @@ def privacy_findings(con, manifest: dict) -> tuple[list[Finding], list[str]]:
                             "where s.birth_date is not null").fetchone()[0]
             findings.append(Finding(f"birth_dates:{label}", int(n), "no date equals the customer's exact birth date"))
         for c in text_cols:
-            if c.endswith("customer_key") and "customer_id" in col_names:
+            # person_key (activation marts): the customer's key for customer rows, a visitor's otherwise
+            if c.endswith(("customer_key", "person_key")) and "customer_id" in col_names:
                 unsalted = con.execute(f"select count(*) from {relation} where {_quote(c)} = md5(customer_id)").fetchone()[0]
                 findings.append(Finding(f"unsalted_key:{label}.{c}", int(unsalted), "the pseudonymous key is salted"))
                 dev = con.execute(f"select count(*) from {relation} where {_quote(c)} = md5('{DEV_SALT}|' || customer_id)").fetchone()[0]

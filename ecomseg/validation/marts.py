@@ -39,7 +39,7 @@ def name_rule_expectations(columns: dict[str, str]) -> list:
                 exps.append(expectation("expect_column_distinct_values_to_equal_set", origin,
                                         "every score 1-5 occurs (quintiles)", column=name, value_set=[1, 2, 3, 4, 5]))
         elif not numeric:
-            if name.endswith("customer_key"):
+            if name.endswith(("customer_key", "person_key")):
                 exps.append(expectation("expect_column_values_to_match_regex", origin,
                                         "a salted pseudonymous key is an md5 hash", column=name, regex=r"^[0-9a-f]{32}$"))
             continue
