@@ -24,7 +24,8 @@
                 {%- set previous = ecommerce_segmentation.scorecard_fit_step_relation(step - 1) -%}
                 {%- set sql = step_sql | replace('__previous_step__', previous | string) -%}
             {%- endif -%}
-            {%- do run_query(create_table_as(false, relation, sql)) -%}
+            {#- adapter.execute without fetching: Spark's Thrift server returns no result set for a DDL -#}
+            {%- do adapter.execute(create_table_as(false, relation, sql), auto_begin=false, fetch=false) -%}
             {%- if step > 0 -%}
                 {%- do adapter.drop_relation(previous) -%}
             {%- endif -%}
