@@ -20,7 +20,7 @@ import duckdb
 import pytest
 
 from conftest import Warehouse
-from ecomseg import gdpr
+from ecomseg import contract, gdpr
 from ecomseg.generator import generate
 
 END = dt.date(2026, 6, 30)
@@ -101,7 +101,7 @@ def test_messages_only_to_consenting_customers(shop):
                         where m.channel <> 'onsite' and not coalesce(c.has_marketing_consent, false)""") == 0
     assert wh.scalar("select count(*) from marts.marketing_actions where person_type = 'visitor' and channel <> 'onsite'") == 0
     channels = {r[0] for r in wh.query("select distinct channel from intermediate.int_action_outbox_log")}
-    assert "onsite" in channels and channels & {"email", "sms", "push"}
+    assert "onsite" in channels and channels & set(contract.staged_values("customers", "preferred_channel"))
 
 
 def test_welcome_only_for_lifecycle_new(shop):

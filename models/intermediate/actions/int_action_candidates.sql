@@ -16,7 +16,8 @@
       orders, 'unknown' when the customer has no lifecycle row); 'visitor'
       for an anonymous visitor.
     - channel: a customer with marketing consent gets their preferred channel
-      (email, sms or push; var action_default_channel when they have none);
+      (a value of the contract's customers.preferred_channel; var
+      action_default_channel when they have none);
       a customer without consent and an anonymous visitor get 'onsite'
       (shown on the shop's own pages, no message).
     - earliest send: "now" is the end of the as-of date in shop time (the
@@ -37,8 +38,10 @@
 {%- set control_percent = numeric_var('action_control_group_percent', minimum=0) -%}
 {%- set default_hour = numeric_var('action_default_contact_hour', minimum=0, integer=true) -%}
 {%- set default_channel = var('action_default_channel') -%}
-{%- if default_channel not in ('email', 'sms', 'push') -%}
-    {{ exceptions.raise_compiler_error("var('action_default_channel') must be email, sms or push; got '" ~ default_channel ~ "'") }}
+{%- set contract_channels = contract_staged_values('customers', 'preferred_channel') -%}
+{%- if execute and default_channel not in contract_channels -%}
+    {{ exceptions.raise_compiler_error("var('action_default_channel') must be one of the contract's customers.preferred_channel values "
+        ~ contract_channels | join(', ') ~ "; got '" ~ default_channel ~ "'") }}
 {%- endif -%}
 {%- if default_hour | int > 23 -%}
     {{ exceptions.raise_compiler_error("var('action_default_contact_hour') must be an hour 0-23; got " ~ default_hour) }}
