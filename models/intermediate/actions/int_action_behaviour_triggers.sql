@@ -10,21 +10,28 @@
                                null), last active in the last
                                action_cart_max_age_days days; occasion: the
                                cart; content: its products, highest line
-                               value first
+                               value first; trigger_value: the cart value
+                               (of two open carts the outbox log decides the
+                               more valuable one first)
       search_offer             a phrase searched in the last
                                action_behaviour_max_age_days days without
                                buying a matching product, with at least one
-                               matching product; occasion: the phrase;
-                               content: its best matches (match_rank)
+                               matching product the person never bought
+                               (before or after the search); occasion: the
+                               phrase; content: its best matches
+                               (match_rank) the person never bought
       repeated_view_offer      a product viewed repeatedly (is_repeated_view)
-                               and not bought since, last viewed in the last
+                               and never bought by the person (before or
+                               after the views), last viewed in the last
                                action_behaviour_max_age_days days; occasion:
                                the product; content: that product
       high_score_alert         a score that crossed a threshold firing an
                                action at this scoring run
                                (int_visitor_scores.is_threshold_crossed and
                                fired_action); occasion: score, band and as-of
-                               date; content label: the fired action
+                               date; content label: what the band's offer
+                               is for ('an offer for a visitor who behaves
+                               like a buyer' / 'like a big spender')
 
     Whether the action fits the person, the channel, the guards and the
     decision are in int_action_candidates and int_action_outbox_log.
@@ -74,6 +81,12 @@ products as (
 
 ),
 
+person_order_items as (
+
+    select * from {{ ref('int_person_order_items') }}
+
+),
+
 as_of as (
 
     select * from {{ ref('int_as_of_date') }}
@@ -98,6 +111,19 @@ windows as (
         {{ dbt.dateadd('day', '-' ~ cart_days, 'now_at') }} as cart_since_at,
         {{ dbt.dateadd('day', '-' ~ behaviour_days, 'now_at') }} as behaviour_since_at
     from activation_now
+
+),
+
+bought_products as (
+
+    {#- what each person bought (non-cancelled orders) before now: never offered again -#}
+    select distinct
+        person_order_items.person_id,
+        person_order_items.product_id
+    from person_order_items
+    cross join windows
+    where person_order_items.ordered_at < windows.now_at
+        and person_order_items.person_id is not null
 
 ),
 
@@ -157,12 +183,13 @@ cart_triggers as (
         {{ dbt.concat([
             "'Cart left at the '", 'open_carts.abandoned_stage', "' stage on '",
             'cast(' ~ shop_date('open_carts.cart_last_activity_at') ~ ' as ' ~ dbt.type_string() ~ ')',
-            "': '", 'cast(open_carts.item_count as ' ~ dbt.type_string() ~ ')', "' items worth '",
+            "': '", count_noun('open_carts.item_count', 'item', 'items'), "' worth '",
             'cast(open_carts.cart_value as ' ~ dbt.type_string() ~ ')', "' " ~ var('shop_currency') ~ ", not bought since'"]) }}
             as reason,
         'the abandoned cart' as content_label,
         cart_contents.content_product_ids,
-        cart_contents.content_product_names
+        cart_contents.content_product_names,
+        open_carts.cart_value as trigger_value
     from open_carts
     left join cart_contents
         on open_carts.cart_id = cart_contents.cart_id
@@ -185,30 +212,50 @@ recent_searches as (
 
 ),
 
+unbought_search_products as (
+
+    {#- the phrase's matching products the person never bought -#}
+    select
+        recent_searches.person_id,
+        recent_searches.search_phrase,
+        search_phrase_products.product_id,
+        search_phrase_products.match_rank
+    from recent_searches
+    inner join search_phrase_products
+        on recent_searches.search_phrase = search_phrase_products.search_phrase
+    left join bought_products
+        on recent_searches.person_id = bought_products.person_id
+            and search_phrase_products.product_id = bought_products.product_id
+    where bought_products.product_id is null
+
+),
+
 ranked_search_products as (
 
     select
-        search_phrase_products.search_phrase,
-        search_phrase_products.product_id,
-        coalesce(products.product_name, search_phrase_products.product_id) as product_name,
+        unbought_search_products.person_id,
+        unbought_search_products.search_phrase,
+        unbought_search_products.product_id,
+        coalesce(products.product_name, unbought_search_products.product_id) as product_name,
         row_number() over (
-            partition by search_phrase_products.search_phrase
-            order by search_phrase_products.match_rank asc nulls last, search_phrase_products.product_id asc
+            partition by unbought_search_products.person_id, unbought_search_products.search_phrase
+            order by unbought_search_products.match_rank asc nulls last, unbought_search_products.product_id asc
         ) as product_rank
-    from search_phrase_products
+    from unbought_search_products
     left join products
-        on search_phrase_products.product_id = products.product_id
+        on unbought_search_products.product_id = products.product_id
 
 ),
 
 search_contents as (
 
     select
+        person_id,
         search_phrase,
         {{ top_values_list('product_id', 'product_rank', max_products, '|') }} as content_product_ids,
         {{ top_values_list('product_name', 'product_rank', max_products, '|') }} as content_product_names
     from ranked_search_products
-    group by search_phrase
+    group by person_id, search_phrase
 
 ),
 
@@ -221,15 +268,17 @@ search_triggers as (
         recent_searches.last_searched_at as trigger_at,
         {{ dbt.concat([
             "'Searched the phrase '", 'recent_searches.search_phrase', "' '",
-            'cast(recent_searches.search_count as ' ~ dbt.type_string() ~ ')', "' times, last on '",
+            count_noun('recent_searches.search_count', 'time', 'times'), "', last on '",
             'cast(' ~ shop_date('recent_searches.last_searched_at') ~ ' as ' ~ dbt.type_string() ~ ')',
             "', and bought no matching product'"]) }} as reason,
         'products matching the search' as content_label,
         search_contents.content_product_ids,
-        search_contents.content_product_names
+        search_contents.content_product_names,
+        cast(null as {{ dbt.type_float() }}) as trigger_value
     from recent_searches
     inner join search_contents
-        on recent_searches.search_phrase = search_contents.search_phrase
+        on recent_searches.person_id = search_contents.person_id
+            and recent_searches.search_phrase = search_contents.search_phrase
 
 ),
 
@@ -242,20 +291,25 @@ view_triggers as (
         visitor_product_views.last_viewed_at as trigger_at,
         {{ dbt.concat([
             "'Viewed '", 'coalesce(products.product_name, visitor_product_views.product_id)', "' '",
-            'cast(visitor_product_views.view_count as ' ~ dbt.type_string() ~ ')', "' times in '",
-            'cast(visitor_product_views.session_count as ' ~ dbt.type_string() ~ ')',
-            "' sessions, last on '",
+            count_noun('visitor_product_views.view_count', 'time', 'times'), "' in '",
+            count_noun('visitor_product_views.session_count', 'session', 'sessions'),
+            "', last on '",
             'cast(' ~ shop_date('visitor_product_views.last_viewed_at') ~ ' as ' ~ dbt.type_string() ~ ')',
             "', without buying it'"]) }} as reason,
         'the product viewed repeatedly' as content_label,
         visitor_product_views.product_id as content_product_ids,
-        coalesce(products.product_name, visitor_product_views.product_id) as content_product_names
+        coalesce(products.product_name, visitor_product_views.product_id) as content_product_names,
+        cast(null as {{ dbt.type_float() }}) as trigger_value
     from visitor_product_views
     cross join windows
     left join products
         on visitor_product_views.product_id = products.product_id
+    left join bought_products
+        on visitor_product_views.person_id = bought_products.person_id
+            and visitor_product_views.product_id = bought_products.product_id
     where visitor_product_views.is_repeated_view
         and not coalesce(visitor_product_views.is_bought_after_view, false)
+        and bought_products.product_id is null
         and visitor_product_views.person_id is not null
         and visitor_product_views.last_viewed_at >= windows.behaviour_since_at
         and visitor_product_views.last_viewed_at < windows.now_at
@@ -276,9 +330,14 @@ score_triggers as (
             "' crossed into band '", 'visitor_scores.score_band', "' (previous score '",
             "coalesce(cast(visitor_scores.previous_score as " ~ dbt.type_string() ~ "), 'none')", "'): '",
             "coalesce(visitor_scores.explanation, '')"]) }} as reason,
-        visitor_scores.fired_action as content_label,
+        case visitor_scores.score_name
+            when 'buyer' then 'an offer for a visitor who behaves like a buyer'
+            when 'big_spender' then 'an offer for a visitor who behaves like a big spender'
+            else {{ dbt.concat(["'an offer for a high '", 'visitor_scores.score_name', "' score'"]) }}
+        end as content_label,
         cast(null as {{ dbt.type_string() }}) as content_product_ids,
-        cast(null as {{ dbt.type_string() }}) as content_product_names
+        cast(null as {{ dbt.type_string() }}) as content_product_names,
+        cast(visitor_scores.score as {{ dbt.type_float() }}) as trigger_value
     from visitor_scores
     cross join windows
     where visitor_scores.is_threshold_crossed
@@ -312,7 +371,8 @@ final as (
         cast(reason as {{ dbt.type_string() }}) as reason,
         cast(content_label as {{ dbt.type_string() }}) as content_label,
         cast(content_product_ids as {{ dbt.type_string() }}) as content_product_ids,
-        cast(content_product_names as {{ dbt.type_string() }}) as content_product_names
+        cast(content_product_names as {{ dbt.type_string() }}) as content_product_names,
+        cast(trigger_value as {{ dbt.type_float() }}) as trigger_value
     from triggers
 
 )

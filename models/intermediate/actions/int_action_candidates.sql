@@ -23,7 +23,10 @@
     - earliest send: "now" is the end of the as-of date in shop time (the
       start of the next shop day); a message goes out at the customer's
       preferred contact hour of that day (var action_default_contact_hour
-      without one); on-site at once. earliest_send_shop_time is the shop's
+      without one), moved out of the quiet hours (vars
+      action_quiet_hours_start / _end, shop time: an hour from the start
+      until midnight becomes start - 1, an hour after midnight before the
+      end becomes the end); on-site at once. earliest_send_shop_time is the shop's
       wall clock, earliest_send_at the same instant in UTC.
     - control group: is_control when hash_bucket(person_id | action_type,
       100) < var action_control_group_percent: recorded, not sent.
@@ -38,6 +41,12 @@
 {%- set control_percent = numeric_var('action_control_group_percent', minimum=0) -%}
 {%- set default_hour = numeric_var('action_default_contact_hour', minimum=0, integer=true) -%}
 {%- set default_channel = var('action_default_channel') -%}
+{%- set quiet_start = numeric_var('action_quiet_hours_start', minimum=1, integer=true) | int -%}
+{%- set quiet_end = numeric_var('action_quiet_hours_end', minimum=0, integer=true) | int -%}
+{%- if quiet_start > 24 or quiet_end >= quiet_start -%}
+    {{ exceptions.raise_compiler_error("vars action_quiet_hours_start / action_quiet_hours_end: quiet hours run overnight from the start hour (1-24; 24 = none before midnight) to the end hour (0 = none after midnight), end < start; got "
+        ~ quiet_start ~ " / " ~ quiet_end) }}
+{%- endif -%}
 {%- set contract_channels = contract_staged_values('customers', 'preferred_channel') -%}
 {%- if execute and default_channel not in contract_channels -%}
     {{ exceptions.raise_compiler_error("var('action_default_channel') must be one of the contract's customers.preferred_channel values "
@@ -112,7 +121,8 @@ triggers as (
         reason,
         content_label,
         content_product_ids,
-        content_product_names
+        content_product_names,
+        trigger_value
     from behaviour_triggers
     union all
     select
@@ -123,7 +133,8 @@ triggers as (
         reason,
         content_label,
         content_product_ids,
-        content_product_names
+        content_product_names,
+        cast(null as {{ dbt.type_float() }}) as trigger_value
     from customer_triggers
 
 ),
@@ -139,6 +150,7 @@ people as (
         triggers.content_label,
         triggers.content_product_ids,
         triggers.content_product_names,
+        triggers.trigger_value,
         case when triggers.person_id like 'visitor:%' then 'visitor' else 'customer' end as person_type
     from triggers
 
@@ -156,6 +168,7 @@ with_state as (
         people.content_label,
         people.content_product_ids,
         people.content_product_names,
+        people.trigger_value,
         case when people.person_type = 'customer' then people.person_id end as customer_id,
         case when people.person_type = 'visitor' then substr(people.person_id, 9) end as visitor_id,
         customers.customer_id is not null as is_known_customer,
@@ -221,24 +234,37 @@ channelled as (
         case
             when with_rules.preferred_contact_hour between 0 and 23 then with_rules.preferred_contact_hour
             else {{ default_hour }}
-        end as contact_hour,
+        end as wished_contact_hour,
         {{ hash_bucket(dbt.concat(['with_rules.person_id', "'|'", 'with_rules.action_type']), 100) }}
             as control_bucket
     from with_rules
 
 ),
 
-scheduled as (
+quiet_hours_applied as (
 
     select
         channelled.*,
+        case
+            when channelled.wished_contact_hour >= {{ quiet_start }} then {{ quiet_start - 1 }}
+            when channelled.wished_contact_hour < {{ quiet_end }} then {{ quiet_end }}
+            else channelled.wished_contact_hour
+        end as contact_hour
+    from channelled
+
+),
+
+scheduled as (
+
+    select
+        quiet_hours_applied.*,
         activation_now.as_of_date,
         activation_now.now_at,
         case
-            when channelled.channel = 'onsite' then activation_now.now_shop_time
-            else {{ dbt.dateadd('hour', 'channelled.contact_hour', 'activation_now.now_shop_time') }}
+            when quiet_hours_applied.channel = 'onsite' then activation_now.now_shop_time
+            else {{ dbt.dateadd('hour', 'quiet_hours_applied.contact_hour', 'activation_now.now_shop_time') }}
         end as earliest_send_shop_time
-    from channelled
+    from quiet_hours_applied
     cross join activation_now
 
 ),
@@ -267,6 +293,7 @@ final as (
         cast(content_label as {{ dbt.type_string() }}) as content_label,
         cast(content_product_ids as {{ dbt.type_string() }}) as content_product_ids,
         cast(content_product_names as {{ dbt.type_string() }}) as content_product_names,
+        cast(trigger_value as {{ dbt.type_float() }}) as trigger_value,
         cast(control_bucket as {{ dbt.type_int() }}) as control_bucket,
         cast(control_bucket < {{ control_percent }} as boolean) as is_control,
         cast(case when channel <> 'onsite' then contact_hour end as {{ dbt.type_int() }}) as contact_hour,

@@ -25,11 +25,24 @@
                         from its products (every antecedent product in it) to
                         products the customer never bought; occasion: that
                         order; content: the best consequents (confidence,
-                        then lift, then product id)
+                        then lift, then product id). Only strong rules that
+                        lead to an accessory: confidence at least var
+                        action_accessory_min_confidence, lift at least var
+                        action_accessory_min_lift, and no substitute (a
+                        consequent of the category of the rule's main product
+                        (its dearer antecedent) whose list price is above var
+                        action_accessory_max_price_ratio times the main
+                        product's: another phone for a phone buyer)
 -#}
 {%- set lead_days = numeric_var('action_birthday_lead_days', minimum=0, integer=true) -%}
 {%- set purchase_days = numeric_var('action_purchase_max_age_days', minimum=0, integer=true) -%}
 {%- set max_products = numeric_var('action_content_max_products', minimum=1, integer=true) | int -%}
+{%- set min_confidence = numeric_var('action_accessory_min_confidence', minimum=0) -%}
+{%- set min_lift = numeric_var('action_accessory_min_lift', minimum=0) -%}
+{%- set max_price_ratio = numeric_var('action_accessory_max_price_ratio', minimum=0) -%}
+{%- if min_confidence | float > 1 -%}
+    {{ exceptions.raise_compiler_error("var('action_accessory_min_confidence') must be 0-1; got " ~ min_confidence) }}
+{%- endif -%}
 with customers as (
 
     select * from {{ ref('stg_shop__customers') }}
@@ -58,6 +71,8 @@ basket_items as (
 association_rules as (
 
     select * from {{ ref('int_product_association_rules') }}
+    where confidence >= cast({{ min_confidence }} as {{ dbt.type_float() }})
+        and lift >= cast({{ min_lift }} as {{ dbt.type_float() }})
 
 ),
 
@@ -233,6 +248,8 @@ matched_rules as (
         first_item.order_id,
         first_item.order_date,
         association_rules.consequent_item as product_id,
+        association_rules.antecedent_item_1,
+        association_rules.antecedent_item_2,
         association_rules.confidence,
         association_rules.lift
     from association_rules
@@ -243,6 +260,36 @@ matched_rules as (
             and association_rules.antecedent_item_2 = second_item.product_id
     where association_rules.antecedent_item_2 is null
         or second_item.product_id is not null
+
+),
+
+substitute_rules as (
+
+    {#- a consequent of the category of the rule's main product (its dearer
+        antecedent) that costs more than action_accessory_max_price_ratio of
+        it is a substitute, not an accessory -#}
+    select distinct
+        matched_rules.customer_id,
+        matched_rules.order_id,
+        matched_rules.product_id
+    from matched_rules
+    inner join products as consequent
+        on matched_rules.product_id = consequent.product_id
+    inner join products as first_antecedent
+        on matched_rules.antecedent_item_1 = first_antecedent.product_id
+    left join products as second_antecedent
+        on matched_rules.antecedent_item_2 = second_antecedent.product_id
+    where consequent.category
+        = case
+            when second_antecedent.list_price > first_antecedent.list_price then second_antecedent.category
+            else first_antecedent.category
+        end
+        and consequent.list_price
+        > cast({{ max_price_ratio }} as {{ dbt.type_float() }})
+        * case
+            when second_antecedent.list_price > first_antecedent.list_price then second_antecedent.list_price
+            else first_antecedent.list_price
+        end
 
 ),
 
@@ -259,7 +306,12 @@ new_products as (
     left join bought_products
         on matched_rules.customer_id = bought_products.customer_id
             and matched_rules.product_id = bought_products.product_id
+    left join substitute_rules
+        on matched_rules.customer_id = substitute_rules.customer_id
+            and matched_rules.order_id = substitute_rules.order_id
+            and matched_rules.product_id = substitute_rules.product_id
     where bought_products.product_id is null
+        and substitute_rules.product_id is null
     group by matched_rules.customer_id, matched_rules.order_id, matched_rules.order_date, matched_rules.product_id
 
 ),

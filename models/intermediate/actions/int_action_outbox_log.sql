@@ -14,7 +14,9 @@
         control: control people face the same eligibility) in the
         var action_cap_window_days days up to the as-of date gets nothing;
       5 of what is left, per person the candidate of the lowest precedence
-        (seed marketing_action_rules), then the latest trigger, then the key.
+        (seed marketing_action_rules), then the highest trigger_value (of two
+        abandoned carts the more valuable one; of two crossed scores the
+        higher), then the latest trigger, then the key.
 
     Incremental, append only (plain append works the same on DuckDB and on
     Spark), and never rebuilt by --full-refresh (full_refresh: false): a full
@@ -89,7 +91,11 @@ open_candidates as (
         candidates.*,
         row_number() over (
             partition by candidates.person_id
-            order by candidates.precedence asc, candidates.trigger_at desc nulls last, candidates.idempotency_key asc
+            order by
+                candidates.precedence asc,
+                candidates.trigger_value desc nulls last,
+                candidates.trigger_at desc nulls last,
+                candidates.idempotency_key asc
         ) as person_rank
     from candidates
     left join history
