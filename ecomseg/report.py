@@ -446,7 +446,8 @@ def carts_chart(marts: _Marts, currency: str) -> Chart:
                                 hovertemplate=f"%{{x}}: %{{y:,.2f}} {currency}<extra></extra>"), secondary_y=True)
     figure.update_layout(barmode="stack", xaxis_title="stage left at")
     figure.update_yaxes(title_text="carts", secondary_y=False)
-    figure.update_yaxes(title_text=f"cart value ({currency})", secondary_y=True, rangemode="tozero")
+    top = max([float(v) for v in frame["cart_value"]] + [1.0])
+    figure.update_yaxes(title_text=f"cart value ({currency})", secondary_y=True, range=[0, top * 1.1])
     chart.figure = figure
     return chart
 
