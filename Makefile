@@ -1,5 +1,6 @@
 # The two commands of the README:
-#   make demo   install, generate a small sample shop, build the warehouse, print a summary
+#   make demo   install, generate a small sample shop, build the warehouse, print a summary,
+#               write the HTML report (warehouse/report.html) and print its path and a query command
 #   make test   install, then every check: lint, project rules, dbt build with all tests (twice),
 #               Great Expectations validation of every layer, pytest, and the same project
 #               built twice on a local Spark cluster and compared with DuckDB (test-spark)
@@ -17,7 +18,7 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | cksum
 CI_RAW := data/ci/raw
 CI_DB  := warehouse/ci.duckdb
 
-.PHONY: install install-spark demo test lint project-checks build-ci pytest clean test-spark
+.PHONY: install install-spark system-deps demo test lint project-checks build-ci pytest clean test-spark
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || command -v $(PYTHON) >/dev/null || { \
@@ -38,8 +39,10 @@ install: $(STAMP)
 demo: install
 	@echo "== Building the sample warehouse (generate, dbt build, summary: under a minute on a quiet machine)"
 	$(BIN)/python scripts/build_warehouse.py --scale small
+	@echo "== Writing the report (charts from the marts, one self-contained HTML file)"
+	$(BIN)/python scripts/report.py --duckdb warehouse/ecommerce.duckdb --out warehouse/report.html
 
-test: install lint project-checks build-ci pytest test-spark
+test: install lint project-checks build-ci system-deps pytest test-spark
 	@echo "All checks passed."
 
 # Models and tests as written; then the SQL the macros write, compiled from
@@ -86,7 +89,11 @@ $(SPARK_STAMP): requirements-spark.txt $(STAMP)
 	$(BIN)/python -m pip install --quiet -r requirements-spark.txt
 	@rm -f $(VENV)/.spark-installed-* && touch $(SPARK_STAMP)
 
-install-spark: install $(SPARK_STAMP)
+install-spark: install $(SPARK_STAMP) system-deps
+
+# Debian packages the checks need when missing (scripts/install_system_deps.sh): Java and
+# procps for the local Spark cluster, chromium for the headless report and docs-site tests.
+system-deps:
 	bash scripts/install_system_deps.sh
 
 test-spark: install-spark

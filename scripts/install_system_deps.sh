@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the local Spark cluster (scripts/spark_cluster.sh) needs,
-# and only when something is missing: a Java runtime Spark 3.5 supports (17, or 8/11/21
-# if already there) and procps (`ps`, used by Spark's spark-daemon.sh).
+# Installs the Debian packages the checks need, and only when something is missing: for the
+# local Spark cluster (scripts/spark_cluster.sh) a Java runtime Spark 3.5 supports (17, or
+# 8/11/21 if already there) and procps (`ps`, used by Spark's spark-daemon.sh); for the
+# headless-browser tests of the HTML report and the dbt docs site (tests/python/test_report.py)
+# Debian's chromium (/usr/bin/chromium).
 # Idempotent: with everything present it does nothing (no apt-get update either).
 # Must run as root (CI does) or with sudo available.
 set -euo pipefail
@@ -25,6 +27,7 @@ java_ok() {
 missing=()
 java_ok || missing+=(openjdk-17-jre-headless)
 command -v ps >/dev/null 2>&1 || missing+=(procps)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 
 if [ "${#missing[@]}" -eq 0 ]; then
   log "nothing to install"
@@ -43,4 +46,5 @@ $SUDO mkdir -p /usr/share/man/man1
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 java_ok || { log "java still not usable after install"; exit 1; }
+command -v chromium >/dev/null 2>&1 || { log "chromium still missing after install"; exit 1; }
 log "done"

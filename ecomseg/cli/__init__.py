@@ -10,6 +10,7 @@
     ecomseg benchmark-rules ...     association-rules engines (ecomseg.cli.benchmark_rules)
     ecomseg benchmark-generator ... the generator's speed (ecomseg.cli.benchmark_generator)
     ecomseg benchmark-build ...     dbt build times (scripts/benchmark_build.py of the project)
+    ecomseg report ...              one self-contained HTML report from the marts (ecomseg.cli.report)
 
 ``ecomseg <command> --help`` lists each command's options. The scripts in
 scripts/ are thin wrappers of the same functions.
@@ -32,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "benchmark-rules": ("benchmark_rules", "benchmark the association-rules macros against pyfim and mlxtend"),
     "benchmark-generator": ("benchmark_generator", "measure the generator's time and memory"),
     "benchmark-build": ("scripts/benchmark_build.py", "measure dbt build times (the project's benchmark script)"),
+    "report": ("report", "write one self-contained HTML report (charts) from the marts"),
 }
 
 
