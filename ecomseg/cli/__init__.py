@@ -10,6 +10,8 @@
     ecomseg benchmark-rules ...     association-rules engines (ecomseg.cli.benchmark_rules)
     ecomseg benchmark-generator ... the generator's speed (ecomseg.cli.benchmark_generator)
     ecomseg benchmark-build ...     dbt build times (scripts/benchmark_build.py of the project)
+    ecomseg collect ...             the event collector, HTTP -> raw event files (ecomseg.cli.collect)
+    ecomseg benchmark-collector ... the collector under load and SIGKILL (ecomseg.cli.benchmark_collector)
 
 ``ecomseg <command> --help`` lists each command's options. The scripts in
 scripts/ are thin wrappers of the same functions.
@@ -32,6 +34,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "benchmark-rules": ("benchmark_rules", "benchmark the association-rules macros against pyfim and mlxtend"),
     "benchmark-generator": ("benchmark_generator", "measure the generator's time and memory"),
     "benchmark-build": ("scripts/benchmark_build.py", "measure dbt build times (the project's benchmark script)"),
+    "collect": ("collect", "run the event collector: events in over HTTP, written as raw event files"),
+    "benchmark-collector": ("benchmark_collector", "load and fault benchmark of the event collector (loopback)"),
 }
 
 
