@@ -64,6 +64,7 @@ DEFAULT_WRITE_KEY_ENV = "ECOMSEG_WRITE_KEY"
 DEFAULT_MAX_BODY_BYTES = 1_048_576  # 1 MiB
 DEFAULT_MAX_EVENTS = 1_000
 DEFAULT_MAX_VALUE_CHARS = 2_000
+DEFAULT_WRITERS = 8  # files written (and fsync'd) at once by the group commit
 MAX_ERRORS_LISTED = 100  # a 422 lists at most this many problems (and says how many there were)
 
 
@@ -337,18 +338,20 @@ class FileWriter:
         self.columns = columns
         self.schema = pa.schema([(c, pa.string()) for c in columns])
         self._known_dirs: set[Path] = set()
+        self._lock = threading.Lock()  # writes run in several threads: folders and counters under it
         self.files_written = 0
         self.rows_written = 0
 
     def _day_dir(self, now: _dt.datetime) -> Path:
         folder = self.base / f"date={now:%Y-%m-%d}"
+        with self._lock:  # a file is acknowledged only after its folder's entry is durable too
+            return self._make_day_dir(folder)
+
+    def _make_day_dir(self, folder: Path) -> Path:
         if folder not in self._known_dirs:
-            created = []
             for path in (self.base, folder):
-                if not path.is_dir():
-                    path.mkdir(exist_ok=True)
-                    created.append(path)
-            for path in created:  # make the new folders' entries durable in their parents
+                path.mkdir(exist_ok=True)
+                # the folder's entry durable in its parent, also when an earlier (killed) run made it
                 _fsync_dir(path.parent)
             self._known_dirs.add(folder)
         return folder
@@ -371,8 +374,9 @@ class FileWriter:
                 temporary.unlink()
             raise
         _fsync_dir(folder)
-        self.files_written += 1
-        self.rows_written += len(rows)
+        with self._lock:
+            self.files_written += 1
+            self.rows_written += len(rows)
         return final
 
 
@@ -403,7 +407,7 @@ class GroupCommitter:
     CPU, bounds a single writer); each request is answered when its own file is
     durable."""
 
-    def __init__(self, writer: FileWriter, in_flight: int = 4, max_rows_per_file: int = 100_000):
+    def __init__(self, writer: FileWriter, in_flight: int = DEFAULT_WRITERS, max_rows_per_file: int = 100_000):
         self.writer = writer
         self.in_flight = in_flight
         self.max_rows_per_file = max_rows_per_file
@@ -496,6 +500,7 @@ class CollectorConfig:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     max_events: int = DEFAULT_MAX_EVENTS
     max_value_chars: int = DEFAULT_MAX_VALUE_CHARS
+    writers: int = DEFAULT_WRITERS
     future_tolerance_days: float | None | str = "project"  # "project": the dbt var of dbt_project.yml
     stats: dict = field(default_factory=lambda: {"requests": 0, "accepted_events": 0})
 
@@ -516,7 +521,7 @@ def create_app(config: CollectorConfig):
     folder = events_folder(config.raw_dir)
     validator = EventValidator(config.max_value_chars, config.future_tolerance_days)
     writer = FileWriter(folder, validator.table.column_names)
-    committer = GroupCommitter(writer)
+    committer = GroupCommitter(writer, in_flight=config.writers)
     expected_key = config.write_key.encode("utf-8")
 
     @contextlib.asynccontextmanager

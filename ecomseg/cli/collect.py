@@ -39,6 +39,8 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--max-value-chars", type=int, default=collector.DEFAULT_MAX_VALUE_CHARS, metavar="N",
                         help=f"longest text value in characters, else 422 too_long "
                              f"(default {collector.DEFAULT_MAX_VALUE_CHARS:,})")
+    parser.add_argument("--writers", type=int, default=collector.DEFAULT_WRITERS, metavar="N",
+                        help=f"files written and fsync'd at once by the group commit (default {collector.DEFAULT_WRITERS})")
     return parser
 
 
@@ -50,12 +52,13 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
               f"set it to the write key senders must give (e.g. export {args.write_key_env}=$(openssl rand -hex 24))",
               file=sys.stderr)
         return 2
-    for name in ("max_body_bytes", "max_events", "max_value_chars"):
+    for name in ("max_body_bytes", "max_events", "max_value_chars", "writers"):
         if getattr(args, name) < 1:
             print(f"ecomseg collect: --{name.replace('_', '-')} must be at least 1", file=sys.stderr)
             return 2
     config = collector.CollectorConfig(args.raw_dir, key, max_body_bytes=args.max_body_bytes,
-                                       max_events=args.max_events, max_value_chars=args.max_value_chars)
+                                       max_events=args.max_events, max_value_chars=args.max_value_chars,
+                                       writers=args.writers)
     try:
         folder = collector.events_folder(args.raw_dir)
     except collector.CollectorError as exc:
