@@ -32,6 +32,7 @@ class LoadResult:
     acknowledged_ids: list = field(default_factory=list)  # event_id of every acknowledged event
     sent_ids_unanswered: list = field(default_factory=list)  # event_id of requests without an answer
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # CPU time of the load generator's process(es)
 
     def merge(self, other: "LoadResult") -> None:
         self.requests += other.requests
@@ -43,6 +44,7 @@ class LoadResult:
         self.acknowledged_ids += other.acknowledged_ids
         self.sent_ids_unanswered += other.sent_ids_unanswered
         self.seconds = max(self.seconds, other.seconds)
+        self.cpu_seconds += other.cpu_seconds
 
     def percentile(self, q: float) -> float | None:
         if not self.latencies:
@@ -108,11 +110,13 @@ async def _run(url: str, key: str, clients: int, events_per_request: int, max_re
     if parts.hostname not in LOOPBACK:
         raise ValueError(f"the load generator only targets loopback addresses, not {parts.hostname}")
     result = LoadResult()
+    cpu_started = time.process_time()
     started = time.perf_counter()
     deadline = started + duration
     await asyncio.gather(*(_client(parts.hostname, parts.port, key, f"{prefix}c{c}", events_per_request,
                                    max_requests, deadline, result) for c in range(clients)))
     result.seconds = time.perf_counter() - started
+    result.cpu_seconds = time.process_time() - cpu_started
     return result
 
 

@@ -62,9 +62,10 @@ def collected_ids(raw_dir: Path) -> tuple[list[str], int]:
     return ids, len(files)
 
 
-def run_scenario(name: str, raw_dir: Path, clients: int, batch: int, seconds: float, processes: int) -> dict:
+def run_scenario(name: str, raw_dir: Path, clients: int, batch: int, seconds: float, processes: int,
+                 collector_args: list[str]) -> dict:
     before_ids, before_files = collected_ids(raw_dir)
-    running = collector.start_process(raw_dir, KEY)
+    running = collector.start_process(raw_dir, KEY, extra_args=collector_args)
     try:
         cpu_before = _cpu_seconds(running.process.pid)
         result = collector_load.run_load(running.url, KEY, clients=clients, events_per_request=batch,
@@ -85,15 +86,17 @@ def run_scenario(name: str, raw_dir: Path, clients: int, batch: int, seconds: fl
         "max_ms": 1000 * (max(result.latencies) if result.latencies else 0),
         "not_200": result.rejected, "no_answer": result.failed,
         "cpu_ms_per_request": 1000 * cpu / max(1, result.requests),
+        "load_cpu_ms_per_request": 1000 * result.cpu_seconds / max(1, result.requests),
         "files": files - before_files, "rows_in_files": len(ids) - len(before_ids),
         "missing": len(missing), "durable": not missing and (new_ids is None or len(written) == len(result.acknowledged_ids)),
     }
 
 
-def run_kill(raw_dir: Path, round_number: int, clients: int, seconds: float, processes: int) -> dict:
+def run_kill(raw_dir: Path, round_number: int, clients: int, seconds: float, processes: int,
+             collector_args: list[str]) -> dict:
     """A single-event load; SIGKILL at a random moment; then count."""
     before_ids, _ = collected_ids(raw_dir)
-    running = collector.start_process(raw_dir, KEY)
+    running = collector.start_process(raw_dir, KEY, extra_args=collector_args)
     delay = random.uniform(0.2, max(0.3, seconds * 0.8))
     killer = threading.Timer(delay, running.kill)
     killer.start()
@@ -119,6 +122,8 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     parser.add_argument("--ramp", action="store_true", help="also 100 and 200 clients, and batches of 500")
     parser.add_argument("--kill", type=int, default=0, metavar="N", help="N fault runs with SIGKILL (default 0)")
     parser.add_argument("--raw-dir", type=Path, help="write into DIR (default: a temporary folder, removed)")
+    parser.add_argument("--writers", type=int, default=collector.DEFAULT_WRITERS,
+                        help=f"the collector's --writers (default {collector.DEFAULT_WRITERS})")
     parser.add_argument("--seed", type=int, default=15)
     args = parser.parse_args(argv)
     random.seed(args.seed)
@@ -131,15 +136,16 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     try:
         print(f"# collector benchmark: {platform.node()}, {os.cpu_count()} CPUs, load average "
               f"{os.getloadavg()[0]:.1f} at the start, {args.seconds:g} s per run, load generator in "
-              f"{args.load_processes} process(es) on the same machine\n")
+              f"{args.load_processes} process(es) on the same machine, collector --writers {args.writers}\n")
         print("| scenario | clients | events/request | requests/s | events/s | p50 ms | p99 ms | max ms | "
-              "collector CPU ms/request | files | not 200 | acknowledged = in files |")
-        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+              "CPU ms/request collector | load generator | files | not 200 | acknowledged = in files |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
         for name, clients, batch in runs:
-            r = run_scenario(name, raw_dir, clients, batch, args.seconds, args.load_processes)
+            r = run_scenario(name, raw_dir, clients, batch, args.seconds, args.load_processes,
+                             ["--writers", str(args.writers)])
             ok &= r["durable"]
             print(f"| {name} | {clients} | {batch} | {r['requests_per_s']:,.0f} | {r['events_per_s']:,.0f} | "
-                  f"{r['p50_ms']:.0f} | {r['p99_ms']:.0f} | {r['max_ms']:.0f} | {r['cpu_ms_per_request']:.2f} | "
+                  f"{r['p50_ms']:.0f} | {r['p99_ms']:.0f} | {r['max_ms']:.0f} | {r['cpu_ms_per_request']:.2f} | {r['load_cpu_ms_per_request']:.2f} | "
                   f"{r['files']:,} | {r['not_200'] + r['no_answer']} | "
                   f"{'yes' if r['durable'] else 'NO'} ({r['events']:,} = {r['rows_in_files']:,}) |", flush=True)
         if args.kill:
@@ -147,7 +153,8 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
                   "acknowledged missing | temporary files left |")
             print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
             for n in range(1, args.kill + 1):
-                r = run_kill(raw_dir, n, args.clients, min(args.seconds, 5.0), args.load_processes)
+                r = run_kill(raw_dir, n, args.clients, min(args.seconds, 5.0), args.load_processes,
+                             ["--writers", str(args.writers)])
                 ok &= r["missing"] == 0
                 print(f"| {n} | {r['killed_after_s']:.2f} | {r['acknowledged']:,} | {r['unanswered_requests']} | "
                       f"{r['in_files']:,} | {r['missing']} | {r['temporary_files_left']} |", flush=True)
