@@ -108,18 +108,16 @@ def _patterns() -> dict[str, re.Pattern]:
     return {name: re.compile(p) for name, p in contract.VALUE_PATTERNS.items()}
 
 
+_OFFSET_SPACE = re.compile(r" ([+-]|Z$)")
+
+
 def parse_timestamp(text: str) -> _dt.datetime | None:
     """A normalised value as a naive UTC datetime, when it is in the contract's
     timestamp profile (contract.VALUE_PATTERNS) and a real date; else None."""
     if not _patterns()["timestamp"].fullmatch(text):
         return None
-    value = text
-    if len(value) > 10 and value[10] == "t":
-        value = value[:10] + "T" + value[11:]
-    if value.endswith("z"):
-        value = value[:-1] + "Z"
-    if value.endswith(" Z"):
-        value = value[:-2] + "Z"
+    # the profile's extensions of what fromisoformat reads: lower-case t and z, one space before the offset
+    value = _OFFSET_SPACE.sub(r"\1", text.replace("t", "T").replace("z", "Z"))
     try:
         parsed = _dt.datetime.fromisoformat(value)
     except ValueError:

@@ -312,6 +312,19 @@ def test_kill_9_during_a_load_loses_no_acknowledged_event(tmp_path):
     assert "after-restart" in [r["event_id"] for r in rows_in_files(raw)]
 
 
+def test_timestamps_are_read_as_the_warehouse_reads_them():
+    """parse_timestamp (the collector's check) accepts exactly the contract's profile, with the
+    instant the warehouse's cast gives (test_text_and_timestamps: every part combined, values just
+    outside, the fromisoformat reference)."""
+    from test_text_and_timestamps import _outside_variants, _profile_variants, _reference
+
+    inside = _profile_variants()
+    assert [(v, collector.parse_timestamp(v)) for v in inside
+            if collector.parse_timestamp(v) != _reference(v)[0]] == []
+    assert [v for v in _outside_variants() if collector.parse_timestamp(v) is not None] == []
+    assert collector.parse_timestamp("2025-02-30T10:00:00Z") is None  # the shape, not a date
+
+
 def test_refuses_to_start_with_events_as_one_file_or_without_a_key(tmp_path):
     (tmp_path / "Events.csv").write_text("event_id,occurred_at,event_type\n", encoding="utf-8")
     with pytest.raises(collector.CollectorError, match="events table is given as one file"):
