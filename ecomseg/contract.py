@@ -245,6 +245,12 @@ def trim_characters() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def _trim_string() -> str:
+    """trim_characters() as one string, for str.strip."""
+    return "".join(sorted(trim_characters()))
+
+
+@lru_cache(maxsize=1)
 def null_tokens() -> tuple[str, ...]:
     """The null tokens, lower-case: the dbt var null_tokens of dbt_project.yml when
     it is set (a list, or a comma-separated text), else the contract's meta.text_normalisation.null_tokens.
@@ -264,13 +270,34 @@ def normalise_text(value) -> str | None:
     value that str() accepts."""
     if value is None or (isinstance(value, float) and value != value):
         return None
-    text = str(value).strip("".join(trim_characters()))
+    text = str(value).strip(_trim_string())
     if not text or text.lower() in null_tokens():
         return None
     return text
 
 
 REQUIRED_TABLES = ("orders", "order_items")
+
+
+# The shape a value (after the text normalisation) must have to be read as its
+# contract type, as regular expressions (Python re; use fullmatch on the
+# normalised text). Deliberately as strict as the raw data contract: the
+# ISO-8601 profile of docs/raw-data-contract.md "Timestamps" (year 0001-9999,
+# hour 00-23, offsets -18:00..+18:00; a real calendar date is checked apart),
+# plain numbers. Used by the independent validation (ecomseg.validation.raw)
+# and the event collector (ecomseg.collector).
+_ISO_TIMESTAMP = (r"^(?:000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
+                  r"(?:[Tt ](?:[01][0-9]|2[0-3])(?::[0-5][0-9](?::[0-5][0-9](?:[.,][0-9]{1,9})?)?)?"
+                  r"(?: ?(?:[Zz]|[+-](?:(?:0[0-9]|1[0-7])(?::?[0-5][0-9])?|18(?::?00)?)))?)?$")
+VALUE_PATTERNS = {
+    "integer": r"^[+-]?[0-9]+(?:\.0*)?$",
+    "decimal": r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$",
+    "timestamp": _ISO_TIMESTAMP,
+    "date": _ISO_TIMESTAMP,
+}
+# The years a timestamp or date may lie in (else out_of_range:<column>; macro
+# quarantine_reason, macros/staging/quarantine.sql).
+YEAR_RANGE = (1900, 2100)
 
 
 def normalise_text_sql(expression: str) -> str:

@@ -11,6 +11,8 @@
     ecomseg benchmark-generator ... the generator's speed (ecomseg.cli.benchmark_generator)
     ecomseg benchmark-build ...     dbt build times (scripts/benchmark_build.py of the project)
     ecomseg report ...              one self-contained HTML report from the marts (ecomseg.cli.report)
+    ecomseg collect ...             the event collector, HTTP -> raw event files (ecomseg.cli.collect)
+    ecomseg benchmark-collector ... the collector under load and SIGKILL (ecomseg.cli.benchmark_collector)
 
 ``ecomseg <command> --help`` lists each command's options. The scripts in
 scripts/ are thin wrappers of the same functions.
@@ -34,6 +36,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "benchmark-generator": ("benchmark_generator", "measure the generator's time and memory"),
     "benchmark-build": ("scripts/benchmark_build.py", "measure dbt build times (the project's benchmark script)"),
     "report": ("report", "write one self-contained HTML report (charts) from the marts"),
+    "collect": ("collect", "run the event collector: events in over HTTP, written as raw event files"),
+    "benchmark-collector": ("benchmark_collector", "load and fault benchmark of the event collector (loopback)"),
 }
 
 

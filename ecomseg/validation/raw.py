@@ -15,18 +15,9 @@ from ecomseg.validation.common import (FrameValue, QuerySource, Suite, _dedupe, 
                                        _schema_frame, expectation, project_vars, range_arguments,
                                        schema_expectations)
 
-# normalisation). Deliberately as strict as the raw data contract (the ISO-8601
-# profile of docs/raw-data-contract.md "Timestamps", plain numbers).
-# Field ranges as the contract: year 0001-9999, hour 00-23, offsets -18:00..+18:00.
-_ISO_TIMESTAMP = (r"^(?:000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
-                  r"(?:[Tt ](?:[01][0-9]|2[0-3])(?::[0-5][0-9](?::[0-5][0-9](?:[.,][0-9]{1,9})?)?)?"
-                  r"(?: ?(?:[Zz]|[+-](?:(?:0[0-9]|1[0-7])(?::?[0-5][0-9])?|18(?::?00)?)))?)?$")
-RAW_PATTERNS = {
-    "integer": r"^[+-]?[0-9]+(?:\.0*)?$",
-    "decimal": r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$",
-    "timestamp": _ISO_TIMESTAMP,
-    "date": _ISO_TIMESTAMP,
-}
+# The shapes a raw value (after the text normalisation) must have to be read as its contract
+# type: one definition, ecomseg.contract.VALUE_PATTERNS (the collector checks events with it too).
+RAW_PATTERNS = contract.VALUE_PATTERNS
 RAW_BOOLEANS = ["true", "false", "t", "f", "1", "0", "yes", "no", "y", "n"]
 
 # Value sets, lengths and ranges come from the raw data contract's column meta
@@ -198,7 +189,8 @@ def accepted_rows_suite(con, table: contract.Table, latest: _dt.datetime | None)
             parsed = f"cast(try_cast({text} as timestamptz) as timestamp)"
             select.append(f"extract(year from {parsed}) as {col.name}__year")
             exps.append(expectation("expect_column_values_to_be_between", origin, "a year within 1900-2100",
-                                    column=f"{col.name}__year", min_value=1900, max_value=2100))
+                                    column=f"{col.name}__year", min_value=contract.YEAR_RANGE[0],
+                                    max_value=contract.YEAR_RANGE[1]))
             if latest is not None:  # var future_date_tolerance_days null: the check is off
                 select.append(f"{parsed} > timestamp '{latest:%Y-%m-%d %H:%M:%S}' as {col.name}__in_future")
                 exps.append(expectation("expect_column_values_to_be_in_set", origin,
