@@ -7,7 +7,7 @@ with cluster_features as (
 
 cluster_log as (
 
-    select * from {{ ref('cluster_iterations') }}
+    select * from {{ ref('int_customer_cluster_iterations') }}
 
 ),
 

@@ -48,7 +48,8 @@ FEATURES = [
 ]
 NAMES = [name for name, _, _ in FEATURES]
 Z = [f"z_{name}" for name in NAMES]
-CENTROIDS = [f"centroid_{name}" for name in NAMES]
+CENTROIDS = [f"centroid_{name}" for name in NAMES]  # intermediate models
+LOGGED = [f"{name}_z" for name in NAMES]  # the centroid in marts.cluster_iterations
 SELECTION = ["+customer_clusters", "+cluster_profiles", "+cluster_iterations", "+int_visitor_clusters", "customer_rfm"]
 
 
@@ -83,10 +84,10 @@ def features(wh) -> pd.DataFrame:
 
 
 def centroids(wh, iteration_sql: str) -> np.ndarray:
-    rows = frame(wh, f"select cluster_id, {', '.join(CENTROIDS)} from marts.cluster_iterations "
+    rows = frame(wh, f"select cluster_id, {', '.join(LOGGED)} from marts.cluster_iterations "
                      f"where {iteration_sql} order by cluster_id")
     assert list(rows.cluster_id) == list(range(1, len(rows) + 1))
-    return rows[CENTROIDS].to_numpy(dtype=float)
+    return rows[LOGGED].to_numpy(dtype=float)
 
 
 def squared_distances(x: np.ndarray, c: np.ndarray) -> np.ndarray:
@@ -184,7 +185,7 @@ def test_every_iteration_is_recomputed_from_the_previous_centroids(shop):
     previous_labels = None
     inertias = []
     for t in range(1, last_iteration + 1):
-        before = log[log.iteration == t - 1][CENTROIDS].to_numpy(dtype=float)
+        before = log[log.iteration == t - 1][LOGGED].to_numpy(dtype=float)
         rows = log[log.iteration == t]
         d = squared_distances(x, before)
         labels = d.argmin(axis=1)  # the lowest index on a tie, as the SQL
@@ -196,7 +197,7 @@ def test_every_iteration_is_recomputed_from_the_previous_centroids(shop):
         changed = len(x) if previous_labels is None else int((labels != previous_labels).sum())
         assert (rows.customers_changed == changed).all(), t
         means = np.array([x[labels == j].mean(axis=0) for j in range(len(before))])
-        np.testing.assert_allclose(rows[CENTROIDS].to_numpy(dtype=float), means, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(rows[LOGGED].to_numpy(dtype=float), means, rtol=1e-9, atol=1e-12)
         previous_labels = labels
         inertias.append(cluster_inertia.sum())
     assert all(a >= b - 1e-9 * a for a, b in zip(inertias, inertias[1:])), "inertia rose"

@@ -2,7 +2,9 @@
     The k-means log (int_customer_cluster_iterations; docs/clusters.md): one
     row per iteration and cluster, iteration 0 the initial centroids (the
     deterministic k-means++ of int_customer_cluster_seeds), is_final the
-    final centroids; centroids in standardised units (z-scores).
+    final centroids; the centroid as <feature>_z in standardised units
+    (z-scores: named so, not centroid_<feature>, because a z-score is no
+    share nor count).
 -#}
 with cluster_log as (
 
@@ -24,16 +26,16 @@ final as (
         cast(cluster_log.cluster_id as int) as cluster_id,
         cast(cluster_log.is_final as boolean) as is_final,
         cast(as_of.as_of_date as date) as as_of_date,
-        cast(cluster_log.centroid_recency_days as double) as centroid_recency_days,
-        cast(cluster_log.centroid_frequency as double) as centroid_frequency,
-        cast(cluster_log.centroid_monetary as double) as centroid_monetary,
-        cast(cluster_log.centroid_average_order_value as double) as centroid_average_order_value,
-        cast(cluster_log.centroid_top_category_order_share as double) as centroid_top_category_order_share,
-        cast(cluster_log.centroid_discounted_order_share as double) as centroid_discounted_order_share,
-        cast(cluster_log.centroid_return_rate_by_value as double) as centroid_return_rate_by_value,
-        cast(cluster_log.centroid_session_count as double) as centroid_session_count,
-        cast(cluster_log.centroid_search_session_share as double) as centroid_search_session_share,
-        cast(cluster_log.centroid_cart_abandonment_rate as double) as centroid_cart_abandonment_rate,
+        cast(cluster_log.centroid_recency_days as double) as recency_days_z,
+        cast(cluster_log.centroid_frequency as double) as frequency_z,
+        cast(cluster_log.centroid_monetary as double) as monetary_z,
+        cast(cluster_log.centroid_average_order_value as double) as average_order_value_z,
+        cast(cluster_log.centroid_top_category_order_share as double) as top_category_order_share_z,
+        cast(cluster_log.centroid_discounted_order_share as double) as discounted_order_share_z,
+        cast(cluster_log.centroid_return_rate_by_value as double) as return_rate_by_value_z,
+        cast(cluster_log.centroid_session_count as double) as session_count_z,
+        cast(cluster_log.centroid_search_session_share as double) as search_session_share_z,
+        cast(cluster_log.centroid_cart_abandonment_rate as double) as cart_abandonment_rate_z,
         cast(cluster_log.customer_count as {{ dbt.type_bigint() }}) as customer_count,
         cast(cluster_log.cluster_inertia as double) as cluster_inertia,
         cast(cluster_log.iteration_inertia as double) as iteration_inertia,
