@@ -1,0 +1,90 @@
+{#
+    kmeans_features(): the customer features of the k-means clustering
+    (docs/clusters.md), in their fixed order: a list of dicts with
+    - name: the feature (int_customer_cluster_features has <name> in
+      original units, x_<name> transformed, z_<name> standardised);
+    - transform: 'log' (x = ln(1 + value), for skewed counts and amounts) or
+      'none' (x = value, for shares 0 .. 1);
+    - is_behavioural: true when an anonymous visitor has it too (sessions,
+      search and cart behaviour): the nearest cluster of a visitor is found
+      on these only (int_visitor_clusters).
+#}
+{% macro kmeans_features() %}
+    {{- return([
+        {'name': 'recency_days', 'transform': 'log', 'is_behavioural': false},
+        {'name': 'frequency', 'transform': 'log', 'is_behavioural': false},
+        {'name': 'monetary', 'transform': 'log', 'is_behavioural': false},
+        {'name': 'average_order_value', 'transform': 'log', 'is_behavioural': false},
+        {'name': 'top_category_order_share', 'transform': 'none', 'is_behavioural': false},
+        {'name': 'discounted_order_share', 'transform': 'none', 'is_behavioural': false},
+        {'name': 'return_rate_by_value', 'transform': 'none', 'is_behavioural': false},
+        {'name': 'session_count', 'transform': 'log', 'is_behavioural': true},
+        {'name': 'search_session_share', 'transform': 'none', 'is_behavioural': true},
+        {'name': 'cart_abandonment_rate', 'transform': 'none', 'is_behavioural': true},
+    ]) -}}
+{% endmacro %}
+
+
+{#
+    kmeans_transform(feature, value): the SQL of a feature's transform
+    (kmeans_features) applied to the expression value, a double.
+#}
+{% macro kmeans_transform(feature, value) %}
+    {%- if feature.transform == 'log' -%}
+        ln(1.0 + {{ value }})
+    {%- else -%}
+        {{ value }}
+    {%- endif -%}
+{% endmacro %}
+
+
+{#
+    kmeans_inverse_transform(feature, value): the SQL that takes a
+    transformed value (x, a double) of a feature back to original units.
+#}
+{% macro kmeans_inverse_transform(feature, value) %}
+    {%- if feature.transform == 'log' -%}
+        exp({{ value }}) - 1.0
+    {%- else -%}
+        {{ value }}
+    {%- endif -%}
+{% endmacro %}
+
+
+{#
+    kmeans_squared_distance(point, centroid, behavioural_only=false): the SQL
+    of the squared Euclidean distance between the standardised features
+    z_<name> of the relation alias point and the centroid_<name> columns of
+    the relation alias centroid, summed in the order of kmeans_features();
+    behavioural_only: over the behavioural features only.
+#}
+{% macro kmeans_squared_distance(point, centroid, behavioural_only=false) %}
+    {%- set terms = [] -%}
+    {%- for feature in ecommerce_segmentation.kmeans_features()
+        if feature.is_behavioural or not behavioural_only -%}
+        {%- do terms.append('(' ~ point ~ '.z_' ~ feature.name ~ ' - ' ~ centroid ~ '.centroid_' ~ feature.name ~ ') * ('
+            ~ point ~ '.z_' ~ feature.name ~ ' - ' ~ centroid ~ '.centroid_' ~ feature.name ~ ')') -%}
+    {%- endfor -%}
+    ({{ terms | join('\n        + ') }})
+{% endmacro %}
+
+
+{#
+    kmeans_uniform_draws(seed, count): count uniform numbers in [0, 1) from
+    the Park-Miller minimal standard generator (x <- 16807 x mod 2^31 - 1,
+    u = x / (2^31 - 1)) started at seed (var kmeans_seed), computed while
+    the model compiles, so both engines use the same numbers. The k-means++
+    initialisation picks its i-th initial centroid with the i-th number.
+#}
+{% macro kmeans_uniform_draws(seed, count) %}
+    {%- set modulus = 2147483647 -%}
+    {%- set state = namespace(x=(seed | int) % modulus, draws=[]) -%}
+    {%- if state.x == 0 -%}
+        {%- do exceptions.raise_compiler_error('var kmeans_seed must not be a multiple of 2147483647') -%}
+    {%- endif -%}
+    {%- for _ in range(count) -%}
+        {%- set state.x = (state.x * 16807) % modulus -%}
+        {%- do state.draws.append(state.x / modulus) -%}
+    {%- endfor -%}
+    {{- return(state.draws) -}}
+{% endmacro %}

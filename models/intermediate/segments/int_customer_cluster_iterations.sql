@@ -1,0 +1,214 @@
+{#-
+    The log of the k-means clustering (Lloyd's algorithm, docs/clusters.md):
+    one row per iteration and cluster. Iteration 0 holds the initial
+    centroids (int_customer_cluster_seeds). Iteration t (1, 2, ...):
+    - every customer (int_customer_cluster_features) is assigned to the
+      nearest centroid of iteration t - 1 (squared Euclidean distance over the
+      standardised features; on a tie the lowest cluster_id, as
+      scikit-learn);
+    - cluster_inertia: the sum of its customers' squared distances to that
+      centroid; customer_count: its customers; customers_changed: customers
+      whose cluster differs from iteration t - 1's assignment (every customer
+      at t = 1), the same on each row of the iteration;
+    - the centroid of iteration t is the plain mean (double) of its
+      customers' standardised features. An empty cluster keeps its centroid
+      (customer_count 0; scikit-learn would move it to a far point instead:
+      the equality test fails when this happens).
+    It stops after the first iteration in which no customer changed cluster
+    (its centroids are the previous ones) or after var kmeans_max_iterations.
+    The final centroids are the rows of the last iteration. Each iteration
+    is one table of its own while the model builds (macro step_tables), each
+    holding the log so far.
+-#}
+{%- set max_iterations = var('kmeans_max_iterations') | int -%}
+{%- if max_iterations < 1 -%}
+    {%- do exceptions.raise_compiler_error('var kmeans_max_iterations must be at least 1, got ' ~ max_iterations) -%}
+{%- endif -%}
+{#- the SQL of the steps is Jinja loops in set blocks: layout not linted #}
+-- noqa: disable=LT02
+{{ config(post_hook=["{{ drop_step_tables() }}"]) }}
+{%- set features = kmeans_features() -%}
+{#- placeholders step_tables fills in: the step before (and the step just made) -#}
+{%- set previous_step_table = '__previous_step_table__' -%}
+{%- set step_table = '__step_table__' -%}
+{%- set initial_sql -%}
+select
+    cast(0 as int) as iteration,
+    seeds.cluster_id,
+    {%- for feature in features %}
+    seeds.centroid_{{ feature.name }},
+    {%- endfor %}
+    cast(null as {{ dbt.type_bigint() }}) as customer_count,
+    cast(null as double) as cluster_inertia,
+    cast(null as {{ dbt.type_bigint() }}) as customers_changed
+from {{ ref('int_customer_cluster_seeds') }} as seeds
+{%- endset -%}
+{%- set iteration_sql -%}
+with log_so_far as (
+
+    select * from {{ previous_step_table }}
+
+),
+
+cluster_features as (
+
+    select * from {{ ref('int_customer_cluster_features') }}
+
+),
+
+centroids as (
+
+    select * from log_so_far
+    where iteration = __step_number__ - 1
+
+),
+
+earlier_centroids as (
+
+    select * from log_so_far
+    where iteration = __step_number__ - 2
+
+),
+
+ranked as (
+
+    select
+        cluster_features.customer_id,
+        centroids.cluster_id,
+        {{ kmeans_squared_distance('cluster_features', 'centroids') }} as squared_distance,
+        row_number() over (
+            partition by cluster_features.customer_id
+            order by {{ kmeans_squared_distance('cluster_features', 'centroids') }}, centroids.cluster_id
+        ) as distance_rank
+    from cluster_features
+    cross join centroids
+
+),
+
+earlier_ranked as (
+
+    select
+        cluster_features.customer_id,
+        earlier_centroids.cluster_id,
+        row_number() over (
+            partition by cluster_features.customer_id
+            order by
+                {{ kmeans_squared_distance('cluster_features', 'earlier_centroids') }},
+                earlier_centroids.cluster_id
+        ) as distance_rank
+    from cluster_features
+    cross join earlier_centroids
+
+),
+
+assigned as (
+
+    select
+        customer_id,
+        cluster_id,
+        squared_distance
+    from ranked
+    where distance_rank = 1
+
+),
+
+earlier_assigned as (
+
+    select
+        customer_id,
+        cluster_id
+    from earlier_ranked
+    where distance_rank = 1
+
+),
+
+changes as (
+
+    select count(*) as customers_changed
+    from assigned
+    left join earlier_assigned
+        on assigned.customer_id = earlier_assigned.customer_id
+    where earlier_assigned.cluster_id is null or earlier_assigned.cluster_id <> assigned.cluster_id
+
+),
+
+means as (
+
+    select
+        assigned.cluster_id,
+        count(*) as customer_count,
+        sum(assigned.squared_distance) as cluster_inertia,
+        {%- for feature in features %}
+        avg(cluster_features.z_{{ feature.name }}) as centroid_{{ feature.name }}{{ "," if not loop.last }}
+        {%- endfor %}
+    from assigned
+    inner join cluster_features
+        on assigned.customer_id = cluster_features.customer_id
+    group by assigned.cluster_id
+
+),
+
+iteration_rows as (
+
+    select
+        cast(__step_number__ as int) as iteration,
+        centroids.cluster_id,
+        {%- for feature in features %}
+        coalesce(means.centroid_{{ feature.name }}, centroids.centroid_{{ feature.name }})
+            as centroid_{{ feature.name }},
+        {%- endfor %}
+        cast(coalesce(means.customer_count, 0) as {{ dbt.type_bigint() }}) as customer_count,
+        cast(coalesce(means.cluster_inertia, 0.0) as double) as cluster_inertia,
+        cast(changes.customers_changed as {{ dbt.type_bigint() }}) as customers_changed
+    from centroids
+    cross join changes
+    left join means
+        on centroids.cluster_id = means.cluster_id
+
+)
+
+select * from log_so_far
+
+union all
+
+select * from iteration_rows
+{%- endset -%}
+{%- set stop_sql -%}
+select max(customers_changed) = 0 as is_converged from {{ step_table }} where iteration = __step_number__
+{%- endset -%}
+{%- set last_step = step_tables(initial_sql, iteration_sql, max_iterations, stop_sql) -%}
+with cluster_log as (
+
+    select * from {{ last_step }}
+
+),
+
+final_iteration as (
+
+    select max(iteration) as iteration from cluster_log
+
+),
+
+final as (
+
+    select
+        cast({{ dbt.concat(["cast(cluster_log.iteration as " ~ dbt.type_string() ~ ")", "'|'",
+            "cast(cluster_log.cluster_id as " ~ dbt.type_string() ~ ")"]) }} as {{ dbt.type_string() }})
+            as cluster_iteration_id,
+        cast(cluster_log.iteration as int) as iteration,
+        cast(cluster_log.cluster_id as int) as cluster_id,
+        cast(cluster_log.iteration = final_iteration.iteration as boolean) as is_final,
+        {%- for feature in features %}
+        cast(cluster_log.centroid_{{ feature.name }} as double) as centroid_{{ feature.name }},
+        {%- endfor %}
+        cast(cluster_log.customer_count as {{ dbt.type_bigint() }}) as customer_count,
+        cast(cluster_log.cluster_inertia as double) as cluster_inertia,
+        cast(sum(cluster_log.cluster_inertia) over (partition by cluster_log.iteration) as double)
+            as iteration_inertia,
+        cast(cluster_log.customers_changed as {{ dbt.type_bigint() }}) as customers_changed
+    from cluster_log
+    cross join final_iteration
+
+)
+
+select * from final
