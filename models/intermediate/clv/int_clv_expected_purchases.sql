@@ -10,9 +10,11 @@
     The Gauss hypergeometric function is computed by its Euler transform
     2F1(A,B;C;z) = (1-z)^(C-A-B) 2F1(C-A, C-B; C; z), so (1-z)^(r+x) 2F1(...)
     = (1-z)^(a-1) * S with S the series of 2F1(a+b-1-r, a-1; a+b+x-1; z),
-    truncated after var clv_hypergeometric_terms terms (its terms fall like
-    k^(a-r-x-2) z^k: against scipy's hyp2f1, 400 terms are within 1e-10
-    relative for z up to 0.96, docs/clv.md). Each term is the running
+    its terms fall like k^(a-r-x-2) z^k: summed until z^k < 1e-16 (plus 20
+    terms), at most var clv_hypergeometric_terms terms; near z = 1 that cap
+    truncates it (docs/clv.md): series_relative_remainder estimates the tail
+    left out (last term * z / (1 - z), relative to the sum; 0 when t = 0),
+    and clv_model_parameters publishes its maximum per fit. Each term is the running
     product of the ratios (C-A+j)(C-B+j) z / ((C+j)(j+1)), summed in logs
     with its sign counted (C-A, C-B and C may be negative). Computed once per
     distinct (fit, x, t_x, T, t) and joined back.
@@ -104,7 +106,7 @@ points as (
 
 ),
 
-point_terms as (
+point_limits as (
 
     select
         points.fit_name,
@@ -112,16 +114,40 @@ point_terms as (
         points.recency,
         points.customer_age,
         points.horizon,
+        points.horizon / (parameters.alpha + points.customer_age + points.horizon) as z,
+        -- ratios summed: enough for z^k < 1e-16 (plus 20), at most clv_hypergeometric_terms - 1
+        least(
+            {{ term_count - 1 }},
+            cast(
+                ceil(ln(1e-16) / ln(points.horizon / (parameters.alpha + points.customer_age + points.horizon)))
+                as {{ dbt.type_int() }}
+            ) + 20
+        ) as ratio_count
+    from points
+    inner join parameters on points.fit_name = parameters.fit_name
+    where points.horizon > 0
+
+),
+
+point_terms as (
+
+    select
+        point_limits.fit_name,
+        point_limits.frequency,
+        point_limits.recency,
+        point_limits.customer_age,
+        point_limits.horizon,
+        point_limits.z,
+        point_limits.ratio_count,
         ratio_indices.ratio_index,
         (parameters.a + parameters.b - 1 - parameters.r + ratio_indices.ratio_index)
         * (parameters.a - 1 + ratio_indices.ratio_index)
-        / (parameters.a + parameters.b + points.frequency - 1 + ratio_indices.ratio_index)
+        / (parameters.a + parameters.b + point_limits.frequency - 1 + ratio_indices.ratio_index)
         / (ratio_indices.ratio_index + 1)
-        * (points.horizon / (parameters.alpha + points.customer_age + points.horizon)) as ratio
-    from points
-    inner join parameters on points.fit_name = parameters.fit_name
-    cross join ratio_indices
-    where points.horizon > 0
+        * point_limits.z as ratio
+    from point_limits
+    inner join parameters on point_limits.fit_name = parameters.fit_name
+    inner join ratio_indices on point_limits.ratio_count > ratio_indices.ratio_index
 
 ),
 
@@ -133,6 +159,9 @@ running_terms as (
         recency,
         customer_age,
         horizon,
+        z,
+        ratio_count,
+        ratio_index,
         sum(ln(abs(ratio))) over (
             partition by fit_name, frequency, recency, customer_age, horizon
             order by ratio_index
@@ -155,7 +184,9 @@ series as (
         recency,
         customer_age,
         horizon,
-        1 + sum((1 - 2 * (negative_factors % 2)) * exp(log_abs_term)) as series_sum
+        1 + sum((1 - 2 * (negative_factors % 2)) * exp(log_abs_term)) as series_sum,
+        -- the tail left out, estimated as a geometric series from the last term: last * z / (1 - z)
+        max(case when ratio_index = ratio_count - 1 then exp(log_abs_term) * z / (1 - z) end) as series_tail
     from running_terms
     group by fit_name, frequency, recency, customer_age, horizon
 
@@ -187,7 +218,8 @@ expected as (
                         )
                 else 0
             end
-        ) as expected_purchases
+        ) as expected_purchases,
+        coalesce(series.series_tail / abs(series.series_sum), 0) as series_relative_remainder
     from points
     inner join parameters on points.fit_name = parameters.fit_name
     left join series
@@ -210,7 +242,8 @@ final as (
         customer_points.customer_id,
         customer_points.horizon_index,
         customer_points.horizon,
-        expected.expected_purchases
+        expected.expected_purchases,
+        expected.series_relative_remainder
     from customer_points
     inner join expected
         on
