@@ -138,6 +138,7 @@ def test_holdout_fit_gives_the_published_parameters(warehouse):
         assert fitted[name] == pytest.approx(value, rel=1e-3), name
     assert str(fitted["calibration_end_date"])[:10] == HOLDOUT_CALIBRATION_END
     assert fitted["customers"] == 2357 and fitted["time_unit_days"] == 7
+    assert 0 <= fitted["max_series_relative_remainder"] < 1e-12
 
 
 @pytest.mark.parametrize("fit_name,end", [("holdout", HOLDOUT_CALIBRATION_END), ("current", CALIBRATION_END)])
