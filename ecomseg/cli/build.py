@@ -176,7 +176,9 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
             print("Fitting the CLV models (ecomseg/clv.py) and building their predictions ...", flush=True)
             from ecomseg.clv import fit_and_rebuild
 
-            fit_and_rebuild(args.duckdb, raw_dir, dbt_vars=args.vars)
+            # its own target folder: target/run_results.json stays the whole build's (benchmark_build.py reads it)
+            fit_and_rebuild(args.duckdb, raw_dir, dbt_vars=args.vars,
+                            target_path=Path(os.environ.get("DBT_TARGET_PATH", ROOT / "target")) / "clv_fit")
     except DbtCommandFailed as exc:
         print(exc, file=sys.stderr)
         return 1
