@@ -82,8 +82,12 @@ SPARK_CI_DB   := warehouse/spark-ci.duckdb
 SPARK_THREADS ?= 4
 SPARK_STAMP   := $(VENV)/.spark-installed-$(shell cat requirements.txt requirements-spark.txt | cksum | cut -d' ' -f1)
 SPARK_ENV      = PYTHON=$(abspath $(BIN))/python
+# The CLV parameters (docs/clv.md) are fitted on the DuckDB reference build and
+# passed to the Spark builds (dbt-spark runs no Python: the fit is outside dbt).
+SPARK_CLV_PARAMS := $(CURDIR)/data/spark-ci/clv_parameters.json
+SPARK_CLV_VARS    = --vars "{clv_parameters: $$(cat $(SPARK_CLV_PARAMS))}"
 SPARK_DBT      = DBT_TARGET=spark DBT_THREADS=$(SPARK_THREADS) RAW_DATA_DIR=$(SPARK_CI_RAW) \
-	$(BIN)/dbt build --profiles-dir . --target-path target/test-spark
+	$(BIN)/dbt build --profiles-dir . --target-path target/test-spark $(SPARK_CLV_VARS)
 
 $(SPARK_STAMP): requirements-spark.txt $(STAMP)
 	$(BIN)/python -m pip install --quiet -r requirements-spark.txt
@@ -104,6 +108,10 @@ test-spark: install-spark
 	  DBT_TARGET=duckdb DUCKDB_PATH=$(SPARK_CI_DB) RAW_DATA_DIR=$(SPARK_CI_RAW) \
 	    $(BIN)/dbt build --profiles-dir . --target-path target/test-spark-duckdb --quiet; \
 	done
+	$(BIN)/python -m ecomseg clv-fit --duckdb $(SPARK_CI_DB) --out $(SPARK_CLV_PARAMS)
+	DBT_TARGET=duckdb DUCKDB_PATH=$(SPARK_CI_DB) RAW_DATA_DIR=$(SPARK_CI_RAW) \
+	  $(BIN)/dbt build --profiles-dir . --target-path target/test-spark-duckdb --quiet \
+	  --select int_clv_parameters+ $(SPARK_CLV_VARS)
 	@set -e; \
 	trap '$(SPARK_ENV) bash scripts/spark_cluster.sh stop' EXIT; trap 'exit 130' INT TERM; \
 	$(SPARK_ENV) bash scripts/spark_cluster.sh clean; \

@@ -3,6 +3,7 @@
     ecomseg generate ...            synthetic shop (ecomseg.cli.generate)
     ecomseg build ...               generate if needed, dbt build, summary (ecomseg.cli.build)
     ecomseg validate ...            Great Expectations over a built warehouse (ecomseg.cli.validate)
+    ecomseg clv-fit ...             CLV parameters of a built warehouse (ecomseg.cli.clv_fit)
     ecomseg forget CUSTOMER_ID ...  right to be forgotten (ecomseg.cli.forget)
     ecomseg check ...               project rules over target/manifest.json (ecomseg.cli.check)
     ecomseg compare-engines ...     the marts of DuckDB and Spark compared (ecomseg.cli.compare_engines)
@@ -28,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "generate": ("generate", "write a synthetic shop in the raw data contract"),
     "build": ("build", "build the warehouse with dbt (generates the sample shop when needed) and print a summary"),
     "validate": ("validate", "validate a built warehouse against its contracts with Great Expectations"),
+    "clv-fit": ("clv_fit", "fit the CLV models (BG/NBD, Gamma-Gamma) on a built warehouse, print their parameters"),
     "forget": ("forget", "erase a customer from the raw files, the warehouse and exports"),
     "check": ("check", "check the dbt project against the project rules (target/manifest.json)"),
     "compare-engines": ("compare_engines", "compare the marts built on DuckDB and on Spark"),

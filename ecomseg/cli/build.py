@@ -17,6 +17,10 @@ that folder, building another folder into it stops with an error naming both
 warehouse file per shop (--duckdb), or --full-refresh to start the warehouse
 over from the new data, segment history included.
 
+After a whole build (no --select / --selector) the CLV models are fitted
+(ecomseg/clv.py, docs/clv.md) and the models their parameters feed are built
+again with them (a second, short dbt build).
+
 dbt vars (shop time zone and currency, quarantine limits, ...: dbt_project.yml)
 are set per build with --vars, a YAML or JSON dict. When dbt fails, the exit
 code is 1 and the failing nodes are listed with their messages.
@@ -103,7 +107,9 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--full-refresh", action="store_true",
                         help="start the warehouse over: every table rebuilt, the segment history included; "
                              "also the way to build other data into an existing warehouse file")
-    parser.add_argument("--select", default=None, help="dbt --select expression (default: everything)")
+    parser.add_argument("--select", default=None,
+                        help="dbt --select expression (default: everything, then the CLV fit and a second "
+                             "dbt build of the models its parameters feed; with --select or --selector no CLV fit)")
     parser.add_argument("--selector", default=None,
                         help="a selector of selectors.yml, e.g. raw_to_sessions (staging and the session / visitor "
                              "models); passed to dbt as --selector")
@@ -164,6 +170,15 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
                   + (["--full-refresh"] if args.full_refresh else []))
     try:
         run_dbt(build_args, raw_dir=raw_dir, duckdb_path=args.duckdb, dbt_vars=args.vars)
+        if not (args.select or args.selector) and not (args.vars or {}).get("clv_parameters"):
+            # CLV (docs/clv.md): fit BG/NBD and Gamma-Gamma on the calibration summary just
+            # built, then rebuild the models the parameters feed with the var clv_parameters.
+            print("Fitting the CLV models (ecomseg/clv.py) and building their predictions ...", flush=True)
+            from ecomseg.clv import fit_and_rebuild
+
+            # its own target folder: target/run_results.json stays the whole build's (benchmark_build.py reads it)
+            fit_and_rebuild(args.duckdb, raw_dir, dbt_vars=args.vars,
+                            target_path=Path(os.environ.get("DBT_TARGET_PATH", ROOT / "target")) / "clv_fit")
     except DbtCommandFailed as exc:
         print(exc, file=sys.stderr)
         return 1

@@ -119,9 +119,9 @@ def test_scripts_are_thin_wrappers_of_the_command():
 def test_the_command_lists_its_sub_commands(capsys):
     assert cli.main(["--help"]) == 0
     out = capsys.readouterr().out
-    for command in ("generate", "build", "validate", "forget", "check", "compare-engines", "compare-warehouses",
-                    "benchmark-rules", "benchmark-generator", "benchmark-build", "report", "collect",
-                    "benchmark-collector"):
+    for command in ("generate", "build", "validate", "clv-fit", "forget", "check", "compare-engines",
+                    "compare-warehouses", "benchmark-rules", "benchmark-generator", "benchmark-build", "report",
+                    "collect", "benchmark-collector"):
         assert f"  {command} " in out
     assert cli.main(["nope"]) == 2
     assert "unknown command 'nope'" in capsys.readouterr().err

@@ -1,0 +1,216 @@
+"""Customer lifetime value (issue #17 point 2, docs/clv.md): BG/NBD and Gamma-Gamma.
+
+One warehouse per module: the CDNOW sample that the `lifetimes` package ships
+(2,357 customers, 6,919 purchases), written through the raw contract as an
+orders-only shop (orders + order_items, one line per purchase), built with
+--select of the CLV marts, fitted (ecomseg.clv) and the fitted models rebuilt.
+Current fit calibrated up to 1998-06-30; holdout fit 273 days earlier, up to
+1997-09-30 with time in weeks (days / 7): Fader, Hardie and Lee's calibration.
+`lifetimes` is the test-only reference (summary, fits, P(alive), expected
+purchases, Gamma-Gamma expected value); the published values are those of
+Fader, Hardie and Lee (2005).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ecomseg.clv import bgnbd_log_likelihood, fit_and_rebuild
+
+lifetimes = pytest.importorskip("lifetimes")
+from lifetimes import BetaGeoFitter, GammaGammaFitter  # noqa: E402  (test-only reference)
+from lifetimes.utils import summary_data_from_transaction_data  # noqa: E402
+
+CALIBRATION_END = "1998-06-30"
+HOLDOUT_CALIBRATION_END = "1997-09-30"
+HOLDOUT_DAYS = 273
+PREDICTION_WEEKS = 12
+MONTHS = 12
+DISCOUNT = 0.01
+PUBLISHED = {"r": 0.2426, "alpha": 4.4136, "a": 0.7929, "b": 2.4259}
+CLV_VARS = {"clv_calibration_end_date": CALIBRATION_END, "clv_holdout_days": HOLDOUT_DAYS,
+            "clv_prediction_weeks": PREDICTION_WEEKS, "clv_horizon_months": MONTHS,
+            "clv_monthly_discount_rate": DISCOUNT, "clv_time_unit": "week"}
+SELECT = "+customer_lifetime_value +clv_model_parameters +clv_holdout_validation"
+
+
+def cdnow_transactions() -> pd.DataFrame:
+    path = Path(lifetimes.__file__).parent / "datasets" / "CDNOW_sample.txt"
+    frame = pd.read_csv(path, sep=r"\s+", header=None, names=["customer", "id", "date", "quantity", "amount"],
+                        dtype={"customer": str, "date": str})
+    frame["date"] = pd.to_datetime(frame["date"], format="%Y%m%d")
+    return frame
+
+
+def reference_summary(transactions: pd.DataFrame, end: str) -> pd.DataFrame:
+    rows = transactions[transactions["date"] <= end]
+    summary = summary_data_from_transaction_data(rows, "customer", "date", monetary_value_col="amount",
+                                                 observation_period_end=end, freq="D", freq_multiplier=7)
+    summary.index = summary.index.astype(str)
+    return summary.sort_index()
+
+
+@pytest.fixture(scope="module")
+def transactions() -> pd.DataFrame:
+    return cdnow_transactions()
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory, transactions):
+    from tests.python.conftest import Warehouse
+
+    root = tmp_path_factory.mktemp("clv")
+    raw = root / "raw"
+    raw.mkdir()
+    orders = pd.DataFrame({
+        "order_id": [f"o{i}" for i in range(len(transactions))],
+        "customer_id": transactions["customer"].to_numpy(),
+        "ordered_at": transactions["date"].dt.strftime("%Y-%m-%d 12:00:00"),
+    })
+    items = pd.DataFrame({"order_id": orders["order_id"], "line_number": 1, "product_id": "cd", "quantity": 1,
+                          "unit_price": transactions["amount"].map(lambda v: f"{v:.2f}")})
+    orders.to_csv(raw / "orders.csv", index=False)
+    items.to_csv(raw / "order_items.csv", index=False)
+    built = Warehouse(root, raw)
+    built.default_vars = dict(CLV_VARS)
+    built.dbt("build", "--select", SELECT)
+    fit_and_rebuild(built.path, raw, dbt_vars=CLV_VARS, target_path=built.target)
+    return built
+
+
+def frame(warehouse, sql: str) -> pd.DataFrame:
+    import duckdb
+
+    con = duckdb.connect(str(warehouse.path), read_only=True)
+    try:
+        return con.execute(sql).df()
+    finally:
+        con.close()
+
+
+def parameters(warehouse, fit_name: str) -> pd.Series:
+    rows = frame(warehouse, f"select * from marts.clv_model_parameters where fit_name = '{fit_name}'")
+    assert len(rows) == 1
+    return rows.iloc[0]
+
+
+def bgnbd(params: pd.Series) -> BetaGeoFitter:
+    fitter = BetaGeoFitter()
+    fitter.params_ = pd.Series({name: float(params[name]) for name in ("r", "alpha", "a", "b")})
+    return fitter
+
+
+def gamma_gamma(params: pd.Series) -> GammaGammaFitter:
+    fitter = GammaGammaFitter()
+    fitter.params_ = pd.Series({name: float(params[name]) for name in ("p", "q", "v")})
+    return fitter
+
+
+def fit_inputs(warehouse, fit_name: str) -> pd.DataFrame:
+    return frame(warehouse, f"select * from intermediate.int_clv_predictions where fit_name = '{fit_name}'"
+                 ).set_index("customer_id").sort_index()
+
+
+def test_log_likelihood_at_the_published_parameters(transactions):
+    summary = reference_summary(transactions, HOLDOUT_CALIBRATION_END)
+    value = bgnbd_log_likelihood(list(PUBLISHED.values()), summary["frequency"], summary["recency"], summary["T"])
+    assert value == pytest.approx(-9582.4, abs=0.05)  # Fader, Hardie and Lee (2005): LL = -9582.4
+
+
+@pytest.mark.parametrize("fit_name,end", [("holdout", HOLDOUT_CALIBRATION_END), ("current", CALIBRATION_END)])
+def test_summary_equals_lifetimes(warehouse, transactions, fit_name, end):
+    ours = fit_inputs(warehouse, fit_name)
+    reference = reference_summary(transactions, end)
+    assert list(ours.index) == list(reference.index) and len(ours) == 2357
+    assert (ours["frequency"].to_numpy() == reference["frequency"].to_numpy()).all()
+    for column, theirs in (("recency", "recency"), ("customer_age", "T"), ("monetary_value", "monetary_value")):
+        np.testing.assert_allclose(ours[column].to_numpy(), reference[theirs].to_numpy(), rtol=1e-12, atol=1e-9)
+    assert str(ours["calibration_end_date"].iloc[0])[:10] == end
+
+
+def test_holdout_fit_gives_the_published_parameters(warehouse):
+    fitted = parameters(warehouse, "holdout")
+    for name, value in PUBLISHED.items():
+        assert fitted[name] == pytest.approx(value, rel=1e-3), name
+    assert str(fitted["calibration_end_date"])[:10] == HOLDOUT_CALIBRATION_END
+    assert fitted["customers"] == 2357 and fitted["time_unit_days"] == 7
+    assert 0 <= fitted["max_series_relative_remainder"] < 1e-12
+
+
+@pytest.mark.parametrize("fit_name,end", [("holdout", HOLDOUT_CALIBRATION_END), ("current", CALIBRATION_END)])
+def test_fits_equal_lifetimes(warehouse, transactions, fit_name, end):
+    fitted = parameters(warehouse, fit_name)
+    summary = reference_summary(transactions, end)
+    reference = BetaGeoFitter().fit(summary["frequency"], summary["recency"], summary["T"])
+    for name in ("r", "alpha", "a", "b"):
+        assert fitted[name] == pytest.approx(reference.params_[name], rel=1e-3), name
+    # the published log-likelihood is the one at our parameters, and no lower than at lifetimes' optimum
+    ours = [fitted[name] for name in ("r", "alpha", "a", "b")]
+    assert fitted["bgnbd_log_likelihood"] == pytest.approx(
+        bgnbd_log_likelihood(ours, summary["frequency"], summary["recency"], summary["T"]), rel=1e-12)
+    theirs = [reference.params_[name] for name in ("r", "alpha", "a", "b")]
+    assert fitted["bgnbd_log_likelihood"] >= bgnbd_log_likelihood(
+        theirs, summary["frequency"], summary["recency"], summary["T"]) - 1e-6
+    repeat = summary[summary["frequency"] > 0]
+    reference_gg = GammaGammaFitter().fit(repeat["frequency"], repeat["monetary_value"])
+    for name in ("p", "q", "v"):
+        assert fitted[name] == pytest.approx(reference_gg.params_[name], rel=1e-3), name
+    assert fitted["gamma_gamma_customers"] == len(repeat)
+
+
+@pytest.mark.parametrize("fit_name", ["holdout", "current"])
+def test_predictions_equal_lifetimes_given_the_parameters(warehouse, fit_name):
+    fitted = parameters(warehouse, fit_name)
+    ours = fit_inputs(warehouse, fit_name)
+    model = bgnbd(fitted)
+    x, t_x, big_t = ours["frequency"], ours["recency"], ours["customer_age"]
+    np.testing.assert_allclose(ours["probability_alive"], model.conditional_probability_alive(x, t_x, big_t),
+                               rtol=1e-9, atol=1e-12)
+    horizon = HOLDOUT_DAYS / 7 if fit_name == "holdout" else PREDICTION_WEEKS
+    assert ours["prediction_horizon"].to_numpy() == pytest.approx(horizon, rel=1e-15)
+    np.testing.assert_allclose(ours["expected_purchases"],
+                               model.conditional_expected_number_of_purchases_up_to_time(horizon, x, t_x, big_t),
+                               rtol=1e-9, atol=1e-12)
+    value = gamma_gamma(fitted).conditional_expected_average_profit(x, ours["monetary_value"])
+    np.testing.assert_allclose(ours["expected_average_order_value"], value, rtol=1e-9)
+
+
+def test_customer_lifetime_value_equals_the_reference(warehouse):
+    fitted = parameters(warehouse, "current")
+    mart = frame(warehouse, "select * from marts.customer_lifetime_value").set_index("customer_id").sort_index()
+    model = bgnbd(fitted)
+    x, t_x, big_t = mart["frequency"], mart["recency"], mart["customer_age"]
+    value = gamma_gamma(fitted).conditional_expected_average_profit(x, mart["average_repeat_order_value"])
+    expected = np.zeros(len(mart))
+    previous = np.zeros(len(mart))
+    for month in range(1, MONTHS + 1):
+        cumulative = np.asarray(model.conditional_expected_number_of_purchases_up_to_time(
+            month * 30 / 7, x, t_x, big_t))
+        expected += (cumulative - previous) / (1 + DISCOUNT) ** month
+        previous = cumulative
+    np.testing.assert_allclose(mart["customer_lifetime_value"], expected * np.asarray(value), rtol=1e-9)
+    assert len(mart) == 2357 and mart["customer_key"].notna().all()
+
+
+def test_holdout_validation_groups(warehouse, transactions):
+    fitted = parameters(warehouse, "holdout")
+    calibration = reference_summary(transactions, HOLDOUT_CALIBRATION_END)
+    later = transactions[(transactions["date"] > HOLDOUT_CALIBRATION_END) & (transactions["date"] <= CALIBRATION_END)]
+    actual = later.groupby("customer")["date"].nunique().reindex(calibration.index, fill_value=0)
+    predicted = bgnbd(fitted).conditional_expected_number_of_purchases_up_to_time(
+        HOLDOUT_DAYS / 7, calibration["frequency"], calibration["recency"], calibration["T"])
+    group = calibration["frequency"].clip(upper=7).astype(int)
+    expected = pd.DataFrame({"customers": group.value_counts().sort_index(),
+                             "actual": actual.groupby(group).sum(), "predicted": predicted.groupby(group).sum()})
+    mart = frame(warehouse, "select * from marts.clv_holdout_validation order by frequency_group")
+    assert list(mart["frequency_group"]) == list(range(8))
+    assert list(mart["frequency_group_label"]) == ["0", "1", "2", "3", "4", "5", "6", "7+"]
+    assert list(mart["customers"]) == list(expected["customers"])
+    assert list(mart["actual_purchases"]) == list(expected["actual"])
+    np.testing.assert_allclose(mart["predicted_purchases"], expected["predicted"], rtol=1e-9)
+    np.testing.assert_allclose(mart["actual_purchases_per_customer"], expected["actual"] / expected["customers"],
+                               rtol=1e-12)
