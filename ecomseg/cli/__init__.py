@@ -10,6 +10,9 @@
     ecomseg benchmark-rules ...     association-rules engines (ecomseg.cli.benchmark_rules)
     ecomseg benchmark-generator ... the generator's speed (ecomseg.cli.benchmark_generator)
     ecomseg benchmark-build ...     dbt build times (scripts/benchmark_build.py of the project)
+    ecomseg stream ...              micro-batches: real-time path per batch, then export (ecomseg.cli.stream)
+    ecomseg export ...              deliver the decided actions once (ecomseg.cli.export)
+    ecomseg realtime --demo         the whole real-time path on the sample shop (ecomseg.cli.realtime)
 
 ``ecomseg <command> --help`` lists each command's options. The scripts in
 scripts/ are thin wrappers of the same functions.
@@ -32,6 +35,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "benchmark-rules": ("benchmark_rules", "benchmark the association-rules macros against pyfim and mlxtend"),
     "benchmark-generator": ("benchmark_generator", "measure the generator's time and memory"),
     "benchmark-build": ("scripts/benchmark_build.py", "measure dbt build times (the project's benchmark script)"),
+    # rt-stream (issue #15)
+    "stream": ("stream", "micro-batches: run the real-time path on new event files, then export the new actions"),
+    "export": ("export", "deliver the decided marketing actions exactly once to a webhook or a JSON-lines file"),
+    "realtime": ("realtime", "start the whole real-time path on the sample shop (--demo)"),
 }
 
 
