@@ -17,7 +17,7 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | cksum
 CI_RAW := data/ci/raw
 CI_DB  := warehouse/ci.duckdb
 
-.PHONY: install install-spark demo test lint project-checks build-ci pytest clean test-spark
+.PHONY: install install-spark demo test lint project-checks build-ci pytest clean test-spark realtime
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || command -v $(PYTHON) >/dev/null || { \
@@ -38,6 +38,12 @@ install: $(STAMP)
 demo: install
 	@echo "== Building the sample warehouse (generate, dbt build, summary: under a minute on a quiet machine)"
 	$(BIN)/python scripts/build_warehouse.py --scale small
+
+# rt-stream (issue #15): the whole real-time path on the sample shop (docs/realtime.md):
+# generate daily exports, regular build, then a replayed stream of visitors ->
+# micro-batches (ecomseg stream) -> a local webhook on 127.0.0.1, exactly once.
+realtime: install
+	$(BIN)/ecomseg realtime --demo
 
 test: install lint project-checks build-ci pytest test-spark
 	@echo "All checks passed."
