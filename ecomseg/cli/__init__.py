@@ -13,6 +13,7 @@
     ecomseg stream ...              micro-batches: real-time path per batch, then export (ecomseg.cli.stream)
     ecomseg export ...              deliver the decided actions once (ecomseg.cli.export)
     ecomseg realtime --demo         the whole real-time path on the sample shop (ecomseg.cli.realtime)
+    ecomseg benchmark-realtime ...  real-time latency and kills (ecomseg.cli.benchmark_realtime)
 
 ``ecomseg <command> --help`` lists each command's options. The scripts in
 scripts/ are thin wrappers of the same functions.
@@ -39,6 +40,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "stream": ("stream", "micro-batches: run the real-time path on new event files, then export the new actions"),
     "export": ("export", "deliver the decided marketing actions exactly once to a webhook or a JSON-lines file"),
     "realtime": ("realtime", "start the whole real-time path on the sample shop (--demo)"),
+    "benchmark-realtime": ("benchmark_realtime", "measure the real-time path's latency end to end, and kills"),
 }
 
 

@@ -110,7 +110,7 @@ def test_no_sys_path_edits():
 
 def test_scripts_are_thin_wrappers_of_the_command():
     wrappers = sorted(p for p in (REPO_ROOT / "scripts").glob("*.py") if p.name != "benchmark_build.py")
-    assert len(wrappers) == 9
+    assert len(wrappers) == 10  # + benchmark_realtime.py (rt-stream, issue #15)
     for path in wrappers:
         text = path.read_text(encoding="utf-8")
         assert len(text.splitlines()) <= 15 and "from ecomseg.cli." in text, path.name
