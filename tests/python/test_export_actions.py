@@ -9,7 +9,6 @@ idempotency key, what a receiver that honours the key processed.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys

@@ -16,8 +16,9 @@ events, 2 days kept back), built once with the regular run of
 Duration: 19 min on the shared 2-core machine at load average 17 (2026-11-30), nearly all of it the
 module fixture (the history build, 5 micro-batches, two full refreshes).
 
-"The collector" is the class `Collector`: it lands files the way the
-collector does (ecomseg.stream.write_collector_file). After merging
+"The collector" is started by the fixture `start_collector` (today the class
+`Collector`: it lands files the way the collector does,
+ecomseg.stream.write_collector_file). After merging
 rt-collect, switch it to the real one (start `ecomseg collect --raw-dir RAW
 --port 0` on 127.0.0.1 and POST {"events": [...]}); the tests stay the same.
 """
@@ -91,7 +92,14 @@ def full_refresh_copy(base: Path, raw: Path, folder: Path, target: Path) -> Path
 
 
 @pytest.fixture(scope="module")
-def scenario(tmp_path_factory):
+def start_collector():
+    """Starts "the collector" for a raw folder: start_collector(raw) has post(day, events, sessions)
+    and acknowledged (event ids). The hook to switch to the real collector (ecomseg collect)."""
+    return Collector
+
+
+@pytest.fixture(scope="module")
+def scenario(tmp_path_factory, start_collector):
     from ecomseg.cli import generate
 
     root = tmp_path_factory.mktemp("realtime")
@@ -103,7 +111,7 @@ def scenario(tmp_path_factory):
     run_dbt(["build", "--select", "+marketing_actions", "--resource-type", "model", "--resource-type", "seed",
              "--quiet"], raw_dir=raw, duckdb_path=base, target_path=root / "target")
     a = copy_warehouse(base, root / "a")
-    collector = Collector(raw)
+    collector = start_collector(raw)
     replay = ShopReplay(raw, root / "replay")
     out: dict = {"root": root, "raw": raw, "a": a, "collector": collector, "batches": []}
     with WebhookReceiver() as receiver:
