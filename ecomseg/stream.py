@@ -220,8 +220,9 @@ class MicroBatchStream:
 class ShopReplay:
     """The generator's next days of a --batches daily shop, for a steady stream of its visitors.
 
-    Copies the shop's generator state into a scratch folder and writes the
-    following days there (ecomseg.batches.append_days, late and duplicate
+    Copies the shop's generator state into a scratch folder (emptied first;
+    a scratch folder of an earlier replay of the same shop is continued after
+    its last day) and writes the following days there (ecomseg.batches.append_days, late and duplicate
     events included when the shop has --redeliveries); next_day() returns that
     day's event and session rows, every value as text, in arrival order. The
     raw folder itself is not touched: the rows reach it through the collector
@@ -233,9 +234,22 @@ class ShopReplay:
 
         from ecomseg import batches
 
+        import json
+
         self.scratch = Path(scratch_dir)
-        self.scratch.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(Path(raw_dir) / batches.STATE_FILE, self.scratch / batches.STATE_FILE)
+        source = json.loads((Path(raw_dir) / batches.STATE_FILE).read_text(encoding="utf-8"))
+        kept = self.scratch / batches.STATE_FILE
+        if kept.exists():
+            state = json.loads(kept.read_text(encoding="utf-8"))
+            same_shop = {k: v for k, v in state.items() if k != "written_through"} == \
+                {k: v for k, v in source.items() if k != "written_through"}
+            if same_shop and state["written_through"] > source["written_through"]:
+                self._batches = batches  # an earlier replay of this shop: continue after its last day
+                return
+        if self.scratch.exists():
+            shutil.rmtree(self.scratch)
+        self.scratch.mkdir(parents=True)
+        shutil.copy2(Path(raw_dir) / batches.STATE_FILE, kept)
         self._batches = batches
 
     def next_day(self) -> dict:

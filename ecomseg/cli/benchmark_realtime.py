@@ -126,6 +126,9 @@ def faults(args, raw: Path, db: Path) -> dict:
                 print(f"killed the micro-batch process ({kills}/{args.kills}); restarting")
                 process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
                 deadline = time.time() + rng.uniform(20, 90)
+        if feeder.error is not None:
+            process.kill()
+            raise SystemExit(f"the feeder failed: {feeder.error}")
         # let it drain: stop it once it has been idle, then one clean run to the end
         time.sleep(max(30.0, 6 * args.interval))
         process.kill()
