@@ -12,7 +12,8 @@ processing it: median and p95; per batch, the dbt and export times.
 
 Faults (--faults): the same stream with the micro-batch process run as a
 child process (ecomseg stream --webhook ...) killed (SIGKILL) at random
-points, --kills times, and restarted; afterwards it counts that every
+points (the first after 60-120 s, then every 30-90 s while events are fed: feed for
+long enough, e.g. --chunks-per-day 24 --interval 5), --kills times, and restarted; afterwards it counts that every
 acknowledged event is in the warehouse (staging.base_shop__events) and that
 the webhook processed every delivered action exactly once. (Killing the
 exporter half-way is tests/python/test_export_actions.py; killing the
@@ -109,6 +110,14 @@ def faults(args, raw: Path, db: Path) -> dict:
 
     rng = random.Random(args.seed)
     kills = 0
+    con = duckdb.connect(str(db), read_only=True)
+    try:  # a warehouse of an earlier run: count only this run's deliveries
+        delivered_before = {k for k, in con.execute(
+            "select distinct idempotency_key from realtime.action_deliveries where outcome = 'delivered'").fetchall()}
+    except duckdb.Error:
+        delivered_before = set()
+    finally:
+        con.close()
     with WebhookReceiver() as receiver:
         command = [sys.executable, "-m", "ecomseg", "stream", "--raw-dir", str(raw), "--duckdb", str(db),
                    "--webhook", receiver.url, "--poll", str(args.poll)]
@@ -116,7 +125,7 @@ def faults(args, raw: Path, db: Path) -> dict:
         process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         feeder = Feeder(raw, args.days, args.chunks_per_day, args.interval)
         feeder.start()
-        deadline = time.time() + rng.uniform(20, 90)
+        deadline = time.time() + rng.uniform(60, 120)  # the stream parses for about 50 s first
         while feeder.is_alive():
             time.sleep(0.5)
             if kills < args.kills and time.time() >= deadline:
@@ -125,7 +134,7 @@ def faults(args, raw: Path, db: Path) -> dict:
                 kills += 1
                 print(f"killed the micro-batch process ({kills}/{args.kills}); restarting")
                 process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-                deadline = time.time() + rng.uniform(20, 90)
+                deadline = time.time() + rng.uniform(30, 90)
         if feeder.error is not None:
             process.kill()
             raise SystemExit(f"the feeder failed: {feeder.error}")
@@ -143,7 +152,7 @@ def faults(args, raw: Path, db: Path) -> dict:
         found = con.execute("select count(distinct event_id) from staging.base_shop__events "
                             "where event_id in (select unnest(?))", [acknowledged]).fetchone()[0]
         delivered = {k for k, in con.execute("select distinct idempotency_key from realtime.action_deliveries "
-                                             "where outcome = 'delivered'").fetchall()}
+                                             "where outcome = 'delivered'").fetchall()} - delivered_before
         sendable_left = con.execute(
             "select count(*) from intermediate.int_action_outbox_log o where not is_control and not exists "
             "(select 1 from realtime.action_deliveries d where d.idempotency_key = o.idempotency_key "
