@@ -18,7 +18,7 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | cksum
 CI_RAW := data/ci/raw
 CI_DB  := warehouse/ci.duckdb
 
-.PHONY: install install-spark system-deps demo test lint project-checks build-ci pytest clean test-spark
+.PHONY: install install-spark system-deps demo test lint project-checks build-ci pytest clean test-spark realtime
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || command -v $(PYTHON) >/dev/null || { \
@@ -41,6 +41,12 @@ demo: install
 	$(BIN)/python scripts/build_warehouse.py --scale small
 	@echo "== Writing the report (charts from the marts, one self-contained HTML file)"
 	$(BIN)/python scripts/report.py --duckdb warehouse/ecommerce.duckdb --out warehouse/report.html
+
+# rt-stream (issue #15): the whole real-time path on the sample shop (docs/realtime.md):
+# generate daily exports, regular build, then a replayed stream of visitors ->
+# micro-batches (ecomseg stream) -> a local webhook on 127.0.0.1, exactly once.
+realtime: install
+	$(BIN)/ecomseg realtime --demo
 
 test: install lint project-checks build-ci system-deps pytest test-spark
 	@echo "All checks passed."

@@ -87,6 +87,7 @@ def run_dbt(
     dbt_vars: dict | None = None,
     env: dict[str, str] | None = None,
     check: bool = True,
+    manifest: object | None = None,
 ) -> DbtResult:
     """Run one dbt command, e.g. run_dbt(["build"], raw_dir=..., duckdb_path=...).
 
@@ -97,6 +98,10 @@ def run_dbt(
     check: raise DbtCommandFailed when the command does not succeed; its
         message names every failing node (or dbt's own error) with its
         message, without the macro call trace, and counts the skipped nodes.
+
+    manifest: a parsed manifest to reuse (dbtRunner(manifest=...)): the
+        command does not parse the project again (ecomseg.stream, one parse
+        for every micro-batch). Parse with the same env, vars and target path.
 
     dbt records the command (args and vars, not env) in logs/dbt.log and
     target/run_results.json: never pass personal data in args or dbt_vars.
@@ -121,7 +126,7 @@ def run_dbt(
 
     with _environment(environment), _command_line(cli_args):
         try:
-            result = dbtRunner().invoke(cli_args)
+            result = dbtRunner(manifest=manifest).invoke(cli_args)
         finally:
             _release_duckdb()
 

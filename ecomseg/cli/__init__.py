@@ -14,6 +14,10 @@
     ecomseg report ...              one self-contained HTML report from the marts (ecomseg.cli.report)
     ecomseg collect ...             the event collector, HTTP -> raw event files (ecomseg.cli.collect)
     ecomseg benchmark-collector ... the collector under load and SIGKILL (ecomseg.cli.benchmark_collector)
+    ecomseg stream ...              micro-batches: real-time path per batch, then export (ecomseg.cli.stream)
+    ecomseg export ...              deliver the decided actions once (ecomseg.cli.export)
+    ecomseg realtime --demo         the whole real-time path on the sample shop (ecomseg.cli.realtime)
+    ecomseg benchmark-realtime ...  real-time latency and kills (ecomseg.cli.benchmark_realtime)
 
 ``ecomseg <command> --help`` lists each command's options. The scripts in
 scripts/ are thin wrappers of the same functions.
@@ -40,6 +44,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("report", "write one self-contained HTML report (charts) from the marts"),
     "collect": ("collect", "run the event collector: events in over HTTP, written as raw event files"),
     "benchmark-collector": ("benchmark_collector", "load and fault benchmark of the event collector (loopback)"),
+    # rt-stream (issue #15)
+    "stream": ("stream", "micro-batches: run the real-time path on new event files, then export the new actions"),
+    "export": ("export", "deliver the decided marketing actions exactly once to a webhook or a JSON-lines file"),
+    "realtime": ("realtime", "start the whole real-time path on the sample shop (--demo)"),
+    "benchmark-realtime": ("benchmark_realtime", "measure the real-time path's latency end to end, and kills"),
 }
 
 

@@ -97,7 +97,11 @@
     {%- set raw_schema = var('raw_schema') -%}
     {%- set run = ecommerce_segmentation.raw_loader_start(raw_dir, raw_schema) -%}
     {%- set loaded = [] -%}
-    {%- for table_name in ecommerce_segmentation.contract_table_names() -%}
+    {#- var raw_tables_to_load (the real-time path, ecomseg.stream): only these tables; the other
+        raw views stay as the last build left them (null: every table) -#}
+    {%- set only_tables = var('raw_tables_to_load', none) -%}
+    {%- for table_name in ecommerce_segmentation.contract_table_names()
+            if only_tables is none or table_name in only_tables -%}
         {%- set meta = ecommerce_segmentation.contract_table_meta(table_name) -%}
         {%- set columns = ecommerce_segmentation.contract_columns(table_name) -%}
         {%- set dialect = ecommerce_segmentation.table_dialect(run.dialect_file, table_name) -%}

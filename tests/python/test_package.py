@@ -110,7 +110,7 @@ def test_no_sys_path_edits():
 
 def test_scripts_are_thin_wrappers_of_the_command():
     wrappers = sorted(p for p in (REPO_ROOT / "scripts").glob("*.py") if p.name != "benchmark_build.py")
-    assert len(wrappers) == 11  # + report.py (issue #16), benchmark_collector.py (issue #15)
+    assert len(wrappers) == 12  # + report.py (#16), benchmark_collector.py, benchmark_realtime.py (#15)
     for path in wrappers:
         text = path.read_text(encoding="utf-8")
         assert len(text.splitlines()) <= 15 and "from ecomseg.cli." in text, path.name
@@ -121,7 +121,7 @@ def test_the_command_lists_its_sub_commands(capsys):
     out = capsys.readouterr().out
     for command in ("generate", "build", "validate", "clv-fit", "forget", "check", "compare-engines",
                     "compare-warehouses", "benchmark-rules", "benchmark-generator", "benchmark-build", "report",
-                    "collect", "benchmark-collector"):
+                    "collect", "benchmark-collector", "stream", "export", "realtime", "benchmark-realtime"):
         assert f"  {command} " in out
     assert cli.main(["nope"]) == 2
     assert "unknown command 'nope'" in capsys.readouterr().err

@@ -1,0 +1,278 @@
+"""Micro-batches: score what is new, decide, export (issue #15, point 2).
+
+One long-running process (``ecomseg stream``) watches the raw folder's event
+and session files (the collector's ``events/collector/date=YYYY-MM-DD/*`` among
+them) and, when new ones have landed, runs one micro-batch:
+
+1. ``dbt run --selector realtime`` (selectors.yml) with a manifest parsed once
+   at start (dbt's programmatic runner, ``dbtRunner(manifest=...)``): the
+   on-run-start loader reads only the new files (raw._file_manifest), the
+   incremental staging and session models merge them, and the models of the
+   real-time path (sessions, person behaviours, scores, behaviour triggers,
+   candidates, outbox log, marketing_actions) are rebuilt. No tests in the
+   loop: the regular build (``ecomseg build``) runs them.
+2. The exporter (ecomseg.export), in the same process, delivers the new actions
+   (the warehouse has one writer: this process).
+3. One progress line: the batch's new files and events, new actions, deliveries
+   and latency (from the oldest new file's arrival to the end of the export).
+
+The model selection, the equality with a full build and the measured latency
+are in docs/realtime.md.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import duckdb
+
+from ecomseg import REPO_ROOT, export
+from ecomseg.dbt_runner import _release_duckdb, run_dbt
+
+SELECTOR = "realtime"
+WATCHED_TABLES = ("events", "sessions")
+DATA_SUFFIXES = (".csv", ".parquet")
+COLLECTOR_FOLDER = "collector"
+
+
+def _is_data_file(path: Path, root: Path) -> bool:
+    relative = path.relative_to(root)
+    if any(part.startswith((".", "_")) for part in relative.parts):
+        return False  # a file being written (hidden temp name) or a side folder
+    return path.suffix.lower() in DATA_SUFFIXES and path.is_file()
+
+
+def scan(raw_dir: Path, tables: Iterable[str] = WATCHED_TABLES) -> dict[str, tuple[int, float]]:
+    """The watched data files: path -> (size, mtime)."""
+    found: dict[str, tuple[int, float]] = {}
+    for table in tables:
+        folder = raw_dir / table
+        if not folder.is_dir():
+            continue
+        for path in folder.rglob("*"):
+            if _is_data_file(path, raw_dir):
+                stat = path.stat()
+                found[str(path)] = (stat.st_size, stat.st_mtime)
+    return found
+
+
+def write_collector_file(raw_dir: Path | str, table: str, rows: list[dict], day: str | None = None,
+                         fmt: str = "parquet") -> Path:
+    """Land rows the way the collector does: <raw>/<table>/collector/date=<day>/<ts>-<uuid>.<fmt>.
+
+    Written under a hidden temporary name, fsync'd, then renamed (atomic): a
+    reader never sees half a file. Used by the tests and the benchmark until
+    the collector (ecomseg collect) is wired in; every value is written as text.
+    """
+    import pyarrow as pa
+
+    raw_dir = Path(raw_dir)
+    day = day or _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d")
+    folder = raw_dir / table / COLLECTOR_FOLDER / f"date={day}"
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    name = f"{stamp}-{uuid.uuid4().hex}.{fmt}"
+    temporary = folder / f".{name}.tmp"
+    columns = sorted({k for row in rows for k in row})
+    table_data = pa.table({c: pa.array([None if r.get(c) is None else str(r.get(c)) for r in rows],
+                                       type=pa.string()) for c in columns})
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        pq.write_table(table_data, temporary)
+    else:
+        import pyarrow.csv as pacsv
+
+        pacsv.write_csv(table_data, temporary)
+    with open(temporary, "rb+") as handle:
+        os.fsync(handle.fileno())
+    os.replace(temporary, folder / name)
+    return folder / name
+
+
+@dataclass
+class BatchResult:
+    number: int
+    new_files: int
+    events: int
+    new_actions: int
+    export: export.ExportStats | None
+    dbt_seconds: float
+    export_seconds: float
+    latency_seconds: float | None  # oldest new file's arrival (mtime) -> end of the export
+    oldest_arrival: float | None = None  # the oldest new file's mtime (None: the catch-up batch)
+    finished_at: float = field(default_factory=time.time)
+
+    def line(self) -> str:
+        delivered = "no export" if self.export is None else self.export.line()
+        latency = "-" if self.latency_seconds is None else f"{self.latency_seconds:.1f} s"
+        return (f"batch {self.number}: {self.new_files} new file(s), {self.events} event(s), "
+                f"{self.new_actions} new action(s); {delivered}; dbt {self.dbt_seconds:.1f} s, "
+                f"export {self.export_seconds:.1f} s, latency {latency}")
+
+
+class MicroBatchStream:
+    """Parse once, then one micro-batch per arrival of new files (run_once / run)."""
+
+    def __init__(self, raw_dir: Path | str, duckdb_path: Path | str, *, destination: str | None = None,
+                 selector: str = SELECTOR, target_path: Path | str | None = None,
+                 dbt_vars: dict | None = None, export_options: dict | None = None,
+                 log: Callable[[str], None] = print):
+        self.raw_dir = Path(raw_dir).resolve()
+        self.duckdb_path = Path(duckdb_path).resolve()
+        self.destination = destination
+        self.selector = selector
+        self.target_path = Path(target_path or REPO_ROOT / "target" / "stream").resolve()
+        # the loader reads only the tables the collector delivers (var raw_tables_to_load)
+        self.dbt_vars = {"raw_tables_to_load": list(WATCHED_TABLES), **(dbt_vars or {})}
+        self.export_options = dict(export_options or {})
+        self.log = log
+        self.manifest = None
+        self.batches = 0
+        self._seen: dict[str, tuple[int, float]] = {}
+
+    # -- dbt ---------------------------------------------------------------
+    def _dbt(self, args: list[str], **kwargs):
+        return run_dbt(args, raw_dir=self.raw_dir, duckdb_path=self.duckdb_path, target_path=self.target_path,
+                       dbt_vars=self.dbt_vars, **kwargs)
+
+    def parse(self) -> None:
+        result = self._dbt(["parse", "--quiet"])
+        self.manifest = result.raw.result
+
+    # -- one batch -----------------------------------------------------------
+    def pending_files(self) -> dict[str, tuple[int, float]]:
+        current = scan(self.raw_dir)
+        return {p: v for p, v in current.items() if self._seen.get(p) != v}
+
+    def _counts(self) -> tuple[int, int]:
+        """(events loaded so far, outbox log rows)."""
+        con = duckdb.connect(str(self.duckdb_path), read_only=True)
+        try:
+            def count(sql: str) -> int:
+                try:
+                    return int(con.execute(sql).fetchone()[0] or 0)
+                except duckdb.Error:
+                    return 0
+            events = count("select sum(row_count) from raw._file_manifest where table_name = 'events'")
+            actions = count(f"select count(*) from {export.OUTBOX_LOG}")
+            return events, actions
+        finally:
+            con.close()
+
+    def run_once(self, force: bool = False) -> BatchResult | None:
+        """One micro-batch if new files landed (or force); None when there was nothing new."""
+        if self.manifest is None:
+            self.parse()
+        pending = self.pending_files()
+        if not pending and not force:
+            return None
+        first_batch = not self._seen  # catching up with everything already there: no latency
+        oldest = None if first_batch else min((mtime for _, mtime in pending.values()), default=None)
+        events_before, actions_before = self._counts()
+        started = time.time()
+        self._dbt(["run", "--selector", self.selector, "--quiet"], manifest=self.manifest)
+        _release_duckdb()
+        dbt_seconds = time.time() - started
+        self._seen.update(pending)
+        events_after, actions_after = self._counts()
+        stats = None
+        export_started = time.time()
+        if self.destination is not None:
+            stats = export.export_actions(self.duckdb_path, self.destination, **self.export_options)
+        finished = time.time()
+        self.batches += 1
+        result = BatchResult(
+            number=self.batches, new_files=len(pending), events=events_after - events_before,
+            new_actions=actions_after - actions_before, export=stats, dbt_seconds=dbt_seconds,
+            export_seconds=finished - export_started,
+            latency_seconds=None if oldest is None else finished - oldest, oldest_arrival=oldest,
+            finished_at=finished)
+        self.log(result.line())
+        return result
+
+    def run(self, poll_seconds: float = 2.0, max_batches: int | None = None,
+            idle_exit_seconds: float | None = None) -> list[BatchResult]:
+        """Loop: a batch whenever new files landed; stop after max_batches or idle_exit_seconds without any."""
+        results: list[BatchResult] = []
+        last_activity = time.time()
+        first = True
+        while True:
+            result = self.run_once(force=first)
+            first = False
+            if result is not None:
+                results.append(result)
+                last_activity = time.time()
+                if max_batches is not None and len(results) >= max_batches:
+                    return results
+            elif idle_exit_seconds is not None and time.time() - last_activity >= idle_exit_seconds:
+                return results
+            else:
+                time.sleep(poll_seconds)
+
+
+class ShopReplay:
+    """The generator's next days of a --batches daily shop, for a steady stream of its visitors.
+
+    Copies the shop's generator state into a scratch folder (emptied first;
+    a scratch folder of an earlier replay of the same shop is continued after
+    its last day) and writes the following days there (ecomseg.batches.append_days, late and duplicate
+    events included when the shop has --redeliveries); next_day() returns that
+    day's event and session rows, every value as text, in arrival order. The
+    raw folder itself is not touched: the rows reach it through the collector
+    (or write_collector_file).
+    """
+
+    def __init__(self, raw_dir: Path | str, scratch_dir: Path | str):
+        import shutil
+
+        from ecomseg import batches
+
+        import json
+
+        self.scratch = Path(scratch_dir)
+        source = json.loads((Path(raw_dir) / batches.STATE_FILE).read_text(encoding="utf-8"))
+        kept = self.scratch / batches.STATE_FILE
+        if kept.exists():
+            state = json.loads(kept.read_text(encoding="utf-8"))
+            same_shop = {k: v for k, v in state.items() if k != "written_through"} == \
+                {k: v for k, v in source.items() if k != "written_through"}
+            if same_shop and state["written_through"] > source["written_through"]:
+                self._batches = batches  # an earlier replay of this shop: continue after its last day
+                return
+        if self.scratch.exists():
+            shutil.rmtree(self.scratch)
+        self.scratch.mkdir(parents=True)
+        shutil.copy2(Path(raw_dir) / batches.STATE_FILE, kept)
+        self._batches = batches
+
+    def next_day(self) -> dict:
+        """{'day': 'YYYY-MM-DD', 'events': [...], 'sessions': [...]} of the next day."""
+        import pyarrow.parquet as pq
+        import pyarrow.csv as pacsv
+
+        done = self._batches.append_days(self.scratch, 1)
+        day = done["days"][0]
+        out: dict = {"day": day}
+        for table in WATCHED_TABLES:
+            rows: list[dict] = []
+            for path in sorted((self.scratch / table).rglob(f"date={day}/*")):
+                if path.suffix == ".parquet":
+                    frame = pq.read_table(path)
+                elif path.suffix == ".csv":
+                    frame = pacsv.read_csv(path)
+                else:
+                    continue
+                for row in frame.to_pylist():
+                    rows.append({k: (None if v is None else str(v).replace(" ", "T") if k in ("occurred_at", "started_at")
+                                     else str(v)) for k, v in row.items()})
+            order_by = "occurred_at" if table == "events" else "started_at"
+            rows.sort(key=lambda r: r.get(order_by) or "")
+            out[table] = rows
+        return out
