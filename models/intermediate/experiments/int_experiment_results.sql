@@ -291,7 +291,7 @@ comparisons as (
         case
             when not rates.is_control
                 then (rates.conversion_rate - rates.control_conversion_rate)
-                / nullif(sqrt(rates.pooled_rate * (1 - rates.pooled_rate) * rates.inverse_sizes), 0)
+                    / nullif(sqrt(rates.pooled_rate * (1 - rates.pooled_rate) * rates.inverse_sizes), 0)
         end as z_score
     from rates
 
