@@ -6,7 +6,7 @@
     of group_by_column, or one row for all customers when it is none.
 
     customers_relation: a relation or CTE name with dim_customers' columns
-    customer_id, age_band, gender, region, first_traffic_source, order_count,
+    customer_id, age_band, gender, region, city, first_traffic_source, order_count,
     lifetime_net_revenue and top_purchased_category (plus group_by_column).
 
     Output columns:
@@ -16,6 +16,7 @@
       median_age_band              lower median of the known age bands in band
                                    order (under 18 < 18-24 < ... < 65+)
       top_gender, top_region,
+      top_city,
       top_acquisition_channel      most common non-null value (acquisition
                                    channel = first-touch traffic source)
       median_lifetime_net_revenue  exact median over buyers (mean of the two
@@ -35,6 +36,7 @@
 {%- set tops = {
     'top_gender': 'gender',
     'top_region': 'region',
+    'top_city': 'city',
     'top_acquisition_channel': 'acquisition_channel',
 } -%}
 with profile_customers as (
@@ -50,6 +52,7 @@ with profile_customers as (
         end as age_band_order,
         gender,
         region,
+        city,
         first_traffic_source as acquisition_channel,
         order_count,
         lifetime_net_revenue,

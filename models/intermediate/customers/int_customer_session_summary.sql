@@ -8,6 +8,9 @@
     - visits_before_first_order: sessions started at or before the first
       non-cancelled order, so it includes the session that placed it; null
       when the customer has no such order.
+    - visits_before_purchase_visit: the same sessions without the session
+      that placed that order (its session_id; an order without a session
+      leaves all of them): the visits before the purchase visit.
     - days_from_first_visit_to_first_order: calendar days (shop dates, var
       shop_timezone) from the first session's date to the first non-cancelled
       order's date; null when there is no order or the first session came
@@ -29,12 +32,21 @@ orders as (
 
 first_orders as (
 
+    {#- the first non-cancelled order (tie: smallest order_id) and its session -#}
     select
         customer_id,
-        min(ordered_at) as first_order_at
-    from orders
-    where not is_cancelled
-    group by customer_id
+        ordered_at as first_order_at,
+        session_id as first_order_session_id
+    from (
+        select
+            customer_id,
+            ordered_at,
+            session_id,
+            row_number() over (partition by customer_id order by ordered_at, order_id) as order_number
+        from orders
+        where not is_cancelled
+    ) as numbered_orders
+    where order_number = 1
 
 ),
 
@@ -83,6 +95,14 @@ visit_totals as (
         max(case when ranked_sessions.visit_number = 1 then ranked_sessions.campaign end) as first_campaign,
         sum(case when ranked_sessions.started_at <= first_orders.first_order_at then 1 else 0 end)
             as sessions_up_to_first_order,
+        sum(
+            case
+                when ranked_sessions.started_at <= first_orders.first_order_at
+                    and ranked_sessions.session_id <> coalesce(first_orders.first_order_session_id, '')
+                    then 1
+                else 0
+            end
+        ) as sessions_before_purchase_visit,
         max(first_orders.first_order_at) as first_order_at
     from ranked_sessions
     left join first_orders
@@ -104,6 +124,10 @@ final as (
             case when visit_totals.first_order_at is not null then visit_totals.sessions_up_to_first_order end
             as {{ dbt.type_bigint() }}
         ) as visits_before_first_order,
+        cast(
+            case when visit_totals.first_order_at is not null then visit_totals.sessions_before_purchase_visit end
+            as {{ dbt.type_bigint() }}
+        ) as visits_before_purchase_visit,
         case
             when visit_totals.first_visit_at <= visit_totals.first_order_at
                 then {{ days_between(

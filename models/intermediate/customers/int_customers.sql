@@ -61,7 +61,11 @@ joined as (
         session_summary.first_campaign,
         session_summary.most_frequent_traffic_source,
         coalesce(session_summary.visit_count, 0) as visit_count,
-        session_summary.visits_before_first_order,
+        session_summary.visits_before_first_order as visits_up_to_first_order,
+        case
+            when order_summary.first_order_date is not null
+                then coalesce(session_summary.visits_before_purchase_visit, 0)
+        end as visits_before_first_order,
         session_summary.days_from_first_visit_to_first_order,
         order_summary.first_order_date,
         order_summary.last_order_date,
@@ -126,6 +130,7 @@ final as (
         cast(first_campaign as {{ dbt.type_string() }}) as first_campaign,
         cast(most_frequent_traffic_source as {{ dbt.type_string() }}) as most_frequent_traffic_source,
         cast(visit_count as {{ dbt.type_bigint() }}) as visit_count,
+        cast(visits_up_to_first_order as {{ dbt.type_bigint() }}) as visits_up_to_first_order,
         cast(visits_before_first_order as {{ dbt.type_bigint() }}) as visits_before_first_order,
         cast(days_from_first_visit_to_first_order as {{ dbt.type_int() }}) as days_from_first_visit_to_first_order,
         cast(first_order_date as date) as first_order_date,

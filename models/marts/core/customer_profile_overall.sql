@@ -16,6 +16,7 @@ final as (
         cast(median_age_band as {{ dbt.type_string() }}) as median_age_band,
         cast(top_gender as {{ dbt.type_string() }}) as top_gender,
         cast(top_region as {{ dbt.type_string() }}) as top_region,
+        cast(top_city as {{ dbt.type_string() }}) as top_city,
         cast(top_acquisition_channel as {{ dbt.type_string() }}) as top_acquisition_channel,
         cast(median_lifetime_net_revenue as decimal(18, 2)) as median_lifetime_net_revenue,
         cast(top_categories as {{ dbt.type_string() }}) as top_categories

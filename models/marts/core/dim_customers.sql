@@ -1,6 +1,7 @@
 {#-
-    One row per customer (the rules: int_customers): the public, contracted face of int_customers, which the
-    segment marts read instead of this versioned mart.
+    Version 1 of dim_customers, deprecated (at marts.dim_customers_v1 until its deprecation date): first-touch
+    traffic source as first_traffic_source, and visits_before_first_order counting the purchase visit too.
+    Version 2 (dim_customers_v2.sql) is the latest.
 -#}
 with customers as (
 
@@ -25,7 +26,7 @@ final as (
         first_campaign,
         most_frequent_traffic_source,
         visit_count,
-        visits_before_first_order,
+        visits_up_to_first_order as visits_before_first_order,
         days_from_first_visit_to_first_order,
         first_order_date,
         last_order_date,

@@ -77,6 +77,7 @@ segment_customers as (
         customers.age_band,
         customers.gender,
         customers.region,
+        customers.city,
         customers.first_traffic_source,
         customers.order_count,
         customers.lifetime_net_revenue,

@@ -1,0 +1,44 @@
+{#-
+    One row per marketing action type and group (treatment: sent, control: recorded, not sent):
+    recipients, converters within the attribution window, rates, uplift
+    against the control arm with its confidence interval, the two-proportion
+    z-test and the sample-ratio-mismatch check. The numbers are computed in
+    int_experiment_results (docs/experiments.md).
+-#}
+with experiment_results as (
+
+    select * from {{ ref('int_experiment_results') }}
+    where experiment_type = 'action'
+
+),
+
+final as (
+
+    select
+        cast({{ dbt.concat(['experiment_id', "'|'", 'variant']) }} as {{ dbt.type_string() }}) as action_variant_id,
+        cast(experiment_id as {{ dbt.type_string() }}) as action_type,
+        cast(variant as {{ dbt.type_string() }}) as variant,
+        cast(is_control as boolean) as is_control,
+        cast(recipients as bigint) as recipients,
+        cast(converters as bigint) as converters,
+        cast(conversion_rate as double) as conversion_rate,
+        cast(revenue as decimal(38, 2)) as revenue,
+        cast(revenue_per_recipient as decimal(18, 2)) as revenue_per_recipient,
+        cast(control_recipients as bigint) as control_recipients,
+        cast(control_converters as bigint) as control_converters,
+        cast(control_conversion_rate as double) as control_conversion_rate,
+        cast(absolute_uplift as double) as absolute_uplift,
+        cast(absolute_uplift_ci_lower as double) as absolute_uplift_ci_lower,
+        cast(absolute_uplift_ci_upper as double) as absolute_uplift_ci_upper,
+        cast(relative_uplift as double) as relative_uplift,
+        cast(z_score as double) as z_score,
+        cast(p_value as double) as p_value,
+        cast(planned_share as double) as planned_share,
+        cast(srm_chi_square as double) as srm_chi_square,
+        cast(srm_p_value as double) as srm_p_value,
+        cast(is_sample_ratio_mismatch as boolean) as is_sample_ratio_mismatch
+    from experiment_results
+
+)
+
+select * from final
