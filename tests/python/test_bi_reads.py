@@ -102,7 +102,10 @@ def shops(tmp_path_factory):
     return root
 
 
-def test_reads_during_two_rebuilds_never_fail_and_each_sees_one_build(shops):
+@pytest.fixture(scope="module")
+def rebuilt(shops):
+    """Shop A built; then, while a process reads the copy in a loop and another holds it open,
+    shop B and shop A again (--full-refresh). Returns what every build published and what was read."""
     warehouse = shops / "warehouse" / "shop.duckdb"
     copy = read_copy_path(warehouse)
     stop_file = shops / "stop-reading"
@@ -133,7 +136,11 @@ def test_reads_during_two_rebuilds_never_fail_and_each_sees_one_build(shops):
             held.kill()
     assert reader.returncode == 0, err
     reads = [json.loads(line) for line in reads_file.read_text().splitlines()]
+    return {"warehouse": warehouse, "expected": expected, "reads": reads}
 
+
+def test_reads_during_two_rebuilds_never_fail_and_each_sees_one_build(rebuilt):
+    expected, reads = rebuilt["expected"], rebuilt["reads"]
     assert [r["error"] for r in reads if "error" in r] == []
     assert len(expected) == 3  # every publish has its own build id
     first, second, third = expected.values()
@@ -144,6 +151,29 @@ def test_reads_during_two_rebuilds_never_fail_and_each_sees_one_build(shops):
         assert all(rows == published for rows, _, published in read["marts"].values())
     seen = {read["build_id"] for read in reads}
     assert len(reads) >= 10 and len(seen) >= 2, (len(reads), seen)
+
+
+def test_the_right_to_be_forgotten_publishes_the_copy_again(rebuilt, shops):
+    from ecomseg import gdpr
+
+    warehouse = rebuilt["warehouse"]
+    copy = read_copy_path(warehouse)
+    con = duckdb.connect(str(copy), read_only=True)  # closed before the copy is replaced: see SNAPSHOT_CODE
+    (customer,) = con.execute("select min(customer_id) from marts.fct_orders where not is_guest_order").fetchone()
+    con.close()
+    before, _ = snapshot(copy)
+    (shops / "exports").mkdir(exist_ok=True)
+    result = gdpr.forget_customer(customer, shops / "shop_a", duckdb_path=warehouse, exports=shops / "exports",
+                                  erasure_folder=shops / "erasure", rebuild=False)
+    assert result.warehouse_rows_removed
+    after, _ = snapshot(copy)
+    assert after != before  # published again
+    con = duckdb.connect(str(copy), read_only=True)
+    try:
+        for mart in ("dim_customers", "fct_orders", "customer_rfm"):
+            assert con.execute(f"select count(*) from marts.{mart} where customer_id = ?", [customer]).fetchone()[0] == 0
+    finally:
+        con.close()
 
 
 def test_publish_replaces_the_copy_and_leaves_no_temporary_file(tmp_path):

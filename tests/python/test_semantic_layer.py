@@ -15,6 +15,7 @@ import csv
 import os
 import shutil
 import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -23,10 +24,11 @@ import pytest
 
 from ecomseg import REPO_ROOT
 from ecomseg.dbt_runner import run_dbt
+from ecomseg.manifest import layer_of, load_manifest
 
 CUSTOMERS = 300
 SEED = 20261130
-MF = Path(os.environ.get("VIRTUAL_ENV") or REPO_ROOT / ".venv") / "bin" / "mf"
+MF = Path(sys.executable).parent / "mf"  # installed beside this interpreter (requirements.txt)
 PROJECT_FILES = ["dbt_project.yml", "profiles.yml", "selectors.yml", "models", "macros", "seeds", "tests",
                  "analyses"]
 
@@ -203,3 +205,18 @@ def test_the_saved_queries_are_listed_and_answer(shop):
         "select lifecycle_stage, count(*) from marts.customer_lifecycle group by 1")}
     got = {r["customer__lifecycle_stage"]: int(r["customers"]) for r in by_stage if r["customer__lifecycle_stage"]}
     assert got == stages
+
+
+def test_the_semantic_models_read_marts_and_the_exposures_name_their_marts(shop):
+    manifest = load_manifest(shop.target / "manifest.json")
+    semantic = {s["name"]: s for s in manifest["semantic_models"].values()}
+    assert set(semantic) == {"orders", "sessions", "customers", "customer_rfm", "customer_lifecycle"}
+    for model in semantic.values():
+        (node,) = model["depends_on"]["nodes"]
+        assert layer_of(manifest["nodes"][node]) == "marts", (model["name"], node)
+    exposures = {e["name"]: {manifest["nodes"][n]["name"] for n in e["depends_on"]["nodes"]}
+                 for e in manifest["exposures"].values()}
+    assert exposures["marketing_tool_actions"] == {"marketing_actions"}
+    assert {"dim_customers", "customer_rfm", "customer_lifecycle"} <= exposures["segmentation_report"]
+    assert all(layer_of(manifest["nodes"][n]) == "marts"
+               for e in manifest["exposures"].values() for n in e["depends_on"]["nodes"])
