@@ -49,8 +49,9 @@ class Shop:
             con.close()
 
     def mf(self, *args: str) -> subprocess.CompletedProcess:
+        # the profile's read-only target `bi`, as documented for the published copy (docs/semantic-layer.md)
         env = {**os.environ, "DBT_PROJECT_DIR": str(self.project), "DBT_PROFILES_DIR": str(REPO_ROOT),
-               "DUCKDB_PATH": str(self.path), "RAW_DATA_DIR": str(self.raw_dir)}
+               "DBT_TARGET": "bi", "DUCKDB_PATH": str(self.path), "RAW_DATA_DIR": str(self.raw_dir)}
         return subprocess.run([str(MF), *args], cwd=self.project, env=env, capture_output=True, text=True,
                               timeout=600)
 
