@@ -910,6 +910,12 @@ def forget_customer(customer_id: str, raw_dir: Path | str, duckdb_path: Path | s
         rebuilt = result.success
         if not rebuilt:
             rebuild_error = "; ".join(result.failures[:5]) or "dbt build failed"
+    if duckdb_path is not None and duckdb_path.exists():
+        from ecomseg.publish import read_copy_path, publish
+
+        if read_copy_path(duckdb_path).exists():
+            # the BI copy (ecomseg.publish) must not keep the erased person either
+            publish(duckdb_path)
 
     salt = erasure.salt
     entry = {

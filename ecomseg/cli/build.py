@@ -20,6 +20,10 @@ over from the new data, segment history included.
 After a whole build (no --select / --selector) the CLV models are fitted
 (ecomseg/clv.py, docs/clv.md) and the models their parameters feed are built
 again with them (a second, short dbt build).
+After a successful build the warehouse is published for BI tools as a
+read-only copy, read/<warehouse file name> beside it (e.g.
+warehouse/read/ecommerce.duckdb), swapped in atomically (ecomseg.publish):
+point BI tools at the copy, never at the file being built. --no-publish skips it.
 
 dbt vars (shop time zone and currency, quarantine limits, ...: dbt_project.yml)
 are set per build with --vars, a YAML or JSON dict. When dbt fails, the exit
@@ -117,6 +121,9 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
                         help="dbt vars for this build, a YAML or JSON dict passed to dbt as --vars "
                              "(defaults and meanings: dbt_project.yml, vars), e.g. "
                              "--vars '{shop_timezone: Europe/Warsaw, shop_currency: EUR}'")
+    parser.add_argument("--no-publish", action="store_true",
+                        help="do not publish the read-only copy for BI tools (read/<warehouse file name> beside the "
+                             "warehouse, replaced atomically after a successful build; ecomseg.publish)")
     return parser
 
 
@@ -187,7 +194,15 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     print(render(summary))
     marts = sorted(name for (schema, name) in summary["counts"] if schema == "marts")
     mart = "customer_rfm" if "customer_rfm" in marts else (marts[0] if marts else "<mart>")
+    query_path = args.duckdb
+    if not args.no_publish and args.duckdb.exists():  # a successful build always wrote it
+        from ecomseg.publish import publish
+
+        published = publish(args.duckdb)
+        query_path = published.path
+        print(f"\nPublished for BI tools (read-only, swapped in atomically): {published.path} "
+              f"(build {published.build_id})")
     print(f"\nDone in {time.monotonic() - started:.0f} s. Query the marts (any name listed above) with:\n"
-          f"  {query_command(args.duckdb, mart)}")
+          f"  {query_command(query_path, mart)}")
     return 0
 
