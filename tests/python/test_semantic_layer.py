@@ -176,11 +176,11 @@ def test_conversion_and_cart_abandonment_per_month_and_campaign_equal_the_marts(
 
 
 def test_repeat_purchase_rate_per_stage_channel_and_region_equals_the_marts(shop):
-    dims = "customer__lifecycle_stage,customer__first_traffic_source,customer__region"
-    got = {(r["customer__lifecycle_stage"], r["customer__first_traffic_source"], r["customer__region"]): r
+    dims = "customer__lifecycle_stage,customer__acquisition_channel,customer__region"
+    got = {(r["customer__lifecycle_stage"], r["customer__acquisition_channel"], r["customer__region"]): r
            for r in shop.query("--metrics", "customers,buyers,repeat_purchase_rate", "--group-by", dims)}
     want = shop.rows("""
-        select l.lifecycle_stage, c.first_traffic_source, c.region, count(*),
+        select l.lifecycle_stage, c.acquisition_channel, c.region, count(*),
                sum(case when c.order_count >= 1 then 1 else 0 end),
                sum(case when c.order_count >= 2 then 1 else 0 end) * 1.0
                    / nullif(sum(case when c.order_count >= 1 then 1 else 0 end), 0)

@@ -3,7 +3,9 @@
     recipients, converters within the attribution window, rates, uplift
     against the control arm with its confidence interval, the two-proportion
     z-test and the sample-ratio-mismatch check. The numbers are computed in
-    int_experiment_results (docs/experiments.md).
+    int_experiment_results (docs/experiments.md); the first and last send
+    dates (shop time) come from the sends (the semantic layer's time
+    dimension).
 -#}
 with experiment_results as (
 
@@ -12,12 +14,33 @@ with experiment_results as (
 
 ),
 
+send_outcomes as (
+
+    select * from {{ ref('int_campaign_send_outcomes') }}
+
+),
+
+send_dates as (
+
+    select
+        campaign_id,
+        variant,
+        min({{ shop_date('sent_at') }}) as first_sent_date,
+        max({{ shop_date('sent_at') }}) as last_sent_date
+    from send_outcomes
+    group by campaign_id, variant
+
+),
+
 final as (
 
     select
-        cast({{ dbt.concat(['experiment_id', "'|'", 'variant']) }} as {{ dbt.type_string() }}) as campaign_variant_id,
+        cast({{ dbt.concat(['experiment_id', "'|'", 'experiment_results.variant']) }} as {{ dbt.type_string() }})
+            as campaign_variant_id,
         cast(experiment_id as {{ dbt.type_string() }}) as campaign_id,
-        cast(variant as {{ dbt.type_string() }}) as variant,
+        cast(experiment_results.variant as {{ dbt.type_string() }}) as variant,
+        cast(send_dates.first_sent_date as date) as first_sent_date,
+        cast(send_dates.last_sent_date as date) as last_sent_date,
         cast(is_control as boolean) as is_control,
         cast(recipients as bigint) as recipients,
         cast(converters as bigint) as converters,
@@ -38,6 +61,10 @@ final as (
         cast(srm_p_value as double) as srm_p_value,
         cast(is_sample_ratio_mismatch as boolean) as is_sample_ratio_mismatch
     from experiment_results
+    left join send_dates
+        on
+            experiment_results.experiment_id = send_dates.campaign_id
+            and experiment_results.variant = send_dates.variant
 
 )
 
