@@ -12,6 +12,7 @@ returns is compared with the same number computed in SQL straight on the marts.
 from __future__ import annotations
 
 import csv
+import re
 import os
 import shutil
 import subprocess
@@ -73,7 +74,7 @@ def shop(tmp_path_factory) -> Shop:
     s = Shop(tmp_path_factory.mktemp("semantic_shop"))
     generate(s.raw_dir, customers=CUSTOMERS, seed=SEED)
     run_dbt(["build", "--select", "+fct_orders", "+fct_sessions", "+dim_customers", "+customer_rfm",
-             "+customer_lifecycle", "int_time_spine_day", "--log-path", str(s.root / "logs")],
+             "+customer_lifecycle", "+campaign_results", "int_time_spine_day", "--log-path", str(s.root / "logs")],
             raw_dir=s.raw_dir, duckdb_path=s.path, target_path=s.target)
     s.project.mkdir()
     for name in PROJECT_FILES:
@@ -211,13 +212,28 @@ def test_the_saved_queries_are_listed_and_answer(shop):
 def test_the_semantic_models_read_marts_and_the_exposures_name_their_marts(shop):
     manifest = load_manifest(shop.target / "manifest.json")
     semantic = {s["name"]: s for s in manifest["semantic_models"].values()}
-    assert set(semantic) == {"orders", "sessions", "customers", "customer_rfm", "customer_lifecycle"}
+    assert set(semantic) == {"orders", "sessions", "customers", "customer_rfm", "customer_lifecycle", "campaign_results"}
     for model in semantic.values():
         (node,) = model["depends_on"]["nodes"]
         assert layer_of(manifest["nodes"][node]) == "marts", (model["name"], node)
     exposures = {e["name"]: {manifest["nodes"][n]["name"] for n in e["depends_on"]["nodes"]}
                  for e in manifest["exposures"].values()}
     assert exposures["marketing_tool_actions"] == {"marketing_actions"}
-    assert {"dim_customers", "customer_rfm", "customer_lifecycle"} <= exposures["segmentation_report"]
+    # the report's exposure names exactly the marts ecomseg report reads (its QUERIES)
+    from ecomseg.report import QUERIES
+    read = {m for sql in QUERIES.values() for m in re.findall(r"\bmarts\.([a-z_0-9]+)", sql)}
+    assert exposures["segmentation_report"] == read
     assert all(layer_of(manifest["nodes"][n]) == "marts"
                for e in manifest["exposures"].values() for n in e["depends_on"]["nodes"])
+
+
+def test_campaign_conversion_per_campaign_and_variant_equals_campaign_results(shop):
+    got = {(r["campaign_variant__campaign_id"], r["campaign_variant__variant"]): r for r in shop.query(
+        "--metrics", "campaign_recipients,campaign_converters,campaign_conversion_rate",
+        "--group-by", "campaign_variant__campaign_id,campaign_variant__variant")}
+    want = shop.rows("select campaign_id, variant, recipients, converters, conversion_rate from marts.campaign_results")
+    assert want and len(got) == len(want)
+    for campaign_id, variant, recipients, converters, rate in want:
+        row = got[(campaign_id, variant)]
+        assert int(row["campaign_recipients"]) == recipients and int(row["campaign_converters"]) == converters
+        assert _close(_num(row["campaign_conversion_rate"]), rate), (campaign_id, variant, row, rate)
