@@ -75,8 +75,17 @@
             {%- set state.step = step -%}
             {#- step's table: the current coefficients -#}
             {%- set relation = ecommerce_segmentation.scorecard_fit_step_relation(step) -%}
+            {#- no learning rows (a tiny or new shop): an empty result with the same columns -#}
+            {%- set rows = fits -%}
+            {%- if fits | length == 0 -%}
+                {%- set zeros = {} -%}
+                {%- for name in names -%}
+                    {%- do zeros.update({name: 0.0}) -%}
+                {%- endfor -%}
+                {%- set rows = [{'learning_set': '', 'score_name': '', 'steps': 0, 'dropped': [], 'beta': zeros}] -%}
+            {%- endif -%}
             {%- set step_sql -%}
-                {%- for fit in fits %}
+                {%- for fit in rows %}
                 select
                     cast('{{ fit.learning_set }}' as {{ dbt.type_string() }}) as learning_set,
                     cast('{{ fit.score_name }}' as {{ dbt.type_string() }}) as score_name,
@@ -88,6 +97,10 @@
                     {%- for behaviour in behaviour_names %},
                     {{ 'true' if behaviour in fit.dropped else 'false' }} as is_dropped_{{ behaviour }}
                     {%- endfor %}
+                {%- if fits | length == 0 %}
+                from (select 1 as no_row) as no_rows
+                where 1 = 0
+                {%- endif %}
                 {{ 'union all' if not loop.last }}
                 {%- endfor %}
             {%- endset -%}
