@@ -44,6 +44,17 @@ Planted truth (``ground_truth.json``)
   ``rate(purchase | behaviour) / rate(purchase | no behaviour)`` equals
   ``planted_relative_purchase_rate``; the unit is a row of ``sessions`` and
   a purchase session is one with a purchase event.
+* ``person_purchase_drivers``: the same four behaviours as drivers at the
+  scorecard's unit (docs/scoring.md): a customer's non-purchase sessions in
+  the ``pre_purchase_days`` (14) days before one of their orders show a
+  behaviour ``planted_pre_purchase_lift`` times as often as their other
+  non-purchase sessions (the overall share stays the per-session one), so
+  recent behaviour before a date raises the odds of a purchase after it.
+  ``likelihood_ratio`` is measured on the generated shop at the scorecard's
+  defaults (``scorecard_defaults``; ``definition`` says how): the share of
+  (person, snapshot date) rows with the behaviour in the recent window among
+  those that buy in the horizon over the share among those that do not,
+  i.e. exp(WoE) of the scorecard's "1+" band of the ``recent_*`` behaviour.
 * ``campaign_ab_effect``: one campaign sent to every consenting customer with
   variants A / B / control; B triggers far more extra orders than A.  The
   conversion rate of a variant is the share of its ``campaign_sends`` rows

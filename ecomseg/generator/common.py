@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 
 from ecomseg import contract
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: person-level purchase drivers (PRE_PURCHASE_LIFT)
 SCALES = {"small": 2_000, "medium": 100_000, "large": 1_000_000}
 DEFAULT_CUSTOMERS = SCALES["small"]
 DEFAULT_DAYS = 730
@@ -226,7 +226,7 @@ PLANTED_ACCESSORIES = [
 
 #: Purchase drivers: behaviour, definition, P(behaviour | no purchase), planted relative rate.
 PURCHASE_DRIVERS = [
-    ("added_to_cart", "the session has at least one add_to_cart event", 0.30, 6.0),
+    ("added_to_cart", "the session has at least one add_to_cart event", 0.22, 6.0),
     ("viewed_3plus_products", "the session has at least three product_view events", 0.22, 2.5),
     ("used_search", "the session has at least one search event", 0.15, 2.0),
     ("came_from_email", "the session's traffic_source maps to email (raw 'email' or 'newsletter')", 0.05, 3.0),
@@ -236,6 +236,28 @@ DRIVER_RATE_DEFINITION = (
     "relative rate = purchase sessions / sessions among sessions WITH the behaviour, divided by the "
     "same share among sessions WITHOUT it")
 BOUNCE_SHARE = 0.55  # share of non-purchase sessions that are a single page view
+
+#: Person-level purchase drivers (the scorecard's unit, docs/scoring.md): a customer's non-purchase
+#: sessions in the PRE_PURCHASE_DAYS days before one of their (non-cancelled) orders show each
+#: behaviour this many times as often as their other non-purchase sessions, so behaviour in the
+#: last days before a date d raises the odds of a purchase in the days after d. The overall share of
+#: non-purchase sessions with the behaviour stays PURCHASE_DRIVERS' one (the per-session drivers hold).
+PRE_PURCHASE_DAYS = 14
+PRE_PURCHASE_LIFT = {"added_to_cart": 15.0, "came_from_email": 4.0, "viewed_3plus_products": 2.5,
+                     "used_search": 1.25}
+#: The scorecard's defaults (dbt vars) the person-level drivers are measured at in ground_truth.json.
+SCORECARD_UNIT = {"snapshot_count": 12, "snapshot_spacing_days": 14, "horizon_days": 14,
+                  "population_days": 365, "recent_days": 14}
+PERSON_DRIVER_DEFINITION = (
+    "unit: the scorecard's (docs/scoring.md): a person (a customer: the sessions logged in as them and every "
+    "session of a visitor id ever logged in as them; or an anonymous visitor id) at a snapshot date d (end_date - horizon_days - k x snapshot_spacing_days, k = 0.. "
+    "snapshot_count - 1) with a visit dated in [d - population_days, d]; has the behaviour: at least one session "
+    "with it dated in (d - recent_days, d] and after the date of the person's latest non-cancelled order dated on "
+    "or before d (the scorecard's recent_* behaviours); buys: a non-cancelled order dated in (d, d + horizon_days]; "
+    "likelihood_ratio = share with the behaviour among (person, d) that buy / among those that do not "
+    "(= exp(weight of evidence of the behaviour's 'yes' band), unsmoothed), measured on the generated shop "
+    "(before dirt); planted_pre_purchase_lift = P(behaviour | a customer's non-purchase session in the "
+    "PRE_PURCHASE_DAYS days before their order) / P(behaviour | other non-purchase session)")
 
 #: A/B campaign: extra-order probability per variant (the measured rates go to the truth).
 AB_UPLIFT = {"A": 0.04, "B": 0.11, "control": 0.0}

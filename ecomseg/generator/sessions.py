@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from ecomseg.generator.common import (ANONYMOUS_DEVICE_WEIGHTS, BOUNCE_SHARE, CH_EMAIL, DAY, DEVICES,
-                                      EV_CHECKOUT, HOUR, PAID_CAMPAIGNS, PURCHASE_DRIVERS, SOCIAL_CAMPAIGNS,
-                                      SOURCES, SOURCE_ALIASES, SRC, UNKNOWN_SOURCES, _choice,
-                                      _group_positions, _solve_conditional, _weights)
+                                      EV_CHECKOUT, HOUR, PAID_CAMPAIGNS, PRE_PURCHASE_DAYS, PRE_PURCHASE_LIFT,
+                                      PURCHASE_DRIVERS, SOCIAL_CAMPAIGNS, SOURCES, SOURCE_ALIASES, SRC,
+                                      ST_CANCELLED, UNKNOWN_SOURCES, _choice, _group_positions,
+                                      _solve_conditional, _weights)
 
 
 class SessionStage:
@@ -100,6 +101,7 @@ class SessionStage:
         self.purchase_rate = float(pi)
         self.s_purchase = purchase
         self.s_bounce = (~purchase) & (rng.random(n) < BOUNCE_SHARE)
+        self.s_pre_purchase = self._pre_purchase_sessions()
         flags = {}
         self.driver_x = {}
         for name, _, q, ratio in PURCHASE_DRIVERS:
@@ -107,12 +109,36 @@ class SessionStage:
             self.driver_x[name] = x
             if name == "came_from_email":
                 continue
-            pnb = q / (1 - BOUNCE_SHARE)
-            p = np.where(purchase, x, np.where(self.s_bounce, 0.0, pnb))
+            pre, other = self._pre_purchase_rates(~self.s_bounce & ~purchase, q / (1 - BOUNCE_SHARE),
+                                                  PRE_PURCHASE_LIFT[name])
+            p = np.where(purchase, x, np.where(self.s_bounce, 0.0, np.where(self.s_pre_purchase, pre, other)))
             flags[name] = rng.random(n) < p
         self.s_atc = flags["added_to_cart"]
         self.s_v3 = flags["viewed_3plus_products"]
         self.s_search = flags["used_search"]
+
+    def _pre_purchase_sessions(self) -> np.ndarray:
+        """Non-purchase sessions of a customer with a non-cancelled order of theirs in the
+        PRE_PURCHASE_DAYS days after the session's start (person-level drivers)."""
+        ok = self.o_status != ST_CANCELLED
+        big = np.int64(1) << 40
+        base = self.t0 - 400 * DAY
+        okey = np.sort(self.o_cust[ok] * big + (self.o_ts[ok] - base))
+        cust = np.maximum(self.s_cust, 0)
+        lo = cust * big + (self.s_start - base)
+        hi = lo + PRE_PURCHASE_DAYS * DAY
+        has = np.searchsorted(okey, hi, side="right") - np.searchsorted(okey, lo, side="right") > 0
+        return has & (self.s_cust >= 0) & (self.s_order < 0)
+
+    def _pre_purchase_rates(self, eligible: np.ndarray, rate: float, lift: float) -> tuple[float, float]:
+        """The behaviour's probability in pre-purchase and in other eligible sessions: `lift` times as
+        high in the first, the mean over all eligible sessions `rate` (as far as a probability allows)."""
+        n_pre = float((eligible & self.s_pre_purchase).sum())
+        n_other = float((eligible & ~self.s_pre_purchase).sum())
+        total = rate * (n_pre + n_other)
+        pre = min(total / max(n_pre + n_other / lift, 1.0), 1.0)
+        other = min(max((total - pre * n_pre) / max(n_other, 1.0), 0.0), 1.0)
+        return pre, other
 
     def _session_sources(self, rng: np.random.Generator) -> None:
         n = self.n_sessions
@@ -140,7 +166,8 @@ class SessionStage:
         e = rng.random(free.size) < p_free
         src[free] = np.where(e, SRC["email"], _choice(rng, free.size, other_p))
         nps = np.flatnonzero(~purchase)
-        e = rng.random(nps.size) < q_e[2]
+        pre, other = self._pre_purchase_rates(~purchase, q_e[2], PRE_PURCHASE_LIFT["came_from_email"])
+        e = rng.random(nps.size) < np.where(self.s_pre_purchase[nps], pre, other)
         src[nps] = np.where(e, SRC["email"], _choice(rng, nps.size, nonp_p))
         # campaigns for email (latest campaign before), paid and social traffic
         em = (src == SRC["email"]) & (camp < 0)

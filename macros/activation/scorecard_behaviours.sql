@@ -11,8 +11,9 @@
         'visit_count', 'days_since_first_visit', 'days_since_last_visit', 'page_view_count',
         'product_view_count', 'visits_with_3plus_product_views', 'max_views_of_one_product',
         'search_count', 'cart_add_count', 'abandoned_at_cart', 'abandoned_at_delivery',
-        'abandoned_at_payment', 'abandoned_at_confirmation', 'email_visit_count', 'order_count',
-        'days_since_last_order', 'order_value_total'] -%}
+        'abandoned_at_payment', 'abandoned_at_confirmation', 'email_visit_count',
+        'recent_cart_add_visits', 'recent_email_visits', 'recent_3plus_product_view_visits',
+        'recent_search_visits', 'order_count', 'days_since_last_order', 'order_value_total'] -%}
     {%- set categorical = ['first_traffic_source', 'latest_traffic_source', 'latest_device', 'is_registered_customer'] -%}
     {%- if kind == 'numeric' -%}
         {{ return(numeric) }}

@@ -415,10 +415,11 @@ def test_traffic_sources_and_campaigns(clean, clean_tables):
 def test_ground_truth_keys(dirty):
     gt = truth(dirty)
     assert list(gt) == ["generator_version", "seed", "customers", "days", "end_date", "format", "dirt_rate",
-                        "row_counts", "product_pairs", "accessories", "purchase_drivers", "campaign_ab_effect",
+                        "row_counts", "product_pairs", "accessories", "purchase_drivers", "person_purchase_drivers",
+                        "campaign_ab_effect",
                         "traffic_source_raw_values", "dirt", "expected_quarantine"]
     assert (gt["generator_version"], gt["seed"], gt["customers"], gt["days"], gt["end_date"], gt["format"],
-            gt["dirt_rate"]) == (1, 42, CUSTOMERS, 730, "2026-06-30", "parquet", 0.002)
+            gt["dirt_rate"]) == (2, 42, CUSTOMERS, 730, "2026-06-30", "parquet", 0.002)
     assert len(gt["product_pairs"]) >= 5 and len(gt["accessories"]) >= 3 and len(gt["purchase_drivers"]) >= 3
     assert set(gt["dirt"]) == {"duplicate_event_deliveries", "late_events", "orphan_order_items",
                                "negative_quantities", "missing_customer_ids", "malformed_order_timestamps",
@@ -486,6 +487,20 @@ def test_planted_purchase_drivers(clean, clean_tables):
         rel = purchase[b].mean() / purchase[~b].mean()
         planted = d["planted_relative_purchase_rate"]
         assert planted >= 2 and abs(rel - planted) / planted < 0.2, (d["behaviour"], rel, planted)
+
+
+def test_planted_person_level_drivers(clean):
+    """Person level (the scorecard's unit): the measured likelihood ratios follow the planted
+    pre-purchase lifts (test_scorecard.py checks the same ratios on the built warehouse)."""
+    person = truth(clean)["person_purchase_drivers"]
+    drivers = person["drivers"]
+    assert [d["behaviour"] for d in drivers] == ["added_to_cart", "came_from_email", "viewed_3plus_products",
+                                                  "used_search"]
+    lifts = [d["planted_pre_purchase_lift"] for d in drivers]
+    ratios = [d["likelihood_ratio"] for d in drivers]
+    assert lifts == sorted(lifts, reverse=True) and min(lifts) > 1
+    assert ratios == sorted(ratios, reverse=True) and min(ratios) > 1, ratios
+    assert person["scorecard_defaults"]["recent_days"] == person["pre_purchase_days"] == 14
 
 
 def test_campaign_ab_effect_matches_the_files(clean, clean_tables):

@@ -5,81 +5,35 @@
 
     The model is a logistic regression on the behaviours' weights of
     evidence: ln odds = intercept + sum over behaviours of coefficient x WoE
-    of the person's band. It starts at the naive-Bayes scorecard
-    (intercept = ln prior odds, every coefficient 1: the WoEs simply added)
-    and takes var scorecard_fit_iterations steps of gradient ascent on the
-    mean log-likelihood of the learning set's rows (int_scorecard_fit_inputs),
-    with the step 1 / (0.25 x (1 + sum of the mean squared WoEs)), which
-    cannot overshoot (it is below 1 / the curvature's largest eigenvalue).
-    Correlated behaviours (visits, page views, product views all count
-    activity) are added up by naive Bayes and over-weighted; the fit scales
-    them down. var scorecard_fit_iterations = 0 gives the plain naive-Bayes
-    scorecard. The linear predictor is clamped to [-35, 35] inside exp().
-    Each step is a table of its own (macro scorecard_fit_step_tables, run
-    while the model builds): step k reads step k - 1's one row per learning
-    set and score. As one query the chain of steps does not scale: DuckDB
-    plans it in exponential time, Spark's analyzer stops at 100 iterations
-    (spark.sql.analyzer.maxIterations) near 60 steps. The model selects the
-    last step's table; the step tables are dropped after the build.
+    of the person's band, fitted on the learning set's rows
+    (int_scorecard_fit_inputs) to convergence by Newton steps with an L2
+    penalty of var scorecard_fit_l2_penalty on the behaviour coefficients
+    (not the intercept): the coefficients scikit-learn's
+    LogisticRegression(C = 1 / penalty) gives on the same WoE matrix. Correlated
+    behaviours (visits, page views, product views all count activity) would be
+    added up by naive Bayes and over-weighted; the fit scales them down. A
+    behaviour whose coefficient comes out negative is dropped (coefficient 0,
+    is_dropped) and the others refitted, round after round, until none is
+    negative (the standard scorecard rule: no band scores against its own
+    weight of evidence). Macro scorecard_fit_step_tables runs the steps
+    while the model builds, each a table of its own (as one query the chain of
+    steps does not scale on DuckDB nor on Spark); at most var
+    scorecard_fit_max_iterations steps, converged when no coefficient changes by
+    var scorecard_fit_tolerance or more.
 -#}
-{{ config(post_hook=["{{ drop_scorecard_fit_step_table(var('scorecard_fit_iterations') | int) }}"]) }}
+{{ config(post_hook=["{{ drop_scorecard_fit_step_table() }}"]) }}
 {%- set behaviour_names = scorecard_behaviours() -%}
-{%- set iterations = var('scorecard_fit_iterations') | int -%}
-{%- set smoothing = 'cast(' ~ var('scorecard_woe_smoothing') ~ ' as double)' -%}
-{%- set fit_0_sql -%}
-select
-    learning_set,
-    score_name,
-    1.0 / (0.25 * (1
-    {%- for behaviour in behaviour_names %} + avg(woe_{{ behaviour }} * woe_{{ behaviour }}){% endfor %}))
-        as step,
-    ln((sum(is_positive) + {{ smoothing }}) / (count(*) - sum(is_positive) + {{ smoothing }})) as coefficient_intercept,
-    {%- for behaviour in behaviour_names %}
-    cast(1.0 as double) as coefficient_{{ behaviour }}{{ "," if not loop.last }}
-    {%- endfor %}
-from {{ ref('int_scorecard_fit_inputs') }}
-group by learning_set, score_name
-{%- endset -%}
-{#- the step before, a placeholder scorecard_fit_step_tables fills in -#}
-{%- set previous_step = '__previous_step__' -%}
-{%- set fit_step_sql -%}
-select
-    learning_set,
-    score_name,
-    max(step) as step,
-    max(coefficient_intercept) + max(step) * avg(residual) as coefficient_intercept,
-    {%- for behaviour in behaviour_names %}
-    max(coefficient_{{ behaviour }}) + max(step) * avg(residual * woe_{{ behaviour }})
-        as coefficient_{{ behaviour }}{{ "," if not loop.last }}
-    {%- endfor %}
-from (
-    select
-        fit_inputs.learning_set,
-        fit_inputs.score_name,
-        fit_inputs.is_positive,
-    {%- for behaviour in behaviour_names %}
-        fit_inputs.woe_{{ behaviour }},
-        previous.coefficient_{{ behaviour }},
-    {%- endfor %}
-        previous.step,
-        previous.coefficient_intercept,
-        fit_inputs.is_positive - 1.0 / (1.0 + exp(-greatest(-35.0, least(35.0,
-            previous.coefficient_intercept
-    {%- for behaviour in behaviour_names %}
-            + previous.coefficient_{{ behaviour }} * fit_inputs.woe_{{ behaviour }}
-    {%- endfor %}
-        )))) as residual
-    from {{ ref('int_scorecard_fit_inputs') }} as fit_inputs
-    inner join {{ previous_step }} as previous
-        on fit_inputs.learning_set = previous.learning_set
-            and fit_inputs.score_name = previous.score_name
-) as fit_rows
-group by learning_set, score_name
-{%- endset -%}
-{%- set last_step = scorecard_fit_step_tables(fit_0_sql, fit_step_sql, iterations) -%}
-with last_step as (
+{%- set result = scorecard_fit_step_tables(
+    ref('int_scorecard_fit_inputs'),
+    behaviour_names,
+    var('scorecard_fit_l2_penalty'),
+    var('scorecard_fit_max_iterations') | int,
+    var('scorecard_fit_tolerance'),
+    'cast(' ~ var('scorecard_woe_smoothing') ~ ' as double)'
+) -%}
+with fit_result as (
 
-    select * from {{ last_step }}
+    select * from {{ result }}
 
 ),
 
@@ -89,8 +43,11 @@ coefficients as (
         learning_set,
         score_name,
         '(intercept)' as behaviour,
-        coefficient_intercept as coefficient
-    from last_step
+        coefficient_intercept as coefficient,
+        false as is_dropped,
+        fit_iterations,
+        dropped_behaviours
+    from fit_result
     {%- for behaviour in behaviour_names %}
 
         union all
@@ -99,8 +56,11 @@ coefficients as (
             learning_set,
             score_name,
             '{{ behaviour }}' as behaviour,
-            coefficient_{{ behaviour }} as coefficient
-        from last_step
+            coefficient_{{ behaviour }} as coefficient,
+            is_dropped_{{ behaviour }} as is_dropped,
+            fit_iterations,
+            dropped_behaviours
+        from fit_result
     {%- endfor %}
 
 ),
@@ -113,7 +73,10 @@ final as (
         cast(learning_set as {{ dbt.type_string() }}) as learning_set,
         cast(score_name as {{ dbt.type_string() }}) as score_name,
         cast(behaviour as {{ dbt.type_string() }}) as behaviour,
-        cast(coefficient as double) as coefficient
+        cast(coefficient as double) as coefficient,
+        cast(is_dropped as boolean) as is_dropped,
+        cast(fit_iterations as int) as fit_iterations,
+        cast(dropped_behaviours as {{ dbt.type_string() }}) as dropped_behaviours
     from coefficients
 
 )

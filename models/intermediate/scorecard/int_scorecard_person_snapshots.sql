@@ -12,12 +12,18 @@
     - is_big_spender: such an order worth at least the snapshot's
       large_order_value.
 
+    The recent_* behaviours count only the visits dated in the last var
+    scorecard_recent_days days up to the snapshot date and after the date of
+    the person's latest order on or before it (intent not yet followed by a
+    purchase; the generated shop plants its purchase drivers there).
+
     The scoring snapshot (the as-of date) has null targets. Identity is read
     as stitched today: a visitor who logs in later is that customer in every
     snapshot; is_registered_customer (signed up on or before the snapshot
     date) is the behaviour that says what was known then.
 -#}
 {%- set population_days = var('scorecard_population_days') | int -%}
+{%- set recent_days = var('scorecard_recent_days') | int -%}
 with snapshots as (
 
     select * from {{ ref('int_scorecard_snapshots') }}
@@ -139,6 +145,27 @@ orders_before as (
 
 ),
 
+recent_activity as (
+
+    select
+        snapshots.snapshot_date,
+        person_days.person_id,
+        sum(person_days.visits_with_cart_add) as recent_cart_add_visits,
+        sum(person_days.email_visit_count) as recent_email_visits,
+        sum(person_days.visits_with_3plus_product_views) as recent_3plus_product_view_visits,
+        sum(person_days.visits_with_search) as recent_search_visits
+    from snapshots
+    inner join person_days
+        on snapshots.snapshot_date >= person_days.activity_date
+            and person_days.activity_date > {{ dbt.dateadd('day', -recent_days, 'snapshots.snapshot_date') }}
+    left join orders_before
+        on snapshots.snapshot_date = orders_before.snapshot_date
+            and person_days.person_id = orders_before.person_id
+    where orders_before.last_order_date is null or person_days.activity_date > orders_before.last_order_date
+    group by snapshots.snapshot_date, person_days.person_id
+
+),
+
 orders_after as (
 
     select
@@ -179,6 +206,10 @@ joined as (
         activity.abandoned_at_payment,
         activity.abandoned_at_confirmation,
         activity.email_visit_count,
+        coalesce(recent_activity.recent_cart_add_visits, 0) as recent_cart_add_visits,
+        coalesce(recent_activity.recent_email_visits, 0) as recent_email_visits,
+        coalesce(recent_activity.recent_3plus_product_view_visits, 0) as recent_3plus_product_view_visits,
+        coalesce(recent_activity.recent_search_visits, 0) as recent_search_visits,
         coalesce(orders_before.order_count, 0) as order_count,
         {{ days_between('orders_before.last_order_date', 'activity.snapshot_date') }} as days_since_last_order,
         coalesce(orders_before.order_value_total, 0) as order_value_total,
@@ -205,6 +236,9 @@ joined as (
     left join orders_before
         on activity.snapshot_date = orders_before.snapshot_date
             and activity.person_id = orders_before.person_id
+    left join recent_activity
+        on activity.snapshot_date = recent_activity.snapshot_date
+            and activity.person_id = recent_activity.person_id
     left join orders_after
         on activity.snapshot_date = orders_after.snapshot_date
             and activity.person_id = orders_after.person_id
@@ -241,6 +275,10 @@ final as (
         cast(abandoned_at_payment as bigint) as abandoned_at_payment,
         cast(abandoned_at_confirmation as bigint) as abandoned_at_confirmation,
         cast(email_visit_count as bigint) as email_visit_count,
+        cast(recent_cart_add_visits as bigint) as recent_cart_add_visits,
+        cast(recent_email_visits as bigint) as recent_email_visits,
+        cast(recent_3plus_product_view_visits as bigint) as recent_3plus_product_view_visits,
+        cast(recent_search_visits as bigint) as recent_search_visits,
         cast(order_count as bigint) as order_count,
         cast(days_since_last_order as int) as days_since_last_order,
         cast(order_value_total as decimal(38, 2)) as order_value_total,

@@ -7,7 +7,9 @@
     var scorecard_base_score - factor x ln(var scorecard_base_odds).
     - A band's points = round(factor x coefficient x WoE), the coefficient of
       its behaviour from int_scorecard_fit (0 points for a behaviour that is
-      not selected: its WoE enters the fit as 0).
+      not selected: its WoE enters the fit as 0; nor for one the fit dropped
+      for a negative coefficient: coefficient 0). is_selected: the behaviour
+      scores points (selected by information value and not dropped).
     - The base row's points = round(offset + factor x intercept).
     A person's score = base points + the points of their bands; on this scale
     a score of base_score means odds of base_odds, and every
@@ -54,7 +56,7 @@ band_rows as (
         band_woe.positives,
         band_woe.weight_of_evidence,
         band_woe.information_value,
-        band_woe.is_selected,
+        band_woe.is_selected and not coalesce(coefficients.is_dropped, false) as is_selected,
         case when band_woe.is_selected then coefficients.coefficient else 0 end as coefficient,
         case
             when band_woe.is_selected then round({{ factor }} * coefficients.coefficient * band_woe.weight_of_evidence)
