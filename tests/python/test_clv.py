@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ecomseg.clv import bgnbd_log_likelihood, fit_and_rebuild
+from ecomseg.clv import bgnbd_log_likelihood, builds_everything, fit_and_rebuild
 
 lifetimes = pytest.importorskip("lifetimes")
 from lifetimes import BetaGeoFitter, GammaGammaFitter  # noqa: E402  (test-only reference)
@@ -297,3 +297,15 @@ def test_value_and_clv_when_q_is_below_one(q_below_one):
     clv = mart["customer_lifetime_value"].to_numpy(dtype=float)
     assert (np.isnan(clv) == np.isnan(expected)).all()
     np.testing.assert_allclose(clv[~np.isnan(expected)], (discounted * expected)[~np.isnan(expected)], rtol=1e-9)
+
+
+def test_which_rebuilds_are_followed_by_the_clv_fit():
+    """ecomseg forget refits the CLV after a rebuild of every model (it emptied the CLV marts), not
+    after part of the project nor when the parameters are passed in."""
+    assert builds_everything(["build"])
+    assert builds_everything(["build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"])
+    assert builds_everything(["run", "--full-refresh"])
+    for args in (["build", "--select", "staging"], ["build", "-s", "x"], ["run", "--select=x"],
+                 ["build", "--selector", "raw_to_sessions"], ["test"], ["parse"], [],
+                 ["build", "--vars", '{"clv_parameters": {}}']):
+        assert not builds_everything(args), args
