@@ -145,12 +145,35 @@ def fit_warehouse(duckdb_path, fitted_at: _dt.datetime | None = None) -> dict:
 #: the models the fitted parameters feed (rebuilt after the fit, with the var clv_parameters)
 FITTED_SELECTION = "int_clv_parameters+"
 
+#: dbt options that narrow a command to part of the project
+_SELECTION_OPTIONS = ("--select", "-s", "--selector", "--models", "-m")
 
-def fit_and_rebuild(duckdb_path, raw_dir, dbt_vars: dict | None = None, target_path=None) -> dict | None:
+
+def builds_everything(dbt_args) -> bool:
+    """Whether a dbt command (e.g. ["build", "--exclude-resource-type", "test"])
+    builds every model, as `ecomseg build` without --select / --selector does:
+    a `build` or `run` with no selection option and no clv_parameters in its
+    --vars. After such a command the CLV models are fitted and rebuilt
+    (fit_and_rebuild): it left the CLV marts empty."""
+    args = [str(a) for a in dbt_args]
+    if not args or args[0] not in ("build", "run"):
+        return False
+    for arg in args:
+        if arg.split("=", 1)[0] in _SELECTION_OPTIONS:
+            return False
+        if "clv_parameters" in arg:
+            return False
+    return True
+
+
+def fit_and_rebuild(duckdb_path, raw_dir, dbt_vars: dict | None = None, target_path=None,
+                    env: dict[str, str] | None = None) -> dict | None:
     """After a dbt build that built int_clv_fit_inputs: fit, then rebuild the
     models downstream of the parameters (FITTED_SELECTION) with the var
     clv_parameters. Returns the parameters, or None when the warehouse has no
-    calibration summary (the CLV models were not selected)."""
+    calibration summary (the CLV models were not selected). env: extra
+    environment of the dbt command (e.g. ERASURE_DIR, as ecomseg forget's
+    rebuild has it). Raises DbtCommandFailed when that build fails."""
     import duckdb
 
     from ecomseg.dbt_runner import run_dbt
@@ -167,5 +190,6 @@ def fit_and_rebuild(duckdb_path, raw_dir, dbt_vars: dict | None = None, target_p
         return None
     parameters = fit_warehouse(duckdb_path)
     run_dbt(["build", "--select", FITTED_SELECTION], raw_dir=raw_dir, duckdb_path=duckdb_path,
-            target_path=target_path, dbt_vars={**(dbt_vars or {}), "clv_parameters": parameters})
+            target_path=target_path, env=env,
+            dbt_vars={**(dbt_vars or {}), "clv_parameters": parameters})
     return parameters

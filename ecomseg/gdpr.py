@@ -26,7 +26,10 @@ Right to be forgotten (``forget_customer``), for one customer id:
 4. Delete their rows from every table of the warehouse - models, snapshots,
    incremental tables, copies of CSV loads, the quarantine (including its
    ``raw_record`` JSON) - and from every file under the exports folder.
-5. Rebuild the warehouse with dbt, so aggregates no longer count them.
+5. Rebuild the warehouse with dbt, so aggregates no longer count them; after
+   a rebuild of every model (the default) the CLV models are fitted again and
+   their predictions rebuilt, as `ecomseg build` does (ecomseg.clv), so the
+   CLV marts are not left empty.
 6. Append to the erasure log (``erasure_log.jsonl``) one line for this
    erasure: a salted hash of the id, the time, the rows of this subject
    removed per table and file; rows of earlier erasures' subjects found
@@ -839,7 +842,11 @@ def forget_customer(customer_id: str, raw_dir: Path | str, duckdb_path: Path | s
     """Erase one customer everywhere (see the module docstring); returns what was removed.
 
     rebuild_args: the dbt command of the rebuild (default ["build"]); the
-    customer id is never part of it (dbt logs its command line).
+    customer id is never part of it (dbt logs its command line). When it
+    builds every model (ecomseg.clv.builds_everything), the CLV models are
+    then fitted on the data without the customer and rebuilt
+    (ecomseg.clv.fit_and_rebuild, into <target_path>/clv_fit), as
+    `ecomseg build` does; a failure there is a failed rebuild.
     force: erase even an id found nowhere (no raw file, no warehouse table):
     its hash is recorded so that a later delivery is kept out.
     Raises SubjectNotFound (nothing changed) for an id found nowhere unless
@@ -903,6 +910,7 @@ def forget_customer(customer_id: str, raw_dir: Path | str, duckdb_path: Path | s
 
     rebuilt, rebuild_error = False, None
     if rebuild and duckdb_path is not None:
+        from ecomseg import clv
         from ecomseg.dbt_runner import run_dbt
 
         result = run_dbt(list(rebuild_args or ["build"]), raw_dir=raw_dir, duckdb_path=duckdb_path, target_path=target_path,
@@ -910,6 +918,16 @@ def forget_customer(customer_id: str, raw_dir: Path | str, duckdb_path: Path | s
         rebuilt = result.success
         if not rebuilt:
             rebuild_error = "; ".join(result.failures[:5]) or "dbt build failed"
+        elif clv.builds_everything(rebuild_args or ["build"]):
+            from ecomseg.dbt_runner import DbtCommandFailed
+
+            # the CLV marts were emptied by the rebuild (no parameters): fit on the data without them
+            clv_target = Path(target_path or os.environ.get("DBT_TARGET_PATH", REPO_ROOT / "target")) / "clv_fit"
+            try:
+                clv.fit_and_rebuild(duckdb_path, raw_dir, target_path=clv_target,
+                                    env={"ERASURE_DIR": str(folder.resolve())})
+            except DbtCommandFailed as exc:
+                rebuilt, rebuild_error = False, f"the CLV refit's dbt build failed: {exc}"
     if duckdb_path is not None and duckdb_path.exists():
         from ecomseg.publish import read_copy_path, publish
 

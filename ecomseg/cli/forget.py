@@ -10,7 +10,8 @@ reads it; the warehouse's file manifest entry of each rewritten file is
 updated, so the next incremental build does not call it changed), deletes their rows from
 every warehouse table (models, snapshots, incremental tables, quarantine),
 removes them from every file under the exports folder, rebuilds the
-warehouse and appends what it did to the erasure log (no personal data): one
+warehouse (and, as `ecomseg build` does, fits the CLV models again on the
+data without them and rebuilds their predictions) and appends what it did to the erasure log (no personal data): one
 line per erasure, counting the rows of this erasure's customer; rows of
 customers erased before that came back in re-delivered files are removed too
 and logged apart, per earlier erasure. The customer id is never written in

@@ -7,19 +7,23 @@ orders-only shop (orders + order_items, one line per purchase), built with
 Current fit calibrated up to 1998-06-30; holdout fit 273 days earlier, up to
 1997-09-30 with time in weeks (days / 7): Fader, Hardie and Lee's calibration.
 `lifetimes` is the test-only reference (summary, fits, P(alive), expected
-purchases, Gamma-Gamma expected value); the published values are those of
-Fader, Hardie and Lee (2005).
+purchases, Gamma-Gamma expected value, where q > 1 as on CDNOW); the published
+values are those of Fader, Hardie and Lee (2005). For q <= 1 (lifetimes'
+weighted-average form divides by q - 1) a copy of the warehouse is rebuilt
+with the CDNOW parameters but Gamma-Gamma p 0.125, q 0.75, and its values are
+checked against the closed form computed here with numpy.
 """
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from ecomseg.clv import bgnbd_log_likelihood, fit_and_rebuild
+from ecomseg.clv import bgnbd_log_likelihood, builds_everything, fit_and_rebuild
 
 lifetimes = pytest.importorskip("lifetimes")
 from lifetimes import BetaGeoFitter, GammaGammaFitter  # noqa: E402  (test-only reference)
@@ -214,3 +218,94 @@ def test_holdout_validation_groups(warehouse, transactions):
     np.testing.assert_allclose(mart["predicted_purchases"], expected["predicted"], rtol=1e-9)
     np.testing.assert_allclose(mart["actual_purchases_per_customer"], expected["actual"] / expected["customers"],
                                rtol=1e-12)
+
+
+# Gamma-Gamma with q < 1: the population mean p v / (q - 1) is infinite, the value given x >= 1
+# repeat purchases, p (v + x m) / (p x + q - 1), is finite where p x + q > 1: here x >= 3 (x = 2
+# gives p x + q = 1 exactly, dyadic numbers, on either engine).
+Q_BELOW_ONE = {"p": 0.125, "q": 0.75}
+NOTE_NO_REPEAT = "no repeat purchase and q <= 1: the population mean is infinite"
+NOTE_INFINITE = "p x + q <= 1: the expected value given the repeat purchases is infinite"
+
+
+@pytest.fixture(scope="module")
+def q_below_one(tmp_path_factory, warehouse):
+    """A copy of the CDNOW warehouse whose CLV models are rebuilt with the fitted parameters, but
+    Gamma-Gamma p and q of Q_BELOW_ONE (v as fitted)."""
+    from tests.python.conftest import Warehouse
+
+    from ecomseg.clv import FITTED_SELECTION
+
+    root = tmp_path_factory.mktemp("clv_q_below_one")
+    copy = Warehouse(root, warehouse.raw_dir)
+    copy.default_vars = dict(CLV_VARS)
+    shutil.copy(warehouse.path, copy.path)
+    rows = frame(warehouse, "select * from marts.clv_model_parameters order by fit_name")
+    fitted = {}
+    for row in rows.to_dict("records"):
+        fitted[row["fit_name"]] = {
+            **{name: float(row[name]) for name in ("r", "alpha", "a", "b", "bgnbd_log_likelihood", "p", "q", "v",
+                                                   "gamma_gamma_log_likelihood")},
+            **Q_BELOW_ONE, "customers": int(row["customers"]), "gamma_gamma_customers": int(row["gamma_gamma_customers"]),
+            "calibration_end_date": str(row["calibration_end_date"])[:10], "fitted_at": "2026-01-01 00:00:00"}
+    copy.dbt("build", "--select", FITTED_SELECTION, dbt_vars={"clv_parameters": fitted})
+    return copy
+
+
+def closed_form_value(p, q, v, x, m):
+    """Fader and Hardie (2013) eq. 5 as the posterior mean of the customer's value: p (v + x m) /
+    (p x + q - 1), NaN where it is infinite (p x + q <= 1) or outside the model (x >= 1, m <= 0)."""
+    x, m = np.asarray(x, dtype=float), np.asarray(m, dtype=float)
+    defined = (p * x + q > 1) & ((x == 0) | (m > 0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(defined, p * (v + x * m) / (p * x + q - 1), np.nan)
+
+
+def test_closed_form_value_equals_lifetimes_where_q_is_above_one(warehouse):
+    """The closed form used below is lifetimes' expression (CDNOW: q > 1), not a second guess."""
+    fitted = parameters(warehouse, "current")
+    assert fitted["q"] > 1
+    ours = fit_inputs(warehouse, "current")
+    np.testing.assert_allclose(
+        closed_form_value(fitted["p"], fitted["q"], fitted["v"], ours["frequency"], ours["monetary_value"]),
+        gamma_gamma(fitted).conditional_expected_average_profit(ours["frequency"], ours["monetary_value"]),
+        rtol=1e-12)
+    assert ours["expected_order_value_note"].isna().all()
+
+
+def test_value_and_clv_when_q_is_below_one(q_below_one):
+    fitted = parameters(q_below_one, "current")
+    assert (fitted["p"], fitted["q"]) == (Q_BELOW_ONE["p"], Q_BELOW_ONE["q"])
+    mart = frame(q_below_one, "select * from marts.customer_lifetime_value").set_index("customer_id").sort_index()
+    x, m = mart["frequency"].to_numpy(), mart["average_repeat_order_value"].to_numpy()
+    expected = closed_form_value(fitted["p"], fitted["q"], fitted["v"], x, m)
+    published = mart["expected_average_order_value"].to_numpy(dtype=float)
+    assert (np.isnan(published) == np.isnan(expected)).all()
+    np.testing.assert_allclose(published[~np.isnan(expected)], expected[~np.isnan(expected)], rtol=1e-9)
+    assert (x >= 3).sum() > 100 and np.isfinite(published[x >= 3]).all() and np.isnan(published[x <= 2]).all()
+    notes = mart["expected_order_value_note"]
+    assert (notes[x == 0] == NOTE_NO_REPEAT).all() and (notes[(x == 1) | (x == 2)] == NOTE_INFINITE).all()
+    assert notes[x >= 3].isna().all()
+    # CLV: the discounted expected purchases (lifetimes' BG/NBD at the same parameters) times the value
+    model = bgnbd(fitted)
+    discounted, previous = np.zeros(len(mart)), np.zeros(len(mart))
+    for month in range(1, MONTHS + 1):
+        cumulative = np.asarray(model.conditional_expected_number_of_purchases_up_to_time(
+            month * 30 / 7, mart["frequency"], mart["recency"], mart["customer_age"]))
+        discounted += (cumulative - previous) / (1 + DISCOUNT) ** month
+        previous = cumulative
+    clv = mart["customer_lifetime_value"].to_numpy(dtype=float)
+    assert (np.isnan(clv) == np.isnan(expected)).all()
+    np.testing.assert_allclose(clv[~np.isnan(expected)], (discounted * expected)[~np.isnan(expected)], rtol=1e-9)
+
+
+def test_which_rebuilds_are_followed_by_the_clv_fit():
+    """ecomseg forget refits the CLV after a rebuild of every model (it emptied the CLV marts), not
+    after part of the project nor when the parameters are passed in."""
+    assert builds_everything(["build"])
+    assert builds_everything(["build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"])
+    assert builds_everything(["run", "--full-refresh"])
+    for args in (["build", "--select", "staging"], ["build", "-s", "x"], ["run", "--select=x"],
+                 ["build", "--selector", "raw_to_sessions"], ["test"], ["parse"], [],
+                 ["build", "--vars", '{"clv_parameters": {}}']):
+        assert not builds_everything(args), args

@@ -107,10 +107,19 @@ def forgotten(tmp_path_factory):
                                                  for c in audience.customer_id[:20].tolist() + [subject.customer_id]))
     (exports / "notes.txt").write_text("a file of a format the erasure cannot read\n")
 
+    clv_inputs = ("select count(*), count(*) filter (where customer_id = '{}') "
+                  "from intermediate.int_clv_fit_inputs where fit_name = 'current'").format(subject.customer_id)
+    clv = {"inputs_before": wh.query(clv_inputs)[0]}
     result = gdpr.forget_customer(subject.customer_id, raw, duckdb_path=wh.path, exports=exports,
                                   target_path=wh.target, rebuild_args=BUILD)
+    # the CLV as the erasure left it (a later test rebuilds with plain dbt, which empties its marts)
+    clv.update(inputs_after=wh.query(clv_inputs)[0],
+               mart=wh.query("select count(*), count(expected_average_order_value), count(customer_lifetime_value), "
+                             f"count(*) filter (where customer_id = '{subject.customer_id}') "
+                             "from marts.customer_lifetime_value")[0],
+               fitted_customers=wh.scalar("select customers from marts.clv_model_parameters where fit_name = 'current'"))
     return {"wh": wh, "raw": raw, "pristine": pristine, "subject": subject, "needles": needles,
-            "result": result, "before": before, "exports": exports, "audience_rows": len(audience)}
+            "result": result, "before": before, "exports": exports, "audience_rows": len(audience), "clv": clv}
 
 
 def test_the_subject_was_everywhere_before(forgotten):
@@ -123,6 +132,19 @@ def test_nothing_in_the_warehouse_refers_to_them(forgotten):
     result = forgotten["result"]
     assert result.rebuilt, result.rebuild_error
     assert gdpr.find_references(forgotten["wh"].path, forgotten["needles"]) == []
+
+
+def test_the_clv_is_refitted_without_them(forgotten):
+    """The erasure's rebuild empties the CLV marts (plain dbt has no fitted parameters); the erasure
+    then fits again on the data without the customer and rebuilds them, as `ecomseg build` does."""
+    clv = forgotten["clv"]
+    customers_before, subject_before = clv["inputs_before"]
+    assert subject_before == 1  # the subject was one of the customers the CLV models count
+    assert clv["inputs_after"] == (customers_before - 1, 0)
+    rows, with_value, with_clv, subject_rows = clv["mart"]
+    assert rows == customers_before - 1 and subject_rows == 0
+    assert clv["fitted_customers"] == customers_before - 1  # fitted on the data without them
+    assert with_value > 0 and with_clv == with_value
 
 
 def test_raw_files_no_longer_hold_them_and_others_are_kept(forgotten):

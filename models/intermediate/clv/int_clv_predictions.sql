@@ -5,15 +5,22 @@
       a/(b+x-1) * ((alpha+T)/(alpha+t_x))^(r+x)) (Fader, Hardie and Lee 2005, eq. 11);
     - expected_purchases: E[X(t)] over the fit's prediction horizon
       (int_clv_expected_purchases, horizon_index 0);
-    - expected_average_order_value: Gamma-Gamma E[M | x, m] = (1 - w) * p v / (q - 1)
-      + w * m with w = p x / (p x + q - 1) (Fader and Hardie 2013, eq. 5;
-      the population mean for x = 0), shop currency; null when q <= 1 (the
-      fitted distribution of value has no mean: Gamma-Gamma does not describe
-      the shop's order values) or Gamma-Gamma was not fitted;
+    - expected_average_order_value: Gamma-Gamma E[M | x, m] = p (v + x m)
+      / (p x + q - 1) (Fader and Hardie 2013, eq. 5, the shrinkage of the
+      customer's average repeat value m towards the population mean
+      p v / (q - 1), written without dividing by q - 1), shop currency.
+      It is finite whenever p x + q > 1: for a repeat customer (x >= 1) also
+      when q <= 1 (the population has no mean, the customer's own purchases
+      still give a finite one); for x = 0 it is the population mean, finite
+      only when q > 1. Null, with the reason in expected_order_value_note,
+      when Gamma-Gamma was not fitted, when p x + q <= 1, or for a repeat
+      customer whose repeat days are worth <= 0 on average (returns: outside
+      the model, which was fitted on positive values);
     - customer_lifetime_value (current fit): sum over the months i = 1 ..
       var clv_horizon_months of (E[X(30 i days)] - E[X(30 (i - 1) days)])
       * expected_average_order_value / (1 + var clv_monthly_discount_rate)^i,
-      shop currency (lifetimes' customer_lifetime_value).
+      shop currency (lifetimes' customer_lifetime_value); null when
+      expected_average_order_value is (same reason).
 -#}
 with fit_inputs as (
 
@@ -81,13 +88,24 @@ customer_values as (
             else 0
         end) as probability_alive,
         case
-            when parameters.q > 1
+            when
+                parameters.p is not null
+                and (fit_inputs.frequency = 0 or fit_inputs.monetary_value > 0)
+                and parameters.p * fit_inputs.frequency + parameters.q > 1
                 then
-                    (1 - parameters.p * fit_inputs.frequency / (parameters.p * fit_inputs.frequency + parameters.q - 1))
-                    * parameters.v * parameters.p / (parameters.q - 1)
-                    + parameters.p * fit_inputs.frequency / (parameters.p * fit_inputs.frequency + parameters.q - 1)
-                    * fit_inputs.monetary_value
-        end as expected_average_order_value
+                    parameters.p * (parameters.v + fit_inputs.frequency * fit_inputs.monetary_value)
+                    / (parameters.p * fit_inputs.frequency + parameters.q - 1)
+        end as expected_average_order_value,
+        case
+            when parameters.p is null
+                then 'Gamma-Gamma not fitted: fewer than two customers with a repeat purchase of positive value'
+            when fit_inputs.frequency > 0 and fit_inputs.monetary_value <= 0
+                then 'repeat purchases worth <= 0 on average (returns): outside the Gamma-Gamma model'
+            when fit_inputs.frequency = 0 and parameters.q <= 1
+                then 'no repeat purchase and q <= 1: the population mean is infinite'
+            when parameters.p * fit_inputs.frequency + parameters.q <= 1
+                then 'p x + q <= 1: the expected value given the repeat purchases is infinite'
+        end as expected_order_value_note
     from fit_inputs
     inner join parameters on fit_inputs.fit_name = parameters.fit_name
 
@@ -109,6 +127,7 @@ final as (
         expected_purchases.horizon as prediction_horizon,
         expected_purchases.expected_purchases,
         customer_values.expected_average_order_value,
+        cast(customer_values.expected_order_value_note as {{ dbt.type_string() }}) as expected_order_value_note,
         discounted_purchases.discounted_purchases * customer_values.expected_average_order_value
             as customer_lifetime_value
     from customer_values

@@ -2,6 +2,8 @@
     One row per customer with a purchase up to the calibration end: the BG/NBD
     and Gamma-Gamma predictions of the current fit (int_clv_predictions;
     docs/clv.md, "Reading a CLV figure"). Empty until the fit step has run.
+    expected_order_value_note says why expected_average_order_value and
+    customer_lifetime_value are null where they are.
 -#}
 with predictions as (
 
@@ -24,7 +26,8 @@ final as (
         cast(prediction_horizon as double) as prediction_horizon,
         cast(expected_purchases as double) as expected_purchases,
         cast(expected_average_order_value as double) as expected_average_order_value,
-        cast(customer_lifetime_value as double) as customer_lifetime_value
+        cast(customer_lifetime_value as double) as customer_lifetime_value,
+        cast(expected_order_value_note as {{ dbt.type_string() }}) as expected_order_value_note
     from predictions
 
 )
