@@ -131,8 +131,12 @@ test-spark: install-spark
 	$(BIN)/python scripts/compare_engines.py --manifest target/test-spark/manifest.json --duckdb $(SPARK_CI_DB); \
 	$(BIN)/python -m pytest --spark -m spark
 
+# Two workers (pytest-xdist; a module's tests stay in one worker, so a module
+# builds its shop once): most of a test's time is dbt parsing and compiling,
+# single-threaded Python, so two processes use both cores.
+PYTEST_WORKERS ?= 2
 pytest: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 clean:
 	rm -rf target logs warehouse/*.duckdb data
