@@ -129,8 +129,10 @@ class MicroBatchStream:
         self.destination = destination
         self.selector = selector
         self.target_path = Path(target_path or REPO_ROOT / "target" / "stream").resolve()
-        # the loader reads only the tables the collector delivers (var raw_tables_to_load)
-        self.dbt_vars = {"raw_tables_to_load": list(WATCHED_TABLES), **(dbt_vars or {})}
+        # the loader reads only the tables the collector delivers (var raw_tables_to_load); the
+        # scorecard describes persons at the scoring snapshot only (var scorecard_scoring_snapshot_only)
+        self.dbt_vars = {"raw_tables_to_load": list(WATCHED_TABLES), "scorecard_scoring_snapshot_only": True,
+                         **(dbt_vars or {})}
         self.export_options = dict(export_options or {})
         self.log = log
         self.manifest = None

@@ -21,12 +21,19 @@
     as stitched today: a visitor who logs in later is that customer in every
     snapshot; is_registered_customer (signed up on or before the snapshot
     date) is the behaviour that says what was known then.
+
+    var scorecard_scoring_snapshot_only (default false; ecomseg stream sets it
+    true): only the scoring snapshot's rows, the real-time path's cheap
+    variant (docs/realtime.md); the regular build writes every snapshot.
 -#}
 {%- set population_days = var('scorecard_population_days') | int -%}
 {%- set recent_days = var('scorecard_recent_days') | int -%}
 with snapshots as (
 
     select * from {{ ref('int_scorecard_snapshots') }}
+    {%- if var('scorecard_scoring_snapshot_only') %}
+        where snapshot_sample = 'scoring'
+    {%- endif %}
 
 ),
 
