@@ -602,6 +602,11 @@ def purge_warehouse(duckdb_path: Path, subject: Subject) -> dict[str, int]:
                     if words:
                         terms.append(f"regexp_matches(raw_record, {_sql_literal(words)})")
                     continue
+                if column == "person_id":
+                    # macro person_id: the customer id, else 'visitor:' and the visitor id (actions, outcomes)
+                    person_ids = [subject.customer_id] + [f"visitor:{v}" for v in values.get("visitor_id", [])]
+                    terms.append(f"{_norm(_quote(column))} in ({_sql_list(person_ids)})")
+                    continue
                 if kind is None or not values.get(kind):
                     continue
                 expr = _norm(_quote(column)) if kind != "email" else f"lower({_norm(_quote(column))})"

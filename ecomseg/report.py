@@ -452,6 +452,12 @@ def carts_chart(marts: _Marts, currency: str) -> Chart:
     return chart
 
 
+def _is_true(value) -> bool:
+    """True for a true flag; false for false and for a missing one (null / NA / NaN, e.g. the
+    sample-ratio-mismatch flag of a campaign without a planned split)."""
+    return value is not None and not (value is pd.NA or (isinstance(value, float) and value != value)) and bool(value)
+
+
 def campaigns_chart(marts: _Marts, currency: str) -> Chart:
     import plotly.graph_objects as go
 
@@ -466,6 +472,8 @@ def campaigns_chart(marts: _Marts, currency: str) -> Chart:
         chart.notice = _missing("campaign_results")
         return chart
     variants = frame[~frame["is_control"].astype(bool)] if not frame.empty else frame
+    if not variants.empty:  # an arm without a control group to compare with has no uplift: not drawn
+        variants = variants[variants["absolute_uplift"].notna() & variants["absolute_uplift_ci_lower"].notna()]
     if variants.empty:
         chart.notice = "marts.campaign_results has no variant beside a control group."
         return chart
@@ -478,7 +486,7 @@ def campaigns_chart(marts: _Marts, currency: str) -> Chart:
         uplift.append(value)
         upper.append(float(row.absolute_uplift_ci_upper) * 100 - value)
         lower.append(value - float(row.absolute_uplift_ci_lower) * 100)
-        colours.append("#c0392b" if bool(row.is_sample_ratio_mismatch) else COLOURS["primary"])
+        colours.append("#c0392b" if _is_true(row.is_sample_ratio_mismatch) else COLOURS["primary"])
         text = (f"{row.variant}: {int(row.recipients):,} recipients, conversion {float(row.conversion_rate):.2%}, "
                 f"{_money(row.revenue_per_recipient, currency)} per recipient")
         if control is not None:
@@ -487,7 +495,7 @@ def campaigns_chart(marts: _Marts, currency: str) -> Chart:
                      "per recipient")
         text += (f"<br>uplift {value:+.2f} pp [{float(row.absolute_uplift_ci_lower) * 100:+.2f}, "
                  f"{float(row.absolute_uplift_ci_upper) * 100:+.2f}], p = {float(row.p_value):.3g}")
-        if bool(row.is_sample_ratio_mismatch):
+        if _is_true(row.is_sample_ratio_mismatch):
             text += "<br>sample ratio mismatch"
         hover.append(text)
     figure = go.Figure(go.Scatter(

@@ -2,7 +2,7 @@
     row_count: the number of rows of `model` compared with a number: the rows
     of `compare_model` (or compare_expression over it, e.g.
     'count(distinct customer_id)'), or a fixed `value`. comparison 'equal'
-    (default) or 'at_least'. With `where` in the test's config only the
+    (default), 'at_least' or 'at_most'. With `where` in the test's config only the
     matching rows of `model` count. Fails with one row (both counts).
 
         data_tests:
@@ -17,8 +17,8 @@
 {%- if (compare_model is none) == (value is none) %}
     {{ exceptions.raise_compiler_error("row_count on " ~ model ~ ": give compare_model or value, not both") }}
 {%- endif %}
-{%- if comparison not in ('equal', 'at_least') %}
-    {{ exceptions.raise_compiler_error("row_count on " ~ model ~ ": comparison is 'equal' or 'at_least', not " ~ comparison) }}
+{%- if comparison not in ('equal', 'at_least', 'at_most') %}
+    {{ exceptions.raise_compiler_error("row_count on " ~ model ~ ": comparison is 'equal', 'at_least' or 'at_most', not " ~ comparison) }}
 {%- endif %}
 
 with counts as (
@@ -37,6 +37,6 @@ select
     model_rows,
     expected_rows
 from counts
-where model_rows {{ '<>' if comparison == 'equal' else '<' }} expected_rows
+where model_rows {{ {'equal': '<>', 'at_least': '<', 'at_most': '>'}[comparison] }} expected_rows
 
 {% endtest %}

@@ -314,6 +314,9 @@ def test_a_failing_node_is_reported_shortly_with_its_message(monkeypatch):
     results += [node(f"model.p.downstream_{i}", "skipped", "SKIP") for i in range(40)]
 
     class FakeRunner:
+        def __init__(self, manifest=None):  # run_dbt passes a parsed manifest (ecomseg stream) or None
+            self.manifest = manifest
+
         def invoke(self, args):
             return SimpleNamespace(success=False, exception=None, result=SimpleNamespace(results=results))
 

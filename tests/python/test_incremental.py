@@ -62,7 +62,9 @@ HISTORY_DEPENDENT = ["customer_segment_history", "segment_migration", "int_baske
                      "int_action_outbox_log", "int_action_decisions", "marketing_actions",
                      "int_action_behaviour_triggers", "int_action_candidates",
                      # part B: one set of scores per scoring run (the incremental warehouse has four runs)
-                     "int_visitor_score_history"]
+                     "int_visitor_score_history",
+                     # issue #16: the actions' outcomes and their A/B statistics read the outbox log
+                     "int_action_outcomes", "int_experiment_arms", "int_experiment_results", "action_results"]
 # previous_score / is_threshold_crossed compare a score with the person's previous scoring run
 IGNORED_COLUMNS = ["_load_id", "_sessions_load_id", "_events_load_id", "recorded_at",
                    "previous_score", "is_threshold_crossed"]

@@ -122,8 +122,10 @@ def scenario(tmp_path_factory):
                           "--redeliveries", "--horizon-days", "2", "--out", str(raw), "--quiet"]) == 0
     (root / "base").mkdir()
     base = root / "base" / "wh.duckdb"
-    run_dbt(["build", "--select", "+marketing_actions", "--resource-type", "model", "--resource-type", "seed",
-             "--quiet"], raw_dir=raw, duckdb_path=base, target_path=root / "target")
+    # the regular build: what the real-time path reads (marketing_actions, and the customer clusters
+    # whose centroids place each visitor in visitor_scores)
+    run_dbt(["build", "--select", "+marketing_actions", "+visitor_scores", "--resource-type", "model",
+             "--resource-type", "seed", "--quiet"], raw_dir=raw, duckdb_path=base, target_path=root / "target")
     a = copy_warehouse(base, root / "a")
     b = copy_warehouse(base, root / "b")
     replay = ShopReplay(raw, root / "replay")

@@ -162,11 +162,18 @@ running_terms as (
         z,
         ratio_count,
         ratio_index,
-        sum(ln(abs(ratio))) over (
+        -- a ratio of 0 (a parameter a factor of the series hits exactly, e.g. a = 1) ends the series:
+        -- every later term is 0 (zero_factors), and ln(0) is never taken
+        sum(case when ratio = 0 then 0 else ln(abs(ratio)) end) over (
             partition by fit_name, frequency, recency, customer_age, horizon
             order by ratio_index
             rows between unbounded preceding and current row
         ) as log_abs_term,
+        sum(case when ratio = 0 then 1 else 0 end) over (
+            partition by fit_name, frequency, recency, customer_age, horizon
+            order by ratio_index
+            rows between unbounded preceding and current row
+        ) as zero_factors,
         sum(case when ratio < 0 then 1 else 0 end) over (
             partition by fit_name, frequency, recency, customer_age, horizon
             order by ratio_index
@@ -184,9 +191,15 @@ series as (
         recency,
         customer_age,
         horizon,
-        1 + sum((1 - 2 * (negative_factors % 2)) * exp(log_abs_term)) as series_sum,
+        1 + sum(case when zero_factors = 0 then (1 - 2 * (negative_factors % 2)) * exp(log_abs_term) else 0 end)
+            as series_sum,
         -- the tail left out, estimated as a geometric series from the last term: last * z / (1 - z)
-        max(case when ratio_index = ratio_count - 1 then exp(log_abs_term) * z / (1 - z) end) as series_tail
+        max(
+            case
+                when ratio_index = ratio_count - 1
+                    then case when zero_factors = 0 then exp(log_abs_term) * z / (1 - z) else 0 end
+            end
+        ) as series_tail
     from running_terms
     group by fit_name, frequency, recency, customer_age, horizon
 
