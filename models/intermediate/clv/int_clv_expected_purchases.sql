@@ -142,7 +142,7 @@ point_terms as (
         ratio_indices.ratio_index,
         (parameters.a + parameters.b - 1 - parameters.r + ratio_indices.ratio_index)
         * (parameters.a - 1 + ratio_indices.ratio_index)
-        / (parameters.a + parameters.b + point_limits.frequency - 1 + ratio_indices.ratio_index)
+        / (parameters.a + parameters.b + (point_limits.frequency - 1) + ratio_indices.ratio_index)
         / (ratio_indices.ratio_index + 1)
         * point_limits.z as ratio
     from point_limits
@@ -213,7 +213,7 @@ expected as (
         points.recency,
         points.customer_age,
         points.horizon,
-        (parameters.a + parameters.b + points.frequency - 1) / (parameters.a - 1)
+        (parameters.a + parameters.b + (points.frequency - 1)) / (parameters.a - 1)
         * (
             1 - power(
                 (parameters.alpha + points.customer_age)
@@ -224,7 +224,7 @@ expected as (
         / (
             1 + case
                 when points.frequency > 0
-                    then parameters.a / (parameters.b + points.frequency - 1)
+                    then parameters.a / (parameters.b + (points.frequency - 1))
                         * power(
                             (parameters.alpha + points.customer_age) / (parameters.alpha + points.recency),
                             parameters.r + points.frequency

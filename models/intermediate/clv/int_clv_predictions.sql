@@ -80,7 +80,7 @@ customer_values as (
         fit_inputs.holdout_purchases,
         1 / (1 + case
             when fit_inputs.frequency > 0
-                then parameters.a / (parameters.b + fit_inputs.frequency - 1)
+                then parameters.a / (parameters.b + (fit_inputs.frequency - 1))
                     * power(
                         (parameters.alpha + fit_inputs.customer_age) / (parameters.alpha + fit_inputs.recency),
                         parameters.r + fit_inputs.frequency
