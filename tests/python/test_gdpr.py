@@ -104,7 +104,9 @@ def forgotten(tmp_path_factory):
     audience.to_csv(exports / "audiences" / "newsletter.csv", index=False)
     audience.to_parquet(exports / "audience.parquet", index=False)
     (exports / "sends.jsonl").write_text("".join(json.dumps({"customer_id": c, "email": f"{c}@example.com"}) + "\n"
-                                                 for c in audience.customer_id[:20].tolist() + [subject.customer_id]))
+                                                 for c in [c for c in audience.customer_id.tolist()
+                                                           if c != subject.customer_id][:20]
+                                                 + [subject.customer_id]))
     (exports / "notes.txt").write_text("a file of a format the erasure cannot read\n")
 
     clv_inputs = ("select count(*), count(*) filter (where customer_id = '{}') "

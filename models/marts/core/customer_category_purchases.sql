@@ -127,9 +127,10 @@ final as (
         cast(totals.units as bigint) as units,
         cast(totals.gross_revenue as decimal(38, 2)) as gross_revenue,
         cast(totals.net_revenue as decimal(38, 2)) as net_revenue,
-        cast(totals.gross_revenue / nullif(totals.units, 0) as decimal(18, 2)) as average_price_paid,
-        cast(totals.net_revenue / nullif(totals.units, 0) as decimal(18, 2)) as average_net_price_paid,
-        cast(totals.list_value / nullif(totals.listed_units, 0) as decimal(18, 2)) as average_list_price,
+        -- rounded half up to cents in integer arithmetic: the same cent on both engines
+        {{ divide_money('totals.gross_revenue', 'totals.units') }} as average_price_paid,
+        {{ divide_money('totals.net_revenue', 'totals.units') }} as average_net_price_paid,
+        {{ divide_money('totals.list_value', 'totals.listed_units') }} as average_list_price,
         cast(
             cast(totals.listed_gross_revenue as double) / nullif(cast(totals.list_value as double), 0) as double
         ) as price_paid_to_list_ratio,
