@@ -35,31 +35,33 @@ send_dates as (
 final as (
 
     select
-        cast({{ dbt.concat(['experiment_id', "'|'", 'experiment_results.variant']) }} as {{ dbt.type_string() }})
-            as campaign_variant_id,
-        cast(experiment_id as {{ dbt.type_string() }}) as campaign_id,
+        cast(
+            {{ dbt.concat(['experiment_results.experiment_id', "'|'", 'experiment_results.variant']) }}
+            as {{ dbt.type_string() }}
+        ) as campaign_variant_id,
+        cast(experiment_results.experiment_id as {{ dbt.type_string() }}) as campaign_id,
         cast(experiment_results.variant as {{ dbt.type_string() }}) as variant,
         cast(send_dates.first_sent_date as date) as first_sent_date,
         cast(send_dates.last_sent_date as date) as last_sent_date,
-        cast(is_control as boolean) as is_control,
-        cast(recipients as bigint) as recipients,
-        cast(converters as bigint) as converters,
-        cast(conversion_rate as double) as conversion_rate,
-        cast(revenue as decimal(38, 2)) as revenue,
-        cast(revenue_per_recipient as decimal(18, 2)) as revenue_per_recipient,
-        cast(control_recipients as bigint) as control_recipients,
-        cast(control_converters as bigint) as control_converters,
-        cast(control_conversion_rate as double) as control_conversion_rate,
-        cast(absolute_uplift as double) as absolute_uplift,
-        cast(absolute_uplift_ci_lower as double) as absolute_uplift_ci_lower,
-        cast(absolute_uplift_ci_upper as double) as absolute_uplift_ci_upper,
-        cast(relative_uplift as double) as relative_uplift,
-        cast(z_score as double) as z_score,
-        cast(p_value as double) as p_value,
-        cast(planned_share as double) as planned_share,
-        cast(srm_chi_square as double) as srm_chi_square,
-        cast(srm_p_value as double) as srm_p_value,
-        cast(is_sample_ratio_mismatch as boolean) as is_sample_ratio_mismatch
+        cast(experiment_results.is_control as boolean) as is_control,
+        cast(experiment_results.recipients as bigint) as recipients,
+        cast(experiment_results.converters as bigint) as converters,
+        cast(experiment_results.conversion_rate as double) as conversion_rate,
+        cast(experiment_results.revenue as decimal(38, 2)) as revenue,
+        cast(experiment_results.revenue_per_recipient as decimal(18, 2)) as revenue_per_recipient,
+        cast(experiment_results.control_recipients as bigint) as control_recipients,
+        cast(experiment_results.control_converters as bigint) as control_converters,
+        cast(experiment_results.control_conversion_rate as double) as control_conversion_rate,
+        cast(experiment_results.absolute_uplift as double) as absolute_uplift,
+        cast(experiment_results.absolute_uplift_ci_lower as double) as absolute_uplift_ci_lower,
+        cast(experiment_results.absolute_uplift_ci_upper as double) as absolute_uplift_ci_upper,
+        cast(experiment_results.relative_uplift as double) as relative_uplift,
+        cast(experiment_results.z_score as double) as z_score,
+        cast(experiment_results.p_value as double) as p_value,
+        cast(experiment_results.planned_share as double) as planned_share,
+        cast(experiment_results.srm_chi_square as double) as srm_chi_square,
+        cast(experiment_results.srm_p_value as double) as srm_p_value,
+        cast(experiment_results.is_sample_ratio_mismatch as boolean) as is_sample_ratio_mismatch
     from experiment_results
     left join send_dates
         on
