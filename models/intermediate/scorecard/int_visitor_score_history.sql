@@ -2,7 +2,9 @@
     Every scoring run's scores: one row per as-of date, person and score
     name, from the scoring snapshot of int_scorecard_scores. int_visitor_scores
     compares a person's score with their previous run's here (previous_score,
-    is_threshold_crossed); the real-time path will append its runs too.
+    is_threshold_crossed). The real-time micro-batches do not append here
+    (selector realtime, docs/realtime.md): a partial day's score must not
+    become the score that day's crossings are judged against.
 
     Incremental, append only, keyed by as_of_date, like
     customer_segment_history: a build appends the rows of its as-of date

@@ -10,7 +10,9 @@
       mean + sd x z of the transformed value, then exp(x) - 1 for a logged
       feature (int_customer_cluster_feature_stats): the cluster's "typical"
       customer (for a logged feature the geometric-mean-like middle, not the
-      plain average).
+      plain average). Kept within the feature's observed range, which a mean
+      of customers' values lies in: only floating-point error (e.g. a share
+      of 1.0000000000000002) is clipped.
     - cluster_label: the phrases (seed cluster_label_words) of the two
       features whose standardised centroid is furthest from 0, 'high' or
       'low', when at least var kmeans_label_min_z away (ties: feature order
@@ -152,9 +154,10 @@ original_centroids as (
         -- noqa: disable=LT02
         {%- for feature in features %}
         max(case when feature_stats.feature_name = '{{ feature.name }}' then
+            greatest(feature_stats.observed_min, least(feature_stats.observed_max,
             {{ kmeans_inverse_transform(feature,
                 'feature_stats.transformed_mean + coalesce(feature_stats.transformed_sd, 0.0)'
-                ~ ' * final_centroids.centroid_' ~ feature.name) }}
+                ~ ' * final_centroids.centroid_' ~ feature.name) }}))
             end) as centroid_{{ feature.name }}{{ "," if not loop.last }}
         {%- endfor %}
     -- noqa: enable=LT02

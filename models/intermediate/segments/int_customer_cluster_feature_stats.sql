@@ -2,7 +2,8 @@
     One row per k-means feature (macro kmeans_features): its transform, and
     the mean and population standard deviation of the transformed value
     (x_<feature>) over the clustered customers (int_customer_cluster_features),
-    as the standardisation used them. Read to take a centroid back to
+    as the standardisation used them, and the range of the original value.
+    Read to take a centroid back to
     original units (cluster_profiles) and to standardise a visitor's
     behaviour the same way (int_visitor_clusters).
 -#}
@@ -22,7 +23,9 @@ moments as (
             '{{ feature.transform }}' as feature_transform,
             {{ 'true' if feature.is_behavioural else 'false' }} as is_behavioural,
             avg(x_{{ feature.name }}) as transformed_mean,
-            stddev_pop(x_{{ feature.name }}) as transformed_sd
+            stddev_pop(x_{{ feature.name }}) as transformed_sd,
+            cast(min({{ feature.name }}) as double) as observed_min,
+            cast(max({{ feature.name }}) as double) as observed_max
         from cluster_features
         {%- if not loop.last %}
             union all
@@ -39,7 +42,9 @@ final as (
         cast(feature_transform as {{ dbt.type_string() }}) as feature_transform,
         cast(is_behavioural as boolean) as is_behavioural,
         cast(transformed_mean as double) as transformed_mean,
-        cast(transformed_sd as double) as transformed_sd
+        cast(transformed_sd as double) as transformed_sd,
+        cast(observed_min as double) as observed_min,
+        cast(observed_max as double) as observed_max
     from moments
 
 )
