@@ -6,7 +6,7 @@ with source as (
 
 ),
 
-{#- every raw value normalised once (cleaned__<column>), then parsed from that -#}
+{# every raw value normalised once (cleaned__<column>), then parsed from that #}
 cleaned as (
 
     select

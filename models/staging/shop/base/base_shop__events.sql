@@ -32,7 +32,7 @@ repeated_keys as (
 
 ),
 
-{#- every raw value normalised once (cleaned__<column>), then parsed and checked from that -#}
+{# every raw value normalised once (cleaned__<column>), then parsed and checked from that #}
 cleaned as {{ not_materialized() }} (
 
     select

@@ -10,8 +10,10 @@
 {%- set unnumbered_keys = [clean_text('order_id'), clean_text('product_id'), "coalesce(_source_file, '')"] -%}
 {%- set numbered_keys = [clean_text('order_id'), clean_text('line_number'), "coalesce(_source_file, '')"] -%}
 {#- the same keys over the cleaned__<column> of the CTE cleaned (normalised once) -#}
-{%- set cleaned_unnumbered_keys = [cleaned_column('order_id'), cleaned_column('product_id'), "coalesce(_source_file, '')"] -%}
-{%- set cleaned_numbered_keys = [cleaned_column('order_id'), cleaned_column('line_number'), "coalesce(_source_file, '')"] -%}
+{%- set cleaned_unnumbered_keys = [cleaned_column('order_id'), cleaned_column('product_id'),
+    "coalesce(_source_file, '')"] -%}
+{%- set cleaned_numbered_keys = [cleaned_column('order_id'), cleaned_column('line_number'),
+    "coalesce(_source_file, '')"] -%}
 
 {{ config(
     materialized=staging_materialization(),
@@ -42,7 +44,7 @@ repeated_numbered_keys as (
 
 ),
 
-{#- every raw value normalised once (cleaned__<column>), then parsed and checked from that -#}
+{# every raw value normalised once (cleaned__<column>), then parsed and checked from that #}
 cleaned as (
 
     select

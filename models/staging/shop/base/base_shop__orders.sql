@@ -43,7 +43,7 @@ first_rates as (
 
 ),
 
-{#- every raw value normalised once (cleaned__<column>), then parsed from that -#}
+{# every raw value normalised once (cleaned__<column>), then parsed from that #}
 cleaned as (
 
     select
