@@ -210,6 +210,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quiet", action="store_true", help="do not pass dbt's per-node lines through")
     args = parser.parse_args(argv)
 
+    # absolute: each build runs in its own tree (cwd), so a relative --work or --raw-dir would name another folder
+    args.work = args.work.resolve()
+    if args.raw_dir is not None:
+        args.raw_dir = args.raw_dir.resolve()
     args.work.mkdir(parents=True, exist_ok=True)
     report: dict = {"started": time.strftime("%Y-%m-%d %H:%M:%S"), "load_average_at_start": os.getloadavg()[0]}
     failed = False

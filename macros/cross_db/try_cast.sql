@@ -177,9 +177,14 @@
     expressions) and cast again. Impossible dates (2025-02-30) pass the
     shape and are rejected by the cast.
 #}
-{% macro try_parse_timestamp(expression) %}
-    {{- return(adapter.dispatch('try_parse_timestamp', 'ecommerce_segmentation')(expression)) -}}
+{% macro try_parse_timestamp(expression, cleaned=false) %}
+    {{- return(adapter.dispatch('try_parse_timestamp', 'ecommerce_segmentation')(expression, cleaned)) -}}
 {% endmacro %}
+
+{#- clean_text of expression, or expression itself when cleaned (the caller passes a value clean_text already normalised: the base_ models' cleaned__<column>, never normalised twice). -#}
+{% macro cleaned_text(expression, cleaned=false) -%}
+    {{- expression if cleaned else ecommerce_segmentation.clean_text(expression) -}}
+{%- endmacro %}
 
 {#-
     iso_timestamp_profile_pattern: the whole profile as one regular
@@ -223,8 +228,8 @@
 {% endmacro %}
 
 {#- Other engines: no portable regular expression, so no shape check; the engine's cast decides. -#}
-{% macro default__try_parse_timestamp(expression) -%}
-    {%- set text = ecommerce_segmentation.clean_text(expression) -%}
+{% macro default__try_parse_timestamp(expression, cleaned=false) -%}
+    {%- set text = ecommerce_segmentation.cleaned_text(expression, cleaned) -%}
     coalesce(
         {{ ecommerce_segmentation.try_cast(text, dbt.type_timestamp()) }},
         {{ ecommerce_segmentation.try_cast(ecommerce_segmentation.iso_timestamp_canonical(text, '\\%d'), dbt.type_timestamp()) }}
@@ -243,8 +248,8 @@
     value). coalesce evaluates the rewrite only for the values the plain
     cast rejected. Before all that, the fast path of plain_timestamp_pattern.
 -#}
-{% macro duckdb__try_parse_timestamp(expression) -%}
-    {%- set text = ecommerce_segmentation.clean_text(expression) -%}
+{% macro duckdb__try_parse_timestamp(expression, cleaned=false) -%}
+    {%- set text = ecommerce_segmentation.cleaned_text(expression, cleaned) -%}
     {%- set class = ecommerce_segmentation.code_point_class(ecommerce_segmentation.text_normalisation().trim_code_points, '\\x{%x}') -%}
     {%- set padding = '[' ~ class ~ ']*' if class else '' -%}
     {%- set plain = ecommerce_segmentation.plain_timestamp_pattern() -%}
@@ -290,8 +295,8 @@
     written +HH:MM and the fraction cut to 6 digits, the forms Spark's cast
     is sure to read.
 -#}
-{% macro spark__try_parse_timestamp(expression) -%}
-    {%- set text = ecommerce_segmentation.clean_text(expression) -%}
+{% macro spark__try_parse_timestamp(expression, cleaned=false) -%}
+    {%- set text = ecommerce_segmentation.cleaned_text(expression, cleaned) -%}
     {%- set canonical = ecommerce_segmentation.iso_timestamp_canonical(text, '$%d') -%}
     {%- set canonical = "regexp_replace(" ~ canonical ~ ", '([.][0-9]{6})[0-9]+', '$1')" -%}
     {%- set canonical = "regexp_replace(" ~ canonical ~ ", '([+-][0-9]{2})([0-9]{2})$', '$1:$2')" -%}
@@ -306,8 +311,8 @@
 {%- endmacro %}
 
 
-{% macro try_parse_date(expression) -%}
-    cast({{ ecommerce_segmentation.try_parse_timestamp(expression) }} as date)
+{% macro try_parse_date(expression, cleaned=false) -%}
+    cast({{ ecommerce_segmentation.try_parse_timestamp(expression, cleaned) }} as date)
 {%- endmacro %}
 
 
@@ -318,12 +323,12 @@
     (decimal(38, 6) would take any 32 digits, but on DuckDB it parses about
     fifteen times slower: a 128-bit decimal.)
 #}
-{% macro try_parse_integer(expression) %}
-    {{- return(adapter.dispatch('try_parse_integer', 'ecommerce_segmentation')(expression)) -}}
+{% macro try_parse_integer(expression, cleaned=false) %}
+    {{- return(adapter.dispatch('try_parse_integer', 'ecommerce_segmentation')(expression, cleaned)) -}}
 {% endmacro %}
 
 {#- DuckDB: a value of 1 to 12 plain digits (nearly all) is cast directly, without the three clean_text and decimal casts of the general form; not when a null token (var null_tokens) is all digits. -#}
-{% macro duckdb__try_parse_integer(expression) -%}
+{% macro duckdb__try_parse_integer(expression, cleaned=false) -%}
     {%- set ns = namespace(fast=true) -%}
     {%- for token in ecommerce_segmentation.text_normalisation().null_tokens -%}
         {%- if modules.re.fullmatch('[0-9]{1,12}', token) -%}
@@ -333,15 +338,15 @@
     {%- if ns.fast -%}
     case
         when regexp_full_match(({{ expression }}), '[0-9]{1,12}') then cast(({{ expression }}) as {{ dbt.type_bigint() }})
-        else {{ ecommerce_segmentation.default__try_parse_integer(expression) }}
+        else {{ ecommerce_segmentation.default__try_parse_integer(expression, cleaned) }}
     end
     {%- else -%}
-    {{ ecommerce_segmentation.default__try_parse_integer(expression) }}
+    {{ ecommerce_segmentation.default__try_parse_integer(expression, cleaned) }}
     {%- endif -%}
 {%- endmacro %}
 
-{% macro default__try_parse_integer(expression) -%}
-    {%- set as_decimal = ecommerce_segmentation.try_cast(clean_text(expression), 'decimal(18, 6)') -%}
+{% macro default__try_parse_integer(expression, cleaned=false) -%}
+    {%- set as_decimal = ecommerce_segmentation.try_cast(ecommerce_segmentation.cleaned_text(expression, cleaned), 'decimal(18, 6)') -%}
     case
         when {{ as_decimal }} = floor({{ as_decimal }})
             then cast({{ as_decimal }} as {{ dbt.type_bigint() }})
@@ -355,34 +360,35 @@
     rounded to cents only at the documented point of rounding (an order's
     revenue, int_order_revenue; docs/raw-data-contract.md), never on reading.
 #}
-{% macro try_parse_decimal(expression, precision=18, scale=6) -%}
-    {{ ecommerce_segmentation.try_cast(clean_text(expression), 'decimal(' ~ precision ~ ', ' ~ scale ~ ')') }}
+{% macro try_parse_decimal(expression, precision=18, scale=6, cleaned=false) -%}
+    {{ ecommerce_segmentation.try_cast(ecommerce_segmentation.cleaned_text(expression, cleaned), 'decimal(' ~ precision ~ ', ' ~ scale ~ ')') }}
 {%- endmacro %}
 
 
 {# true/false, t/f, 1/0, yes/no, y/n in any case; anything else is null. #}
-{% macro try_parse_boolean(expression) -%}
+{% macro try_parse_boolean(expression, cleaned=false) -%}
     case
-        when lower({{ ecommerce_segmentation.clean_text(expression) }}) in ('true', 't', '1', 'yes', 'y') then true
-        when lower({{ ecommerce_segmentation.clean_text(expression) }}) in ('false', 'f', '0', 'no', 'n') then false
+        when lower({{ ecommerce_segmentation.cleaned_text(expression, cleaned) }}) in ('true', 't', '1', 'yes', 'y') then true
+        when lower({{ ecommerce_segmentation.cleaned_text(expression, cleaned) }}) in ('false', 'f', '0', 'no', 'n') then false
     end
 {%- endmacro %}
 
 
-{# Parse a raw text column as the contract type given in the sources file. #}
-{% macro parse_as(expression, contract_type) -%}
+{#- Parse a raw text column as the contract type given in the sources file; cleaned: the expression is already
+    clean_text of the raw value (the base_ models' cleaned__<column>), not normalised again. -#}
+{% macro parse_as(expression, contract_type, cleaned=false) -%}
     {%- if contract_type == 'timestamp' -%}
-        {{ ecommerce_segmentation.try_parse_timestamp(expression) }}
+        {{ ecommerce_segmentation.try_parse_timestamp(expression, cleaned) }}
     {%- elif contract_type == 'date' -%}
-        {{ ecommerce_segmentation.try_parse_date(expression) }}
+        {{ ecommerce_segmentation.try_parse_date(expression, cleaned) }}
     {%- elif contract_type == 'integer' -%}
-        {{ ecommerce_segmentation.try_parse_integer(expression) }}
+        {{ ecommerce_segmentation.try_parse_integer(expression, cleaned) }}
     {%- elif contract_type == 'decimal' -%}
-        {{ ecommerce_segmentation.try_parse_decimal(expression) }}
+        {{ ecommerce_segmentation.try_parse_decimal(expression, cleaned=cleaned) }}
     {%- elif contract_type == 'boolean' -%}
-        {{ ecommerce_segmentation.try_parse_boolean(expression) }}
+        {{ ecommerce_segmentation.try_parse_boolean(expression, cleaned) }}
     {%- elif contract_type == 'text' -%}
-        {{ clean_text(expression) }}
+        {{ ecommerce_segmentation.cleaned_text(expression, cleaned) }}
     {%- else -%}
         {{ exceptions.raise_compiler_error("parse_as: unknown contract type '" ~ contract_type ~ "'") }}
     {%- endif -%}

@@ -155,7 +155,8 @@
                                   'reason': 'out_of_range:' ~ column.name}) -%}
         {%- endfor -%}
         {%- for column in group if column.accepted_values or column.length -%}
-            {%- set text = ecommerce_segmentation.clean_text(column.name) -%}
+            {#- the base_ models' cleaned__<column> (cleaned_columns): normalised once -#}
+            {%- set text = ecommerce_segmentation.cleaned_column(column.name) -%}
             {%- if column.accepted_values -%}
                 {%- set quoted = [] -%}
                 {%- for value in column.accepted_values -%}

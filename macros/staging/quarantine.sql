@@ -28,9 +28,10 @@
 
 {#
     parsed_columns(table_name): select items, each followed by a comma, that
-    parse every non-text contract column once, as parsed__<column> (the
-    contract type, null when the text does not parse). The base_ models
-    select them in a `parsed` CTE; contract_violation and the table's extra
+    parse every non-text contract column once, from its normalised text
+    cleaned__<column> (cleaned_columns), as parsed__<column> (the contract
+    type, null when the text does not parse). The base_ models select them
+    in a `parsed` CTE over their `cleaned` CTE; contract_violation and the table's extra
     checks use them instead of parsing again for every check (a timestamp
     with an offset is the costliest parse of a build: parsed once, the
     contract checks of events run about five times faster). The same
@@ -41,7 +42,7 @@
     {#- trimmed: the first item lands where the caller wrote the call, no blank line before it -#}
     {%- set items -%}
     {%- for column in ecommerce_segmentation.contract_columns(table_name) if column.contract_type != 'text' %}
-        {{ ecommerce_segmentation.parse_as(column.name, column.contract_type) }} as {{ parsed_column(column.name) }},
+        {{ ecommerce_segmentation.parse_as(cleaned_column(column.name), column.contract_type, cleaned=true) }} as {{ parsed_column(column.name) }},
     {%- endfor %}
     {%- endset -%}
     {{ items | trim }}
@@ -51,18 +52,41 @@
     parsed__{{ column_name }}
 {%- endmacro %}
 
+{#
+    cleaned_columns(table_name): select items, each followed by a comma, of
+    clean_text of every contract column, as cleaned__<column>: the contract's
+    text normalisation computed once a row and column. A base_ model selects
+    them in a `cleaned` CTE over its raw rows, before `parsed`; the key
+    joins, parsed_columns, contract_violation, unreadable_columns, the
+    duplicate-key check (quarantine_reason_ctes) and base_columns read them
+    instead of normalising the raw text again (event_id was normalised up to
+    seven times a row).
+#}
+{% macro cleaned_columns(table_name) -%}
+    {%- set items -%}
+    {%- for column in ecommerce_segmentation.contract_columns(table_name) %}
+        {{ clean_text(column.name) }} as {{ cleaned_column(column.name) }},
+    {%- endfor %}
+    {%- endset -%}
+    {{ items | trim }}
+{%- endmacro %}
 
-{#- contract_violation reads the parsed__<column> columns of parsed_columns. -#}
+{% macro cleaned_column(column_name) -%}
+    cleaned__{{ column_name }}
+{%- endmacro %}
+
+
+{#- contract_violation reads the parsed__<column> columns of parsed_columns and the cleaned__<column> columns of cleaned_columns. -#}
 {% macro contract_violation(table_name, extra_checks=[]) -%}
     {%- set columns = ecommerce_segmentation.contract_columns(table_name) -%}
     {%- set latest = ecommerce_segmentation.latest_accepted_timestamp() -%}
     case
         when _load_error is not null then _load_error
     {%- for column in columns if column.required %}
-        when {{ clean_text(column.name) }} is null then 'missing_required:{{ column.name }}'
+        when {{ cleaned_column(column.name) }} is null then 'missing_required:{{ column.name }}'
     {%- endfor %}
     {%- for column in columns if column.contract_type != 'text' and column.required %}
-        when {{ clean_text(column.name) }} is not null
+        when {{ cleaned_column(column.name) }} is not null
             and {{ parsed_column(column.name) }} is null
             then 'unparseable:{{ column.name }}'
     {%- endfor %}
@@ -96,7 +120,7 @@
     {%- set checks = [] -%}
     {%- for column in ecommerce_segmentation.contract_columns(table_name)
         if column.contract_type != 'text' and not column.required -%}
-        {%- do checks.append('case when ' ~ clean_text(column.name) ~ ' is not null and '
+        {%- do checks.append('case when ' ~ cleaned_column(column.name) ~ ' is not null and '
             ~ parsed_column(column.name) ~ " is null then '" ~ column.name ~ "' end") -%}
     {%- endfor -%}
     {#- _unreadable_columns: set by the loader for a value not in the file's encoding (duckdb_stage_unreadable_optional_values) -#}
@@ -360,17 +384,18 @@
 
 )
     {%- else -%}
-    {%- set keys = [] -%}
-    {%- for key in key_columns -%}
-        {%- do keys.append(clean_text(key)) -%}
-    {%- endfor -%}
-    {%- if per_file -%}
-        {%- do keys.append("coalesce(_source_file, '')") -%}
-    {%- endif -%}
     {%- set names = [] -%}
     {%- for column in columns -%}
         {%- do names.append(column.name) -%}
     {%- endfor -%}
+    {%- set keys = [] -%}
+    {%- for key in key_columns -%}
+        {#- a contract column: its cleaned__<column> (cleaned_columns); other SQL normalised here -#}
+        {%- do keys.append(cleaned_column(key) if key in names else clean_text(key)) -%}
+    {%- endfor -%}
+    {%- if per_file -%}
+        {%- do keys.append("coalesce(_source_file, '')") -%}
+    {%- endif -%}
 {{ ecommerce_segmentation.first_copy_ctes(input, output, keys, ecommerce_segmentation.delivery_order(names),
     violation_column=violation_column, only_when=only_when, known_column=known_column,
     possibly_repeated_column=possibly_repeated_column) }}
@@ -433,11 +458,11 @@
         {%- elif column.contract_type != 'text' -%}
         {{ parsed_column(column.name) }}
         {%- elif column.name in lower -%}
-        lower({{ clean_text(column.name) }})
+        lower({{ cleaned_column(column.name) }})
         {%- elif column.name in upper -%}
-        upper({{ clean_text(column.name) }})
+        upper({{ cleaned_column(column.name) }})
         {%- else -%}
-        {{ clean_text(column.name) }}
+        {{ cleaned_column(column.name) }}
         {%- endif %} as {{ column.name }},
     {%- endfor %}
         unreadable_columns,

@@ -216,6 +216,55 @@ def test_values_just_outside_the_profile_are_null_however_lenient_the_cast(sql_f
     assert [g[1] for g in sql_functions(padded)] == [dt.datetime(2025, 3, 1, 10, 0), dt.datetime(2025, 3, 1, 9, 0), None]
 
 
+CONTRACT_TYPES = ["timestamp", "date", "integer", "decimal", "boolean", "text"]
+
+
+@pytest.fixture(scope="module")
+def both_parse_paths(tmp_path_factory):
+    """Each contract type's parse (parse_as, as compiled for DuckDB) of a raw text, and of its clean_text with
+    cleaned=true, as the base_ models parse their cleaned__<column>: rows of (value, {type: (raw, cleaned)})."""
+    items = ", ".join(f"{{{{ parse_as('value', '{t}') }}}} as raw_{t}, "
+                      f"{{{{ parse_as(clean_text('value'), '{t}', cleaned=true) }}}} as cleaned_{t}"
+                      for t in CONTRACT_TYPES)
+    compiled = _compile(tmp_path_factory, f"select position, value, {items} from input_values")
+
+    def run(values: list[str | None]) -> list[tuple]:
+        con = duckdb.connect()
+        try:
+            con.execute("set timezone = 'UTC'")
+            con.execute("create table input_values (position integer, value varchar)")
+            con.executemany("insert into input_values values (?, ?)", list(enumerate(values)))
+            rows = con.execute(f"select * from ({compiled}) as c order by position").fetchall()
+            return [(row[1], {t: (row[2 + 2 * i], row[3 + 2 * i]) for i, t in enumerate(CONTRACT_TYPES)})
+                    for row in rows]
+        finally:
+            con.close()
+    return run
+
+
+def test_parsing_the_cleaned_text_equals_parsing_the_raw_text(both_parse_paths):
+    """The base_ models normalise each raw value once and parse that (cleaned=true): the same value as parsing
+    the raw text, for every contract type, on every form of the profile, values just outside it, padded
+    values, null tokens and numbers in every shape."""
+    padding = ["\u00a0", "\u200b", "\ufeff", " ", "\t", "\u3000"]
+    numbers = ["12", "0012", "-3", "3.0", "1.5", "1.50", "999999999999", "1234567890123", "1e3", "12a", "+7"]
+    words = ["NULL", "null", "(null)", "N/A", "-", "", "yes", "TRUE", "n", "0", "1", "f", "maybe", "page_view"]
+    dates = ["2025-03-01", "2025-02-30", "2025-03-01 10:00:00", "2025-03-01T10:00:00.123456789+01:00"]
+    plain = numbers + words + dates
+    values = (_profile_variants() + _outside_variants() + plain + [None]
+              + [pad + v + pad2 for v in plain for pad, pad2 in zip(padding, reversed(padding))])
+    rows = both_parse_paths(values)
+    mismatches = [(v, t, raw, cleaned) for v, by_type in rows for t, (raw, cleaned) in by_type.items()
+                  if raw != cleaned]
+    assert mismatches == []
+    # not vacuous: every type reads some of these values and rejects others
+    for t in CONTRACT_TYPES:
+        read = [v for v, by_type in rows if by_type[t][0] is not None]
+        assert 0 < len(read) < len(values), t
+    assert dict(rows)["\u00a012\u3000"]["integer"] == (12, 12)
+    assert dict(rows)["\ufeff2025-03-01 10:00:00 "]["timestamp"][1] == dt.datetime(2025, 3, 1, 10, 0)
+
+
 def test_the_independent_validation_pattern_is_the_same_profile():
     """ecomseg.validation re-checks staged rows with its own regular expression: no looser, no stricter."""
     pattern = re.compile(validation.RAW_PATTERNS["timestamp"])

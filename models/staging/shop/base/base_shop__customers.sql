@@ -6,12 +6,22 @@ with source as (
 
 ),
 
+{# every raw value normalised once (cleaned__<column>), then parsed from that #}
+cleaned as (
+
+    select
+        {{ cleaned_columns('customers') }}
+        source.*
+    from source
+
+),
+
 parsed as (
 
     select
         {{ parsed_columns('customers') }}
-        source.*
-    from source
+        cleaned.*
+    from cleaned
 
 ),
 

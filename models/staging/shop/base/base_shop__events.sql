@@ -9,7 +9,7 @@
     pre_hook=["{{ reset_incremental_model('events') }}"],
     post_hook=["{{ record_processed_files('events') }}"]) }}
 
-{#- source, parsed and checked are read twice, by the duplicate-key check's two branches: not materialised
+{#- source, cleaned, parsed and checked are read twice, by the duplicate-key check's two branches: not materialised
     (DuckDB would hold every checked row, the large build's memory peak); the branch of the rows whose key repeats
     reads only those (macros/staging/quarantine.sql, repeated_raw_keys) -#}
 with source as {{ not_materialized() }} (
@@ -32,18 +32,28 @@ repeated_keys as (
 
 ),
 
+{# every raw value normalised once (cleaned__<column>), then parsed and checked from that #}
+cleaned as {{ not_materialized() }} (
+
+    select
+        {{ cleaned_columns('events') }}
+        source.*
+    from source
+
+),
+
 parsed as {{ not_materialized() }} (
 
     select
         {{ parsed_columns('events') }}
-        source.*,
+        cleaned.*,
         earlier_keys.event_id is not null as is_earlier_delivered,
         repeated_keys.key_hash is not null as is_possibly_repeated
-    from source
+    from cleaned
     left join earlier_keys
-        on {{ clean_text('source.event_id') }} = earlier_keys.event_id
+        on cleaned.{{ cleaned_column('event_id') }} = earlier_keys.event_id
     left join repeated_keys
-        on {{ raw_key_hash([clean_text('source.event_id')]) }} = repeated_keys.key_hash
+        on {{ raw_key_hash(['cleaned.' ~ cleaned_column('event_id')]) }} = repeated_keys.key_hash
 
 ),
 

@@ -9,6 +9,11 @@
 ] -%}
 {%- set unnumbered_keys = [clean_text('order_id'), clean_text('product_id'), "coalesce(_source_file, '')"] -%}
 {%- set numbered_keys = [clean_text('order_id'), clean_text('line_number'), "coalesce(_source_file, '')"] -%}
+{#- the same keys over the cleaned__<column> of the CTE cleaned (normalised once) -#}
+{%- set cleaned_unnumbered_keys = [cleaned_column('order_id'), cleaned_column('product_id'),
+    "coalesce(_source_file, '')"] -%}
+{%- set cleaned_numbered_keys = [cleaned_column('order_id'), cleaned_column('line_number'),
+    "coalesce(_source_file, '')"] -%}
 
 {{ config(
     materialized=staging_materialization(),
@@ -39,18 +44,28 @@ repeated_numbered_keys as (
 
 ),
 
+{# every raw value normalised once (cleaned__<column>), then parsed and checked from that #}
+cleaned as (
+
+    select
+        {{ cleaned_columns('order_items') }}
+        source.*
+    from source
+
+),
+
 parsed as (
 
     select
         {{ parsed_columns('order_items') }}
-        source.*,
+        cleaned.*,
         repeated_unnumbered_keys.key_hash is not null as is_possibly_repeated_unnumbered,
         repeated_numbered_keys.key_hash is not null as is_possibly_repeated_numbered
-    from source
+    from cleaned
     left join repeated_unnumbered_keys
-        on {{ raw_key_hash(unnumbered_keys) }} = repeated_unnumbered_keys.key_hash
+        on {{ raw_key_hash(cleaned_unnumbered_keys) }} = repeated_unnumbered_keys.key_hash
     left join repeated_numbered_keys
-        on {{ raw_key_hash(numbered_keys) }} = repeated_numbered_keys.key_hash
+        on {{ raw_key_hash(cleaned_numbered_keys) }} = repeated_numbered_keys.key_hash
 
 ),
 
@@ -70,7 +85,7 @@ joined as (
         orders.order_id is not null as is_known_order
     from parsed
     left join orders
-        on {{ clean_text('parsed.order_id') }} = orders.order_id
+        on parsed.{{ cleaned_column('order_id') }} = orders.order_id
 
 ),
 
@@ -90,17 +105,17 @@ checked as (
 {{ first_copy_ctes(
     'checked',
     'unnumbered_checked',
-    partition_by=[clean_text('order_id'), clean_text('product_id'), parsed_column('quantity'), parsed_column('unit_price'),
+    partition_by=[cleaned_column('order_id'), cleaned_column('product_id'), parsed_column('quantity'), parsed_column('unit_price'),
         "coalesce(_source_file, '')"],
     order_by=delivery_order(['order_id', 'line_number', 'product_id', 'quantity', 'unit_price']),
-    only_when=clean_text('line_number') ~ ' is null',
+    only_when=cleaned_column('line_number') ~ ' is null',
     reason_column='line_violation',
     possibly_repeated_column='is_possibly_repeated_unnumbered') }},
 
 {#- a repeated (order_id, line_number) among the numbered lines -#}
 {{ quarantine_reason_ctes('order_items', 'unnumbered_checked', 'deduplicated', ['order_id', 'line_number'],
     violation_column='line_violation',
-    only_when=clean_text('line_number') ~ ' is not null',
+    only_when=cleaned_column('line_number') ~ ' is not null',
     per_file=true,
     possibly_repeated_column='is_possibly_repeated_numbered') }},
 

@@ -3,7 +3,7 @@
     there is one exactly when the currency's first rate is dated on or before
     the order date (a shop date, as stg_shop__orders.order_date). Without one the order is quarantined as
     unknown_exchange_rate:currency (and its lines as unknown_order). -#}
-{%- set currency = 'upper(' ~ clean_text('currency') ~ ')' -%}
+{%- set currency = 'upper(' ~ cleaned_column('currency') ~ ')' -%}
 {%- set extra_checks = [
     {'when': currency ~ " <> upper('" ~ var('shop_currency') ~ "')"
         ~ ' and (first_rate_date is null or first_rate_date > ' ~ shop_date(parsed_column('ordered_at')) ~ ')',
@@ -43,12 +43,22 @@ first_rates as (
 
 ),
 
+{# every raw value normalised once (cleaned__<column>), then parsed from that #}
+cleaned as (
+
+    select
+        {{ cleaned_columns('orders') }}
+        source.*
+    from source
+
+),
+
 parsed as (
 
     select
         {{ parsed_columns('orders') }}
-        source.*
-    from source
+        cleaned.*
+    from cleaned
 
 ),
 
@@ -59,7 +69,7 @@ joined as (
         first_rates.first_rate_date
     from parsed
     left join first_rates
-        on upper({{ clean_text('parsed.currency') }}) = first_rates.currency
+        on upper(parsed.{{ cleaned_column('currency') }}) = first_rates.currency
 
 ),
 

@@ -9,12 +9,22 @@ with source as (
 
 ),
 
+{# every raw value normalised once (cleaned__<column>), then parsed from that #}
+cleaned as (
+
+    select
+        {{ cleaned_columns('returns') }}
+        source.*
+    from source
+
+),
+
 parsed as (
 
     select
         {{ parsed_columns('returns') }}
-        source.*
-    from source
+        cleaned.*
+    from cleaned
 
 ),
 
@@ -34,7 +44,7 @@ joined as (
         orders.order_id is not null as is_known_order
     from parsed
     left join orders
-        on {{ clean_text('parsed.order_id') }} = orders.order_id
+        on parsed.{{ cleaned_column('order_id') }} = orders.order_id
 
 ),
 

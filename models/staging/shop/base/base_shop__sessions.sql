@@ -5,7 +5,7 @@
     post_hook=["{{ record_processed_files('sessions') }}"]) }}
 {#- Sessions are facts: a repeated session_id is a duplicate delivery, in one file or across files and
     batches: the first delivered copy is kept. Incremental over new files (macros/staging/incremental.sql). -#}
-{#- source, parsed and checked are read twice, by the duplicate-key check's two branches: not materialised
+{#- source, cleaned, parsed and checked are read twice, by the duplicate-key check's two branches: not materialised
     (DuckDB would hold every checked row, the large build's memory peak); the branch of the rows whose key repeats
     reads only those (macros/staging/quarantine.sql, repeated_raw_keys) -#}
 with source as {{ not_materialized() }} (
@@ -28,18 +28,28 @@ repeated_keys as (
 
 ),
 
+{# every raw value normalised once (cleaned__<column>), then parsed and checked from that #}
+cleaned as {{ not_materialized() }} (
+
+    select
+        {{ cleaned_columns('sessions') }}
+        source.*
+    from source
+
+),
+
 parsed as {{ not_materialized() }} (
 
     select
         {{ parsed_columns('sessions') }}
-        source.*,
+        cleaned.*,
         earlier_keys.session_id is not null as is_earlier_delivered,
         repeated_keys.key_hash is not null as is_possibly_repeated
-    from source
+    from cleaned
     left join earlier_keys
-        on {{ clean_text('source.session_id') }} = earlier_keys.session_id
+        on cleaned.{{ cleaned_column('session_id') }} = earlier_keys.session_id
     left join repeated_keys
-        on {{ raw_key_hash([clean_text('source.session_id')]) }} = repeated_keys.key_hash
+        on {{ raw_key_hash(['cleaned.' ~ cleaned_column('session_id')]) }} = repeated_keys.key_hash
 
 ),
 
