@@ -39,6 +39,10 @@ SELECTOR = "realtime"
 WATCHED_TABLES = ("events", "sessions")
 DATA_SUFFIXES = (".csv", ".parquet")
 COLLECTOR_FOLDER = "collector"
+# flags of every micro-batch's `dbt run` (MicroBatchStream(run_flags=...) to change them)
+RUN_FLAGS = ("--no-write-json", "--no-populate-cache")
+# seconds between two looks for new files when the last one found none (ecomseg stream --poll)
+DEFAULT_POLL_SECONDS = 0.2
 
 
 def _is_data_file(path: Path, root: Path) -> bool:
@@ -60,6 +64,60 @@ def scan(raw_dir: Path, tables: Iterable[str] = WATCHED_TABLES) -> dict[str, tup
                 stat = path.stat()
                 found[str(path)] = (stat.st_size, stat.st_mtime)
     return found
+
+
+class FolderWatch:
+    """The watched data files like scan(), but each poll lists only the folders that changed.
+
+    A folder's modification time changes when a file is added, removed or renamed in it (the
+    collector's atomic rename included), so a folder whose time is unchanged keeps its cached
+    files and sub-folders: a poll costs one stat per folder (about one per day of history), not a
+    listing and a stat per file. A file rewritten in place (same name) is not seen here; the
+    loader still compares every processed file's size and time with the manifest on the next
+    batch and stops naming it (macros/loading/file_manifest.sql).
+    """
+
+    def __init__(self, raw_dir: Path, tables: Iterable[str] = WATCHED_TABLES):
+        self.raw_dir = Path(raw_dir)
+        self.tables = tuple(tables)
+        # folder -> (its mtime_ns, {data file path: (size, mtime)}, [sub-folders])
+        self._folders: dict[str, tuple[int, dict[str, tuple[int, float]], list[str]]] = {}
+
+    def _visit(self, folder: str, found: dict[str, tuple[int, float]], seen: set[str]) -> None:
+        try:
+            mtime_ns = os.stat(folder).st_mtime_ns
+        except FileNotFoundError:
+            return
+        seen.add(folder)
+        cached = self._folders.get(folder)
+        if cached is None or cached[0] != mtime_ns:
+            files: dict[str, tuple[int, float]] = {}
+            subfolders: list[str] = []
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.name.startswith((".", "_")):
+                        continue  # a file being written (hidden temp name) or a side folder
+                    if entry.is_dir():
+                        subfolders.append(entry.path)
+                    elif entry.is_file() and os.path.splitext(entry.name)[1].lower() in DATA_SUFFIXES:
+                        stat = entry.stat()
+                        files[entry.path] = (stat.st_size, stat.st_mtime)
+            cached = (mtime_ns, files, subfolders)
+            self._folders[folder] = cached
+        found.update(cached[1])
+        for sub in cached[2]:
+            self._visit(sub, found, seen)
+
+    def scan(self) -> dict[str, tuple[int, float]]:
+        found: dict[str, tuple[int, float]] = {}
+        seen: set[str] = set()
+        for table in self.tables:
+            folder = self.raw_dir / table
+            if folder.is_dir():
+                self._visit(str(folder), found, seen)
+        for gone in set(self._folders) - seen:
+            del self._folders[gone]
+        return found
 
 
 def write_collector_file(raw_dir: Path | str, table: str, rows: list[dict], day: str | None = None,
@@ -123,7 +181,7 @@ class MicroBatchStream:
     def __init__(self, raw_dir: Path | str, duckdb_path: Path | str, *, destination: str | None = None,
                  selector: str = SELECTOR, target_path: Path | str | None = None,
                  dbt_vars: dict | None = None, export_options: dict | None = None,
-                 log: Callable[[str], None] = print):
+                 log: Callable[[str], None] = print, run_flags: Iterable[str] | None = None):
         self.raw_dir = Path(raw_dir).resolve()
         self.duckdb_path = Path(duckdb_path).resolve()
         self.destination = destination
@@ -133,11 +191,15 @@ class MicroBatchStream:
         # scorecard describes persons at the scoring snapshot only (var scorecard_scoring_snapshot_only)
         self.dbt_vars = {"raw_tables_to_load": list(WATCHED_TABLES), "scorecard_scoring_snapshot_only": True,
                          **(dbt_vars or {})}
+        # dbt's per-run work the stream does not need: no run_results.json / manifest.json per batch,
+        # no listing of every schema's relations up front (a model's relation is looked up when needed)
+        self.run_flags = list(RUN_FLAGS if run_flags is None else run_flags)
         self.export_options = dict(export_options or {})
         self.log = log
         self.manifest = None
         self.batches = 0
         self._seen: dict[str, tuple[int, float]] = {}
+        self._watch = FolderWatch(self.raw_dir)
 
     # -- dbt ---------------------------------------------------------------
     def _dbt(self, args: list[str], **kwargs):
@@ -150,7 +212,7 @@ class MicroBatchStream:
 
     # -- one batch -----------------------------------------------------------
     def pending_files(self) -> dict[str, tuple[int, float]]:
-        current = scan(self.raw_dir)
+        current = self._watch.scan()
         return {p: v for p, v in current.items() if self._seen.get(p) != v}
 
     def _counts(self) -> tuple[int, int]:
@@ -179,7 +241,7 @@ class MicroBatchStream:
         oldest = None if first_batch else min((mtime for _, mtime in pending.values()), default=None)
         events_before, actions_before = self._counts()
         started = time.time()
-        self._dbt(["run", "--selector", self.selector, "--quiet"], manifest=self.manifest)
+        self._dbt(["run", "--selector", self.selector, "--quiet", *self.run_flags], manifest=self.manifest)
         _release_duckdb()
         dbt_seconds = time.time() - started
         self._seen.update(pending)
@@ -199,7 +261,7 @@ class MicroBatchStream:
         self.log(result.line())
         return result
 
-    def run(self, poll_seconds: float = 2.0, max_batches: int | None = None,
+    def run(self, poll_seconds: float = DEFAULT_POLL_SECONDS, max_batches: int | None = None,
             idle_exit_seconds: float | None = None) -> list[BatchResult]:
         """Loop: a batch whenever new files landed; stop after max_batches or idle_exit_seconds without any."""
         results: list[BatchResult] = []

@@ -52,7 +52,7 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--days", type=int, default=1, help="days of visitors to replay (default 1)")
     parser.add_argument("--chunks-per-day", type=int, default=12, help="chunks per day (default 12)")
     parser.add_argument("--interval", type=float, default=3.0, help="seconds between chunks (default 3)")
-    parser.add_argument("--poll", type=float, default=0.5, help="the stream's poll interval (default 0.5 s)")
+    parser.add_argument("--poll", type=float, default=0.2, help="the stream's poll interval (default 0.2 s)")
     parser.add_argument("--faults", action="store_true", help="kill and restart the micro-batch process")
     parser.add_argument("--kills", type=int, default=3, help="with --faults: how many kills (default 3)")
     parser.add_argument("--seed", type=int, default=7)

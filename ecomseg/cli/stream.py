@@ -34,7 +34,9 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     target = parser.add_mutually_exclusive_group()
     target.add_argument("--webhook", help="deliver the actions to this URL (POST, Idempotency-Key header)")
     target.add_argument("--jsonl", type=Path, help="deliver the actions to this JSON-lines file")
-    parser.add_argument("--poll", type=float, default=2.0, help="seconds between looks for new files (default 2)")
+    parser.add_argument("--poll", type=float, default=0.2,
+                        help="seconds between looks for new files while none arrive (default 0.2; a look lists only "
+                             "the folders that changed, and a batch starts as soon as files are there)")
     parser.add_argument("--max-batches", type=int, default=None, help="stop after N batches (default: run until Ctrl-C)")
     parser.add_argument("--idle-exit", type=float, default=None,
                         help="stop after this many seconds without new files (default: never)")

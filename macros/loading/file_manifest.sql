@@ -104,12 +104,14 @@
         {%- do rels.append(ecommerce_segmentation.sql_string(file.rel)) -%}
     {%- endfor -%}
     {%- set in_table = ('file_path in (' ~ (rels | join(', ')) ~ ')') if rels else 'false' -%}
-    {#- processed files: gone, or touched (size or time differ), with their recorded hash -#}
+    {#- processed files: gone, or touched (size or time differ), with their recorded hash. files leaves
+        out the processed files that are unchanged (duckdb__find_raw_files), so "gone" is checked against
+        the whole listing: a processed file's path names its table's file or folder -#}
     {%- set sql -%}
         select m.file_path, l.path, l.file_path is null as is_gone, m.content_hash,
             (select max(load_id) from {{ manifest }} where table_name = {{ name }}) as last_load
         from {{ manifest }} as m
-        left join (select * from temp._raw_listing where {{ in_table }}) as l on l.file_path = m.file_path
+        left join (select * from temp._raw_listing where not hidden) as l on l.file_path = m.file_path
         where m.table_name = {{ name }}
             and (l.file_path is null or l.size_bytes <> m.size_bytes or l.modified_at <> m.modified_at)
         order by m.file_path
@@ -130,7 +132,7 @@
             ~ ecommerce_segmentation.sql_string(row['file_path'])) -%}
     {%- endfor -%}
     {%- set known = [] -%}
-    {%- for row in run_query('select file_path from ' ~ manifest ~ ' where table_name = ' ~ name) -%}
+    {%- for row in run_query('select file_path from ' ~ manifest ~ ' where table_name = ' ~ name ~ ' and ' ~ in_table) -%}
         {%- do known.append(row[0]) -%}
     {%- endfor -%}
     {%- set last = run_query('select coalesce(max(load_id), 0) from ' ~ manifest ~ ' where table_name = '
@@ -148,8 +150,8 @@
             ~ '), size, cast(last_modified as timestamp), md5(content), cast(null as bigint), ' ~ load_id
             ~ ', cast(null as timestamp) from read_blob([' ~ (paths | join(', ')) ~ '])') -%}
     {%- endif -%}
-    {{- log('Raw table ' ~ table_name ~ ' is loaded incrementally: ' ~ (new_files | length) ~ ' new file(s) of '
-        ~ (files | length) ~ ', load ' ~ load_id, info=true) -}}
+    {{- log('Raw table ' ~ table_name ~ ' is loaded incrementally: ' ~ (new_files | length) ~ ' new file(s), load '
+        ~ load_id, info=true) -}}
     {{ return({'files': new_files, 'load_id': load_id}) }}
 {% endmacro %}
 
@@ -244,8 +246,8 @@
             ~ ' where ' ~ rel_of_path ~ ' in (' ~ (rels | join(', ')) ~ ')') -%}
         {%- do adapter.execute('drop table if exists ' ~ probe) -%}
     {%- endif -%}
-    {{- log('Raw table ' ~ table_name ~ ' is loaded incrementally: ' ~ (new_files | length) ~ ' new file(s) of '
-        ~ (files | length) ~ ', load ' ~ load_id, info=true) -}}
+    {{- log('Raw table ' ~ table_name ~ ' is loaded incrementally: ' ~ (new_files | length) ~ ' new file(s), load '
+        ~ load_id, info=true) -}}
     {{ return({'files': new_files, 'load_id': load_id}) }}
 {% endmacro %}
 

@@ -107,7 +107,7 @@
         {%- set dialect = ecommerce_segmentation.table_dialect(run.dialect_file, table_name) -%}
         {%- set found = ecommerce_segmentation.find_raw_files(raw_dir, table_name, run.listing) -%}
         {%- do ecommerce_segmentation.prepare_raw_table(raw_schema, table_name) -%}
-        {%- if found.files | length == 0 and meta.get('required_file', false) -%}
+        {%- if found.total == 0 and meta.get('required_file', false) -%}
             {%- do ecommerce_segmentation.raise_missing_raw_file(raw_dir, table_name) -%}
         {%- endif -%}
         {#- incremental tables: only the files not yet in the manifest -#}
@@ -148,13 +148,13 @@
             {%- endfor -%}
             {%- set body = selects | join('\nunion all\n') -%}
         {%- endif -%}
-        {%- if found.files | length == 0 -%}
+        {%- if found.total == 0 -%}
             {%- do loaded.append(table_name ~ ' (no file: empty)') -%}
         {%- elif found.layout == 'file' -%}
-            {%- do loaded.append(table_name ~ ' (' ~ found.files[0].rel ~ (', no new file' if not files else '') ~ ')') -%}
+            {%- do loaded.append(table_name ~ ' (' ~ found.label ~ (', no new file' if not files else '') ~ ')') -%}
         {%- else -%}
             {%- do loaded.append(table_name ~ ' (' ~ found.label ~ ': ' ~ (files | length) ~ ' of '
-                ~ (found.files | length) ~ ' file(s), load ' ~ load_id ~ ')') -%}
+                ~ found.total ~ ' file(s), load ' ~ load_id ~ ')') -%}
         {%- endif -%}
         {%- if erased -%}
             {%- set body = 'select * from (\n' ~ body ~ '\n) as loaded\nwhere not (' ~ erased ~ ')' -%}
@@ -188,7 +188,7 @@
     {%- do run_query('create schema if not exists ' ~ raw_schema) -%}
     {%- set erasure = ecommerce_segmentation.load_erasure_list(raw_dir, raw_schema) -%}
     {%- set dialect_file = ecommerce_segmentation.read_dialect(raw_dir, raw_schema) -%}
-    {%- do ecommerce_segmentation.duckdb_list_raw_files(raw_dir) -%}
+    {%- do ecommerce_segmentation.duckdb_list_raw_files(raw_dir, var('raw_tables_to_load', none)) -%}
     {%- do ecommerce_segmentation.create_file_manifest(raw_schema) -%}
     {{ return({'erasure': erasure, 'dialect_file': dialect_file, 'listing': none}) }}
 {% endmacro %}

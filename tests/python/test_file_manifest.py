@@ -167,3 +167,47 @@ def test_without_the_var_every_file_is_read_each_time(sandbox):
     assert box.dbt("run", *off).success
     assert _raw(box) == [("E1", "events/a.csv", 2, 1), ("E2", "events/b.csv", 2, 1)]
     assert _manifest(box) == []
+
+
+def test_the_real_time_listing_of_the_loaded_tables_only(sandbox):
+    """var raw_tables_to_load (ecomseg stream: events and sessions): the loader lists only those tables'
+    files (names matched case-insensitively) and hands only the new or touched files to its file loop;
+    every check over the table's files still holds."""
+    box, raw = sandbox
+    (raw / "events").rename(raw / "EVENTS")  # a folder name in another case
+    day1 = raw / "EVENTS" / "day=1" / "part-0001.csv"
+    day1.parent.mkdir()
+    day1.write_text("event_id,event_type\nE1,page_view\n", encoding="utf-8")
+    (raw / "customers.csv").write_text("customer_id\nC1\n", encoding="utf-8")
+    stream = ["--vars", "{raw_tables_to_load: [events]}"]
+    assert box.dbt("run").success  # the regular run: every table
+    assert box.query("select customer_id from raw.customers") == [("C1",)]
+
+    day2 = raw / "EVENTS" / "day=2" / "part-0001.csv"
+    day2.parent.mkdir()
+    day2.write_text("event_id,event_type\nE2,search\n", encoding="utf-8")
+    (raw / "customers.csv").write_text("", encoding="utf-8")  # 0 bytes: would stop a run that lists it
+    assert box.dbt("run", *stream).success
+    assert _raw(box) == [("E2", "EVENTS/day=2/part-0001.csv", 2, 2)]  # the new file only, load 2
+    assert box.query("select customer_id from raw.customers") == [("C1",)]  # left as the last build left it
+    assert [m[:3] for m in _manifest(box)] == [("EVENTS/day=1/part-0001.csv", 1, 1),
+                                               ("EVENTS/day=2/part-0001.csv", 1, 2)]
+    assert box.dbt("run", *stream).success
+    assert _raw(box) == []  # nothing new
+
+    # the checks over every file of the table: a processed file changed or gone, a file given twice
+    original = day1.read_bytes()
+    day1.write_text("event_id,event_type\nE1,page_view\nE9,search\n", encoding="utf-8")
+    text = _failure(box.dbt("run", *stream))
+    assert "EVENTS/day=1/part-0001.csv" in text and "content has changed" in text, text
+    day1.write_bytes(original)
+    day2.unlink()
+    text = _failure(box.dbt("run", *stream))
+    assert "EVENTS/day=2/part-0001.csv" in text and "has disappeared" in text, text
+    day2.write_text("event_id,event_type\nE2,search\n", encoding="utf-8")
+    os.utime(day2, (day2.stat().st_atime, day2.stat().st_mtime + 100))  # the same bytes again: no change
+    assert box.dbt("run", *stream).success
+    assert _raw(box) == []
+    (raw / "events.csv").write_text("event_id,event_type\nE7,search\n", encoding="utf-8")
+    text = _failure(box.dbt("run", *stream))
+    assert "Two raw files for table 'events'" in text and "events.csv and EVENTS/" in text, text
