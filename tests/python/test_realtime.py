@@ -1,7 +1,7 @@
 """The real-time path end to end on 127.0.0.1 (issue #15): POST -> collector -> micro-batches -> webhook.
 
 One tiny shop per module (300 customers, seed 7, daily exports with late and
-duplicate events, 2 days kept back), built once with the regular run of
+duplicate events, 4 days kept back: the replay's last day holds few events), built once with the regular run of
 +marketing_actions. Then:
 
 - the REAL collector (ecomseg.collector.start_in_thread on 127.0.0.1) takes the
@@ -38,6 +38,7 @@ import pytest
 
 from ecomseg import collector as collector_module
 from ecomseg import export
+from ecomseg.cli.realtime import Feeder, count_outcome, run_path
 from ecomseg.dbt_runner import run_dbt
 from ecomseg.stream import MicroBatchStream, ShopReplay, write_collector_file
 from ecomseg.webhook_receiver import WebhookReceiver
@@ -47,6 +48,7 @@ pytestmark = pytest.mark.slow
 CUSTOMERS = 300
 SEED = 7
 WRITE_KEY = "test-realtime-write-key"
+DEMO_WRITE_KEY = "test-realtime-demo-write-key"
 NOT_REBUILT = ["int_scorecard_fit_inputs", "int_scorecard_fit", "int_scorecard_band_woe", "int_scorecard_weights",
                "int_visitor_score_history"]
 COMPARED = {  # relation -> columns left out of the comparison (the build's clock)
@@ -121,7 +123,7 @@ def scenario(tmp_path_factory):
     # no dirt: the collector answers 422 to a request with one event that breaks the contract (its
     # own tests cover that), and a site sends what its tracker produces, not the generator's dirt
     assert generate.main(["--customers", str(CUSTOMERS), "--seed", str(SEED), "--batches", "daily",
-                          "--redeliveries", "--dirt-rate", "0", "--horizon-days", "2", "--out", str(raw),
+                          "--redeliveries", "--dirt-rate", "0", "--horizon-days", "4", "--out", str(raw),
                           "--quiet"]) == 0
     (root / "base").mkdir()
     base = root / "base" / "wh.duckdb"
@@ -167,6 +169,7 @@ def scenario(tmp_path_factory):
             before_rerun = len(rows(a, "intermediate.int_action_outbox_log", []))
             out["rerun"] = stream.run_once(force=True)
             out["rerun_added"] = len(rows(a, "intermediate.int_action_outbox_log", [])) - before_rerun
+        out["stream"] = stream  # parsed: the last test (ecomseg realtime's path) reuses it
     finally:
         collector.stop()
     out["receiver"] = receiver
@@ -257,3 +260,50 @@ def test_every_acknowledged_event_is_in_the_warehouse(scenario):
     # the 10 events POSTed again: each kept once, its second delivery quarantined as duplicate_key
     assert sorted(r[0] for r in resent) == sorted(scenario["resent"])
     assert all(n >= 2 and d == n - 1 for _, n, d in resent), resent
+
+
+def test_the_demo_path_posts_through_the_collector_and_counts_exactly_once(scenario):
+    """ecomseg realtime's path (run_path with a collector URL, as `make realtime` runs it): the
+    replay's third day (26 events) POSTed over HTTP to a collector on 127.0.0.1 with its write key, micro-batches
+    on warehouse A, export to a webhook, then the end-of-run counts. Last in the module: it adds a
+    day to warehouse A, which the tests above have read."""
+    raw, a, root = scenario["raw"], scenario["a"], scenario["root"]
+    running = collector_module.start_in_thread(raw, DEMO_WRITE_KEY)
+    try:
+        # a wrong write key: the collector's 401 stops the feed with the answer, nothing acknowledged
+        wrong = Feeder(raw, 1, 1, 0, collector_url=running.url, write_key="not-the-key", replay_dir=root / "replay")
+        assert wrong.collector_url == running.url + "/v1/events"
+        with pytest.raises(RuntimeError, match="answered 401"):
+            wrong._post_events([{"event_id": "demo-wrong-key", "occurred_at": "2026-01-01T00:00:00Z",
+                                 "event_type": "page_view"}])
+        assert wrong.acknowledged_event_ids == [] and wrong.requests == 0
+        # a 422 naming a bad event: that event is left out with the collector's reason, the rest sent
+        # (an event id already in the warehouse: its repeat is quarantined as duplicate_key, no new visitor)
+        right = Feeder(raw, 1, 1, 0, collector_url=running.url, write_key=DEMO_WRITE_KEY, replay_dir=root / "replay")
+        repeat = {"event_id": scenario["resent"][0], "occurred_at": "2026-01-01T00:00:00Z", "event_type": "page_view"}
+        bad = {"event_id": "demo-bad", "occurred_at": "2025-02-30T10:00:00", "event_type": "page_view"}
+        right._post_events([bad, repeat])
+        assert right.acknowledged_event_ids == [repeat["event_id"]] and right.requests == 1
+        assert [(e["event_id"], "occurred_at is not an ISO-8601 timestamp" in why) for e, why in right.refused] == \
+            [("demo-bad", True)]
+        files_before = len(collector_module.collected_files(raw))
+        messages: list[str] = []
+        run = run_path(raw, a, days=1, per_day=3, interval=0, poll=0.1, collector_url=running.url,
+                       write_key=DEMO_WRITE_KEY, replay_dir=root / "replay", max_seconds=600,
+                       stream=scenario["stream"], log=messages.append)
+    finally:
+        running.stop()
+    feeder, receiver = run["feeder"], run["receiver"]
+    counts = count_outcome(a, feeder.acknowledged_event_ids, receiver, run["delivered_before"])
+    assert not run["timed_out"] and run["results"]
+    # day 3 went through the collector: its requests acknowledged, its files written, one line per chunk
+    assert feeder.requests >= 3 and feeder.resent == 0 and feeder.refused == []
+    assert len(collector_module.collected_files(raw)) > files_before
+    assert sum(1 for m in messages if "POSTed to the collector, acknowledged" in m) == 3
+    assert counts["events_acknowledged"] == len(feeder.acknowledged_event_ids) > 0
+    # a new as-of date: the day's decisions, delivered in this run, each processed once
+    assert counts["actions_processed"] > 0
+    assert counts == {**counts, "events_in_warehouse": counts["events_acknowledged"], "processed_twice": 0,
+                      "actions_delivered_recorded": counts["actions_processed"], "sendable_not_delivered": 0,
+                      "ok": True}
+    assert not set(receiver.processed) & run["delivered_before"]
