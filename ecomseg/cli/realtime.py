@@ -105,12 +105,13 @@ class Feeder(threading.Thread):
 
     def __init__(self, raw_dir: Path, days: int, per_day: int, interval: float, collector_url: str | None = None,
                  write_key: str | None = None, replay_dir: Path | None = None, max_events_per_request: int = 500,
-                 retry_seconds: float = 120.0, log=None):
+                 retry_seconds: float = 120.0, log=None, replay=None):
         super().__init__(daemon=True)
         from ecomseg.stream import ShopReplay
 
         self.raw_dir = raw_dir
-        self.replay = ShopReplay(raw_dir, replay_dir or raw_dir.parent / "_replay")
+        # replay: anything with next_day() as ShopReplay has (the tests give their own)
+        self.replay = replay or ShopReplay(raw_dir, replay_dir or raw_dir.parent / "_replay")
         self.days, self.per_day, self.interval = days, per_day, interval
         self.collector_url = events_url(collector_url) if collector_url else None
         self.write_key = write_key
@@ -228,10 +229,11 @@ def percentile(values: list[float], q: float) -> float:
 def run_path(raw_dir: Path, duckdb_path: Path, *, days: int, per_day: int, interval: float, poll: float,
              collector_url: str | None = None, write_key: str | None = None, replay_dir: Path | None = None,
              target_path: Path | None = None, max_seconds: float | None = None, on_processed=None,
-             stream=None, log=print) -> dict:
+             stream=None, replay=None, log=print) -> dict:
     """Receiver, stream and feeder together until the replayed days are processed and delivered
     (or max_seconds have passed: then "timed_out" is True). stream: a MicroBatchStream of
-    raw_dir and duckdb_path already parsed (the tests reuse theirs), else one is made and parsed.
+    raw_dir and duckdb_path already parsed (the tests reuse theirs), else one is made and parsed;
+    replay: the Feeder's (default a ShopReplay of raw_dir in replay_dir).
 
     Returns {"results": [BatchResult], "receiver": WebhookReceiver, "feeder": Feeder,
     "action_latencies": [s], "catch_up": BatchResult, "delivered_before": {key}, "timed_out": bool}:
@@ -254,7 +256,7 @@ def run_path(raw_dir: Path, duckdb_path: Path, *, days: int, per_day: int, inter
         log("== catch-up batch (anything already there; delivers the actions of the regular build)")
         catch_up = stream.run_once(force=True)
         feeder = Feeder(raw_dir, days, per_day, interval, collector_url, write_key=write_key, replay_dir=replay_dir,
-                        log=log)
+                        log=log, replay=replay)
         where = f"POSTed to the collector {feeder.collector_url}" if collector_url else "landed as collector files"
         log(f"== replaying {days} day(s) of the shop's visitors, {per_day} chunk(s) a day, one every {interval:g} s "
             f"({where})")
