@@ -6,6 +6,13 @@ collector and must cost far less than it), optionally in several processes.
 Bounded: every run stops after max_requests requests per client or after
 duration seconds, whichever comes first; loopback only (the URL's host must be
 127.0.0.1 or localhost).
+
+Closed loop by default (each client sends its next request when the previous
+one is answered). With ``rate`` (requests/s over all clients) it is an open
+loop: each client sends on a fixed schedule (rate / clients a second, the
+clients' schedules staggered) and a request's latency counts from its
+scheduled time, so a collector that falls behind shows its queue in the
+latencies (no coordinated omission).
 """
 
 from __future__ import annotations
@@ -59,7 +66,7 @@ def event(event_id: str, now: str) -> dict:
 
 
 async def _client(host: str, port: int, key: str, prefix: str, events_per_request: int, max_requests: int,
-                  deadline: float, result: LoadResult) -> None:
+                  deadline: float, result: LoadResult, period: float | None = None, first_at: float = 0.0) -> None:
     try:
         reader, writer = await asyncio.open_connection(host, port)
     except OSError:
@@ -71,10 +78,17 @@ async def _client(host: str, port: int, key: str, prefix: str, events_per_reques
         for number in range(max_requests):
             if time.perf_counter() >= deadline:
                 break
+            if period is not None:  # open loop: this request's scheduled time
+                scheduled = first_at + number * period
+                if scheduled >= deadline:
+                    break
+                wait = scheduled - time.perf_counter()
+                if wait > 0:
+                    await asyncio.sleep(wait)
             now = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
             ids = [f"{prefix}-{number}-{k}" for k in range(events_per_request)]
             body = orjson.dumps({"events": [event(i, now) for i in ids]})
-            started = time.perf_counter()
+            started = time.perf_counter() if period is None else scheduled
             try:
                 writer.write(head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
                 await writer.drain()
@@ -105,7 +119,7 @@ async def _client(host: str, port: int, key: str, prefix: str, events_per_reques
 
 
 async def _run(url: str, key: str, clients: int, events_per_request: int, max_requests: int, duration: float,
-               prefix: str) -> LoadResult:
+               prefix: str, rate: float | None = None) -> LoadResult:
     parts = urlsplit(url)
     if parts.hostname not in LOOPBACK:
         raise ValueError(f"the load generator only targets loopback addresses, not {parts.hostname}")
@@ -113,8 +127,11 @@ async def _run(url: str, key: str, clients: int, events_per_request: int, max_re
     cpu_started = time.process_time()
     started = time.perf_counter()
     deadline = started + duration
+    period = None if not rate else clients / rate  # seconds between two requests of one client
     await asyncio.gather(*(_client(parts.hostname, parts.port, key, f"{prefix}c{c}", events_per_request,
-                                   max_requests, deadline, result) for c in range(clients)))
+                                   max_requests, deadline, result, period,
+                                   started + 0.05 + (0 if period is None else c * period / clients))
+                           for c in range(clients)))
     result.seconds = time.perf_counter() - started
     result.cpu_seconds = time.process_time() - cpu_started
     return result
@@ -125,13 +142,15 @@ def _process(args) -> LoadResult:
 
 
 def run_load(url: str, key: str, clients: int = 50, events_per_request: int = 1, max_requests: int = 1_000,
-             duration: float = 10.0, processes: int = 1, prefix: str = "load") -> LoadResult:
+             duration: float = 10.0, processes: int = 1, prefix: str = "load", rate: float | None = None) -> LoadResult:
     """clients keep-alive connections (spread over processes), each sending up
     to max_requests requests of events_per_request new events, one at a time,
-    until duration seconds have passed. Event ids are <prefix>p<proc>c<client>-<request>-<k>."""
+    until duration seconds have passed; with rate, at rate requests/s in all (open
+    loop, see the module's docstring). Event ids are <prefix>p<proc>c<client>-<request>-<k>."""
     processes = max(1, min(processes, clients))
     shares = [clients // processes + (1 if p < clients % processes else 0) for p in range(processes)]
-    jobs = [(url, key, n, events_per_request, max_requests, duration, f"{prefix}p{p}") for p, n in enumerate(shares)]
+    jobs = [(url, key, n, events_per_request, max_requests, duration, f"{prefix}p{p}",
+             None if not rate else rate * n / clients) for p, n in enumerate(shares)]
     if processes == 1:
         return _process(jobs[0])
     total = LoadResult()

@@ -13,7 +13,11 @@ Scenarios (each bounded by --seconds and a request count):
   single  --clients clients, one event per request (target: 1,000 requests/s, p99 < 200 ms)
   batch   --batch-clients clients, --batch-size events per request (target: 20,000 events/s, p99 < 200 ms)
 --ramp adds runs with more clients (100, 200) and larger batches (500) to find
-where it breaks. --kill N: N fault runs: the collector is SIGKILLed at a random
+where it breaks. --rates R1,R2,... adds open-loop runs of the single scenario
+at R requests/s (each client on a fixed schedule, latency from the scheduled
+time: the queue shows), --batch-rates the same for the batch scenario (R
+requests of --batch-size events a second): the rate at which p99 crosses 200 ms
+is where it breaks. --kill N: N fault runs: the collector is SIGKILLed at a random
 moment of a single-event load and restarted; afterwards every acknowledged
 event must be in a file and no temporary file may be visible to the loader.
 
@@ -63,14 +67,14 @@ def collected_ids(raw_dir: Path) -> tuple[list[str], int]:
 
 
 def run_scenario(name: str, raw_dir: Path, clients: int, batch: int, seconds: float, processes: int,
-                 collector_args: list[str]) -> dict:
+                 collector_args: list[str], rate: float | None = None) -> dict:
     before_ids, before_files = collected_ids(raw_dir)
     running = collector.start_process(raw_dir, KEY, extra_args=collector_args)
     try:
         cpu_before = _cpu_seconds(running.process.pid)
         result = collector_load.run_load(running.url, KEY, clients=clients, events_per_request=batch,
                                          max_requests=1_000_000, duration=seconds, processes=processes,
-                                         prefix=f"{name}{clients}x{batch}")
+                                         prefix=f"{name}{clients}x{batch}r{rate or 0:g}", rate=rate)
         cpu = _cpu_seconds(running.process.pid) - cpu_before
     finally:
         running.stop()
@@ -79,7 +83,7 @@ def run_scenario(name: str, raw_dir: Path, clients: int, batch: int, seconds: fl
     written = set(ids) - set(before_ids)
     missing = [i for i in result.acknowledged_ids if i not in written]
     return {
-        "scenario": name, "clients": clients, "events_per_request": batch, "seconds": result.seconds,
+        "scenario": name, "rate": rate, "clients": clients, "events_per_request": batch, "seconds": result.seconds,
         "requests": result.requests, "events": len(result.acknowledged_ids),
         "requests_per_s": result.requests / result.seconds, "events_per_s": len(result.acknowledged_ids) / result.seconds,
         "p50_ms": 1000 * (result.percentile(0.50) or 0), "p99_ms": 1000 * (result.percentile(0.99) or 0),
@@ -120,6 +124,10 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     parser.add_argument("--batch-size", type=int, default=100, help="events per request of the batch scenario (100)")
     parser.add_argument("--load-processes", type=int, default=1, help="processes of the load generator (1)")
     parser.add_argument("--ramp", action="store_true", help="also 100 and 200 clients, and batches of 500")
+    parser.add_argument("--rates", default="", metavar="R1,R2",
+                        help="open-loop runs of the single scenario at these requests/s (e.g. 1000,2000,3000)")
+    parser.add_argument("--batch-rates", default="", metavar="R1,R2",
+                        help="open-loop runs of the batch scenario at these requests/s (of --batch-size events)")
     parser.add_argument("--kill", type=int, default=0, metavar="N", help="N fault runs with SIGKILL (default 0)")
     parser.add_argument("--raw-dir", type=Path, help="write into DIR (default: a temporary folder, removed)")
     parser.add_argument("--writers", type=int, default=collector.DEFAULT_WRITERS,
@@ -129,22 +137,26 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     random.seed(args.seed)
     raw_dir = args.raw_dir or Path(tempfile.mkdtemp(prefix="ecomseg-collector-bench-"))
     raw_dir.mkdir(parents=True, exist_ok=True)
-    runs = [("single", args.clients, 1), ("batch", args.batch_clients, args.batch_size)]
+    runs = [("single", args.clients, 1, None), ("batch", args.batch_clients, args.batch_size, None)]
     if args.ramp:
-        runs += [("single", 100, 1), ("single", 200, 1), ("batch", args.batch_clients, 500), ("batch", 50, 100)]
+        runs += [("single", 100, 1, None), ("single", 200, 1, None), ("batch", args.batch_clients, 500, None),
+                 ("batch", 50, 100, None)]
+    runs += [("single", args.clients, 1, float(r)) for r in args.rates.split(",") if r.strip()]
+    runs += [("batch", args.batch_clients, args.batch_size, float(r)) for r in args.batch_rates.split(",") if r.strip()]
     ok = True
     try:
         print(f"# collector benchmark: {platform.node()}, {os.cpu_count()} CPUs, load average "
               f"{os.getloadavg()[0]:.1f} at the start, {args.seconds:g} s per run, load generator in "
               f"{args.load_processes} process(es) on the same machine, collector --writers {args.writers}\n")
-        print("| scenario | clients | events/request | requests/s | events/s | p50 ms | p99 ms | max ms | "
+        print("| scenario | offered requests/s | clients | events/request | requests/s | events/s | p50 ms | p99 ms | max ms | "
               "CPU ms/request collector | load generator | files | not 200 | acknowledged = in files |")
-        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
-        for name, clients, batch in runs:
+        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+        for name, clients, batch, rate in runs:
             r = run_scenario(name, raw_dir, clients, batch, args.seconds, args.load_processes,
-                             ["--writers", str(args.writers)])
+                             ["--writers", str(args.writers)], rate=rate)
             ok &= r["durable"]
-            print(f"| {name} | {clients} | {batch} | {r['requests_per_s']:,.0f} | {r['events_per_s']:,.0f} | "
+            offered = "as fast as answered" if rate is None else f"{rate:,.0f}"
+            print(f"| {name} | {offered} | {clients} | {batch} | {r['requests_per_s']:,.0f} | {r['events_per_s']:,.0f} | "
                   f"{r['p50_ms']:.0f} | {r['p99_ms']:.0f} | {r['max_ms']:.0f} | {r['cpu_ms_per_request']:.2f} | {r['load_cpu_ms_per_request']:.2f} | "
                   f"{r['files']:,} | {r['not_200'] + r['no_answer']} | "
                   f"{'yes' if r['durable'] else 'NO'} ({r['events']:,} = {r['rows_in_files']:,}) |", flush=True)

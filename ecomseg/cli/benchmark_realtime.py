@@ -10,14 +10,19 @@ delivered action, the time from the arrival of the oldest file of its batch
 (the POST of the events, acknowledged when the file is durable) to the webhook
 processing it: median and p95; per batch, the dbt and export times.
 
-Faults (--faults): the same stream with the micro-batch process run as a
-child process (ecomseg stream --webhook ...) killed (SIGKILL) at random
-points (the first after 60-120 s, then every 30-90 s while events are fed: feed for
-long enough, e.g. --chunks-per-day 24 --interval 5), --kills times, and restarted; afterwards it counts that every
-acknowledged event is in the warehouse (staging.base_shop__events) and that
-the webhook processed every delivered action exactly once. (Killing the
-exporter half-way is tests/python/test_export_actions.py; killing the
-collector belongs with the collector, ecomseg collect.)
+Faults (--faults): the whole path as separate processes on 127.0.0.1: the
+collector (ecomseg collect; the events POSTed to it with the write key), the
+micro-batch process (ecomseg stream --webhook ...) and its exporter. During one
+run each is killed (SIGKILL) --kills times at random points and restarted: the
+collector at a random moment of the feed (restarted on the same port; requests
+without an answer are sent again), the micro-batch process 20-60 s after it
+(re)started, the exporter from inside the webhook right after it processed an
+action and before its answer (the delivery not recorded yet). Feed for long
+enough (e.g. --chunks-per-day 24 --interval 5: 2 minutes). Afterwards it counts
+that every acknowledged (HTTP 200) event is in the warehouse
+(staging.base_shop__events), the webhook processed every action exactly once
+(per Idempotency-Key), every processed action is recorded as delivered and no
+sendable action is left undelivered.
 
 The large tier (1M customers of history) is not run by default: it takes
 hours of a shared machine. Its command (for the lead):
@@ -25,7 +30,7 @@ hours of a shared machine. Its command (for the lead):
 
 Examples:
   .venv/bin/python scripts/benchmark_realtime.py                       # small tier, latency
-  .venv/bin/python scripts/benchmark_realtime.py --faults --kills 3    # small tier, kills
+  .venv/bin/python scripts/benchmark_realtime.py --faults --chunks-per-day 24 --interval 5   # small tier, kills
 """
 
 from __future__ import annotations
@@ -53,8 +58,10 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--chunks-per-day", type=int, default=12, help="chunks per day (default 12)")
     parser.add_argument("--interval", type=float, default=3.0, help="seconds between chunks (default 3)")
     parser.add_argument("--poll", type=float, default=0.2, help="the stream's poll interval (default 0.2 s)")
-    parser.add_argument("--faults", action="store_true", help="kill and restart the micro-batch process")
-    parser.add_argument("--kills", type=int, default=3, help="with --faults: how many kills (default 3)")
+    parser.add_argument("--faults", action="store_true",
+                        help="kill and restart the collector, the micro-batch process and the exporter")
+    parser.add_argument("--kills", type=int, default=1,
+                        help="with --faults: kills of each of the three (default 1: three kills in all)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", type=Path, default=None, help="write the results here as JSON")
     return parser
@@ -102,70 +109,144 @@ def latency(args, raw: Path, db: Path) -> dict:
     }
 
 
-def faults(args, raw: Path, db: Path) -> dict:
-    import duckdb
+class _Kills:
+    """The fault schedule of one --faults run: when to kill what, and what was killed."""
 
-    from ecomseg.cli.realtime import Feeder
+    def __init__(self, rng: random.Random, kills: int):
+        self.rng = rng
+        self.left = {"collector": kills, "stream": kills, "exporter": kills}
+        self.log: list[dict] = []
+
+
+def faults(args, raw: Path, db: Path) -> dict:
+    """The whole path as separate processes, each killed (SIGKILL) and restarted while events arrive:
+
+    - the collector (ecomseg collect, a child process on a fixed port of 127.0.0.1): killed at
+      a random moment of the feed, restarted 1-3 s later on the same port; the feeder sends a
+      request that got no answer again (the collector acknowledges only durable events);
+    - the micro-batch process (ecomseg stream --webhook): killed at a random moment 20-60 s
+      after it (re)started, mostly inside a batch's dbt run;
+    - the exporter: the same process killed from inside the webhook, right after the webhook has
+      processed an action and before its answer reaches the exporter (the worst moment for exactly
+      once: the action is processed, its delivery not recorded); armed at a random moment, it fires
+      at the next action the webhook processes.
+
+    Afterwards one clean stream run (--max-batches 1) catches up, then the counts: every event
+    the collector acknowledged (HTTP 200) is in staging.base_shop__events, the webhook processed
+    each action exactly once, every delivery it processed is recorded, no sendable action is left
+    undelivered.
+    """
+    import os
+    import signal
+    import socket
+    import threading
+
+    from ecomseg import collector
+    from ecomseg.cli.realtime import Feeder, count_outcome, delivered_keys
     from ecomseg.webhook_receiver import WebhookReceiver
 
     rng = random.Random(args.seed)
-    kills = 0
-    con = duckdb.connect(str(db), read_only=True)
-    try:  # a warehouse of an earlier run: count only this run's deliveries
-        delivered_before = {k for k, in con.execute(
-            "select distinct idempotency_key from realtime.action_deliveries where outcome = 'delivered'").fetchall()}
-    except duckdb.Error:
-        delivered_before = set()
-    finally:
-        con.close()
-    with WebhookReceiver() as receiver:
+    plan = _Kills(rng, args.kills)
+    delivered_before = delivered_keys(db)
+    key = "benchmark-realtime-write-key"
+    log_path = args.workdir / "stream-faults.log"
+    log = open(log_path, "a")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    state = {"stream": None, "exporter_armed_at": None, "processed_since_armed": 0}
+    lock = threading.Lock()
+
+    def note(kind: str, detail: str) -> None:
+        plan.log.append({"kind": kind, "at_s": round(time.time() - started, 1), "detail": detail})
+        print(f"[{time.time() - started:6.1f} s] killed the {kind} ({detail}); restarting", flush=True)
+
+    def on_processed(key_: str, payload: dict) -> None:  # inside the webhook, before it answers
+        with lock:
+            if state["exporter_armed_at"] is None:
+                return
+            state["processed_since_armed"] += 1
+            if state["processed_since_armed"] < state["exporter_after"]:
+                return
+            process = state["stream"]
+            if process is None or process.poll() is not None:
+                return
+            os.kill(process.pid, signal.SIGKILL)
+            state["exporter_armed_at"] = None
+            plan.left["exporter"] -= 1
+            note("exporter", f"the stream process inside its export, after the webhook processed {key_[:12]}... "
+                             f"and before the answer")
+
+    def start_collector():
+        return collector.start_process(raw, key, port=port, cwd=ROOT)
+
+    started = time.time()
+    with WebhookReceiver(on_processed=on_processed) as receiver:
         command = [sys.executable, "-m", "ecomseg", "stream", "--raw-dir", str(raw), "--duckdb", str(db),
                    "--webhook", receiver.url, "--poll", str(args.poll)]
-        log = open(args.workdir / "stream-faults.log", "a")
-        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-        feeder = Feeder(raw, args.days, args.chunks_per_day, args.interval)
+
+        def start_stream():
+            process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+            state["stream_started"] = time.time()
+            state["stream_kill_at"] = time.time() + rng.uniform(20, 60)
+            return process
+
+        running = start_collector()
+        with lock:
+            state["stream"] = start_stream()
+        feeder = Feeder(raw, args.days, args.chunks_per_day, args.interval, collector_url=running.url,
+                        write_key=key, retry_seconds=120)
+        feed_seconds = args.days * args.chunks_per_day * args.interval
+        collector_kill_at = [time.time() + rng.uniform(0.1, 0.9) * feed_seconds for _ in range(args.kills)]
+        exporter_arm_at = [time.time() + rng.uniform(0.0, 0.6) * feed_seconds for _ in range(args.kills)]
         feeder.start()
-        deadline = time.time() + rng.uniform(60, 120)  # the stream parses for about 50 s first
         while feeder.is_alive():
-            time.sleep(0.5)
-            if kills < args.kills and time.time() >= deadline:
-                process.kill()
-                process.wait()
-                kills += 1
-                print(f"killed the micro-batch process ({kills}/{args.kills}); restarting")
-                process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-                deadline = time.time() + rng.uniform(30, 90)
+            time.sleep(0.2)
+            now = time.time()
+            if collector_kill_at and now >= collector_kill_at[0]:
+                collector_kill_at.pop(0)
+                running.kill()
+                plan.left["collector"] -= 1
+                note("collector", f"{feeder.requests} request(s) acknowledged so far")
+                time.sleep(rng.uniform(1, 3))
+                running = start_collector()
+            with lock:
+                process = state["stream"]
+                if exporter_arm_at and now >= exporter_arm_at[0] and state["exporter_armed_at"] is None:
+                    exporter_arm_at.pop(0)
+                    state["exporter_armed_at"] = now
+                    state["processed_since_armed"] = 0
+                    state["exporter_after"] = rng.randint(1, 3)
+                if process.poll() is not None:  # killed from the webhook (the exporter), or it died
+                    state["stream"] = start_stream()
+                elif plan.left["stream"] > 0 and now >= state["stream_kill_at"]:
+                    process.kill()
+                    process.wait()
+                    plan.left["stream"] -= 1
+                    note("micro-batch process", f"{now - state['stream_started']:.0f} s after it started")
+                    state["stream"] = start_stream()
         if feeder.error is not None:
-            process.kill()
+            with lock:
+                state["stream"].kill()
+            running.kill()
             raise SystemExit(f"the feeder failed: {feeder.error}")
-        # let it drain: stop it once it has been idle, then one clean run to the end
+        running.stop()
+        # let it drain, then one clean run to the end (a catch-up batch and its export)
         time.sleep(max(30.0, 6 * args.interval))
-        process.kill()
-        process.wait()
+        with lock:
+            state["exporter_armed_at"] = None
+            state["stream"].kill()
+            state["stream"].wait()
+            state["stream"] = None
         finish = subprocess.run(command + ["--max-batches", "1"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         if finish.returncode != 0:
-            raise SystemExit("the final stream run failed: see " + str(args.workdir / "stream-faults.log"))
+            raise SystemExit(f"the final stream run failed: see {log_path}")
         time.sleep(1)
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        acknowledged = sorted(set(feeder.acknowledged_event_ids))
-        found = con.execute("select count(distinct event_id) from staging.base_shop__events "
-                            "where event_id in (select unnest(?))", [acknowledged]).fetchone()[0]
-        delivered = {k for k, in con.execute("select distinct idempotency_key from realtime.action_deliveries "
-                                             "where outcome = 'delivered'").fetchall()} - delivered_before
-        sendable_left = con.execute(
-            "select count(*) from intermediate.int_action_outbox_log o where not is_control and not exists "
-            "(select 1 from realtime.action_deliveries d where d.idempotency_key = o.idempotency_key "
-            "and d.outcome in ('delivered', 'withheld', 'rejected'))").fetchone()[0]
-    finally:
-        con.close()
-    twice = sum(1 for n in receiver.processed.values() if n != 1)
-    return {"scale": args.scale, "kills": kills, "events_acknowledged": len(acknowledged),
-            "events_in_warehouse": int(found), "actions_processed": len(receiver.processed),
-            "actions_delivered_recorded": len(delivered), "processed_twice": twice,
-            "sendable_not_delivered": int(sendable_left),
-            "ok": found == len(acknowledged) and twice == 0 and sendable_left == 0
-            and set(receiver.processed) == delivered}
+    counts = count_outcome(db, feeder.acknowledged_event_ids, receiver, delivered_before)
+    return {"scale": args.scale, "seconds": round(time.time() - started), "kills": plan.log,
+            "kills_not_done": {k: v for k, v in plan.left.items() if v > 0},
+            "collector_requests_acknowledged": feeder.requests, "collector_requests_sent_again": feeder.resent,
+            **counts}
 
 
 def main(argv: list[str] | None = None, prog: str | None = None) -> int:

@@ -312,6 +312,25 @@ def test_kill_9_during_a_load_loses_no_acknowledged_event(tmp_path):
     assert "after-restart" in [r["event_id"] for r in rows_in_files(raw)]
 
 
+def test_the_open_loop_load_keeps_to_its_schedule(tmp_path):
+    """collector_load with rate: each of 4 clients sends at 40/4 = 10 requests/s, staggered by 25 ms,
+    first 50 ms after the start; in 1 s the schedule holds 10 + 10 + 9 + 9 = 38 requests (client c's
+    n-th at 0.05 + c * 0.025 + n * 0.1 s < 1 s), never more; every acknowledged event is in a file."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    c = collector.start_in_thread(raw, KEY)
+    try:
+        result = collector_load.run_load(c.url, KEY, clients=4, events_per_request=2, max_requests=1_000,
+                                         duration=1.0, prefix="paced", rate=40)
+    finally:
+        c.stop()
+    sent = result.requests + result.rejected + result.failed
+    assert 0 < sent <= 38
+    assert result.rejected == result.failed == 0
+    assert all(latency >= 0 for latency in result.latencies)
+    assert sorted(result.acknowledged_ids) == sorted(r["event_id"] for r in rows_in_files(raw))
+
+
 def test_timestamps_are_read_as_the_warehouse_reads_them():
     """parse_timestamp (the collector's check) accepts exactly the contract's profile, with the
     instant the warehouse's cast gives (test_text_and_timestamps: every part combined, values just
