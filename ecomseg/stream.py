@@ -125,8 +125,10 @@ def write_collector_file(raw_dir: Path | str, table: str, rows: list[dict], day:
     """Land rows the way the collector does: <raw>/<table>/collector/date=<day>/<ts>-<uuid>.<fmt>.
 
     Written under a hidden temporary name, fsync'd, then renamed (atomic): a
-    reader never sees half a file. Used by the tests and the benchmark until
-    the collector (ecomseg collect) is wired in; every value is written as text.
+    reader never sees half a file. Used by the tests and the latency benchmark
+    to land events without an HTTP round trip (the demo, `make realtime`, and
+    the fault benchmark POST them to ecomseg collect instead); every value is
+    written as text.
     """
     import pyarrow as pa
 
