@@ -148,9 +148,39 @@ def parse_vars(text: str) -> dict:
     return value
 
 
+# DuckDB names a warehouse file's catalog after its stem; a catalog named like a
+# schema makes two-part names such as marts.customer_rfm ambiguous ("Ambiguous
+# reference to catalog or schema") for every reader of the warehouse.
+RESERVED_WAREHOUSE_NAMES = frozenset({
+    "main", "raw", "seeds", "staging", "quarantine", "intermediate", "marts", "realtime",
+    "information_schema", "pg_catalog", "system", "temp", "memory",
+})
+
+
+def warehouse_name_problem(duckdb_path: Path) -> str | None:
+    """Why a warehouse file name cannot be used, or None when it can.
+
+    duckdb_path: the DuckDB file (only its name is read). DuckDB names the
+    file's catalog after its stem (``marts.duckdb`` -> catalog ``marts``); a
+    stem equal (case-insensitively) to one of the warehouse's schemas or
+    DuckDB's own catalogs (RESERVED_WAREHOUSE_NAMES) makes the two-part names
+    the exporter, the report and BI queries use ambiguous, so it is refused.
+    """
+    stem = Path(duckdb_path).name.split(".")[0]
+    if stem.lower() in RESERVED_WAREHOUSE_NAMES:
+        return (f"the warehouse file {duckdb_path} cannot be used: DuckDB names its catalog {stem!r}, "
+                f"like the warehouse's schema or DuckDB's catalog of that name, which makes names such as "
+                f"{stem}.<table> ambiguous. Choose another file name (reserved: "
+                f"{', '.join(sorted(RESERVED_WAREHOUSE_NAMES))}).")
+    return None
+
+
 def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     parser = build_parser(prog)
     args = parser.parse_args(argv)
+    name_problem = warehouse_name_problem(args.duckdb)
+    if name_problem:
+        parser.error(name_problem)
 
     sample_dir = DEFAULT_RAW_DIR.resolve()
     raw_dir = (args.raw_dir or DEFAULT_RAW_DIR).resolve()

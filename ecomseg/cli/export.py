@@ -10,8 +10,8 @@ itself after each batch). ecomseg.export and docs/realtime.md explain the
 exactly-once design.
 
 Examples:
-  ecomseg export --duckdb warehouse/realtime.duckdb --webhook http://127.0.0.1:9000/actions
-  ecomseg export --duckdb warehouse/realtime.duckdb --jsonl data/exports/actions.jsonl
+  ecomseg export --duckdb warehouse/realtime_shop.duckdb --webhook http://127.0.0.1:9000/actions
+  ecomseg export --duckdb warehouse/realtime_shop.duckdb --jsonl data/exports/actions.jsonl
 """
 
 from __future__ import annotations
@@ -37,7 +37,13 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     from ecomseg.export import export_actions
 
-    args = build_parser(prog).parse_args(argv)
+    parser = build_parser(prog)
+    args = parser.parse_args(argv)
+    from ecomseg.cli.build import warehouse_name_problem
+
+    name_problem = warehouse_name_problem(args.duckdb)
+    if name_problem:
+        parser.error(name_problem)
     if not args.duckdb.exists():
         print(f"{args.duckdb} does not exist: build the warehouse first (ecomseg build)")
         return 2

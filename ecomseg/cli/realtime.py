@@ -41,7 +41,7 @@ from pathlib import Path
 from ecomseg import REPO_ROOT
 
 DEFAULT_RAW = REPO_ROOT / "data" / "realtime" / "raw"
-DEFAULT_DUCKDB = REPO_ROOT / "warehouse" / "realtime.duckdb"
+DEFAULT_DUCKDB = REPO_ROOT / "warehouse" / "realtime_shop.duckdb"
 
 
 def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
@@ -329,7 +329,13 @@ def count_outcome(duckdb_path: Path, acknowledged_event_ids: list[str], receiver
 
 
 def main(argv: list[str] | None = None, prog: str | None = None) -> int:
-    args = build_parser(prog).parse_args(argv)
+    parser = build_parser(prog)
+    args = parser.parse_args(argv)
+    from ecomseg.cli.build import warehouse_name_problem
+
+    name_problem = warehouse_name_problem(args.duckdb)
+    if name_problem:
+        parser.error(name_problem)
     raw_dir, duckdb_path = args.raw_dir.resolve(), args.duckdb.resolve()
     print(f"== the sample shop as daily exports in {raw_dir}, built into {duckdb_path} (regular build)")
     prepare_shop(raw_dir, duckdb_path, horizon_days=max(args.days, 1) + 7)

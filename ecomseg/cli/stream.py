@@ -15,8 +15,8 @@ which also runs every test; keep running it daily (stop this process first:
 one writer). docs/realtime.md.
 
 Examples:
-  ecomseg stream --raw-dir data/realtime/raw --duckdb warehouse/realtime.duckdb --webhook http://127.0.0.1:9000/actions
-  ecomseg stream --raw-dir data/realtime/raw --duckdb warehouse/realtime.duckdb --jsonl data/exports/actions.jsonl
+  ecomseg stream --raw-dir data/realtime/raw --duckdb warehouse/realtime_shop.duckdb --webhook http://127.0.0.1:9000/actions
+  ecomseg stream --raw-dir data/realtime/raw --duckdb warehouse/realtime_shop.duckdb --jsonl data/exports/actions.jsonl
 """
 
 from __future__ import annotations
@@ -52,7 +52,13 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     from ecomseg.dbt_runner import DbtCommandFailed
     from ecomseg.stream import MicroBatchStream
 
-    args = build_parser(prog).parse_args(argv)
+    parser = build_parser(prog)
+    args = parser.parse_args(argv)
+    from ecomseg.cli.build import warehouse_name_problem
+
+    name_problem = warehouse_name_problem(args.duckdb)
+    if name_problem:
+        parser.error(name_problem)
     destination = args.webhook or (str(args.jsonl) if args.jsonl else None)
     stream = MicroBatchStream(args.raw_dir, args.duckdb, destination=destination,
                               dbt_vars=yaml.safe_load(args.vars) if args.vars else None,

@@ -134,3 +134,29 @@ def test_every_sub_command_has_help(command, capsys):
     assert stop.value.code == 0
     out = capsys.readouterr().out
     assert out.startswith("usage: ") and "--help" in out
+
+
+@pytest.mark.parametrize("argv", [
+    ["build", "--no-generate", "--raw-dir", "{tmp}", "--duckdb", "{tmp}/marts.duckdb"],
+    ["build", "--no-generate", "--raw-dir", "{tmp}", "--duckdb", "{tmp}/Realtime.duckdb"],
+    ["stream", "--raw-dir", "{tmp}", "--duckdb", "{tmp}/realtime.duckdb", "--jsonl", "{tmp}/a.jsonl"],
+    ["export", "--duckdb", "{tmp}/main.duckdb", "--jsonl", "{tmp}/a.jsonl"],
+    ["realtime", "--demo", "--duckdb", "{tmp}/staging.duckdb"],
+])
+def test_a_warehouse_file_named_like_a_schema_is_refused_before_anything_runs(argv, tmp_path, capsys):
+    # DuckDB names the catalog after the file: realtime.duckdb made realtime.action_deliveries ambiguous
+    with pytest.raises(SystemExit) as stop:
+        cli.main([arg.format(tmp=tmp_path) for arg in argv])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert "cannot be used: DuckDB names its catalog" in err and "Choose another file name" in err
+    assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def test_a_warehouse_file_name_that_only_contains_a_schema_name_is_accepted(tmp_path):
+    from ecomseg.cli.build import warehouse_name_problem
+
+    assert warehouse_name_problem(tmp_path / "realtime_shop.duckdb") is None
+    assert warehouse_name_problem(tmp_path / "marts_2026.duckdb") is None
+    assert warehouse_name_problem(tmp_path / "ecommerce.duckdb") is None
+    assert "'raw'" in warehouse_name_problem(tmp_path / "raw.duckdb")
