@@ -46,6 +46,18 @@ def _compile(tmp_path_factory, sql: str, dbt_vars: dict | None = None) -> str:
     return result.raw.result.results[0].node.compiled_code
 
 
+def _select_over_values(compiled: str, values: list[str | None]) -> list[tuple]:
+    """The rows of a compiled query over input_values (position, value), in UTC, ordered by position."""
+    con = duckdb.connect()
+    try:
+        con.execute("set timezone = 'UTC'")
+        con.execute("create table input_values (position integer, value varchar)")
+        con.executemany("insert into input_values values (?, ?)", list(enumerate(values)))
+        return con.execute(f"select * from ({compiled}) as c order by position").fetchall()
+    finally:
+        con.close()
+
+
 @pytest.fixture(scope="module")
 def sql_functions(tmp_path_factory):
     """Run clean_text / try_parse_timestamp, as compiled for DuckDB, over a list of texts."""
@@ -53,15 +65,7 @@ def sql_functions(tmp_path_factory):
                         "{{ try_parse_timestamp('value') }} as parsed from input_values")
 
     def run(values: list[str | None]) -> list[tuple]:
-        con = duckdb.connect()
-        try:
-            con.execute("set timezone = 'UTC'")
-            con.execute("create table input_values (position integer, value varchar)")
-            con.executemany("insert into input_values values (?, ?)", list(enumerate(values)))
-            rows = con.execute(f"select * from ({compiled}) as c order by position").fetchall()
-            return [(cleaned, parsed) for _, cleaned, parsed in rows]
-        finally:
-            con.close()
+        return [(cleaned, parsed) for _, cleaned, parsed in _select_over_values(compiled, values)]
     return run
 
 
@@ -229,16 +233,8 @@ def both_parse_paths(tmp_path_factory):
     compiled = _compile(tmp_path_factory, f"select position, value, {items} from input_values")
 
     def run(values: list[str | None]) -> list[tuple]:
-        con = duckdb.connect()
-        try:
-            con.execute("set timezone = 'UTC'")
-            con.execute("create table input_values (position integer, value varchar)")
-            con.executemany("insert into input_values values (?, ?)", list(enumerate(values)))
-            rows = con.execute(f"select * from ({compiled}) as c order by position").fetchall()
-            return [(row[1], {t: (row[2 + 2 * i], row[3 + 2 * i]) for i, t in enumerate(CONTRACT_TYPES)})
-                    for row in rows]
-        finally:
-            con.close()
+        return [(row[1], {t: (row[2 + 2 * i], row[3 + 2 * i]) for i, t in enumerate(CONTRACT_TYPES)})
+                for row in _select_over_values(compiled, values)]
     return run
 
 
