@@ -189,7 +189,7 @@ def measure_batch(tier: str, days: int, work: Path, quiet: bool) -> dict:
 
 
 def gib(n: int) -> str:
-    return f"{n / 2**30:.2f} GB"
+    return f"{n / 2**30:.2f} GiB"
 
 
 def main(argv: list[str] | None = None) -> int:
