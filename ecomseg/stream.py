@@ -5,7 +5,10 @@ and session files (the collector's ``events/collector/date=YYYY-MM-DD/*`` among
 them) and, when new ones have landed, runs one micro-batch:
 
 1. ``dbt run --selector realtime`` (selectors.yml) with a manifest parsed once
-   at start (dbt's programmatic runner, ``dbtRunner(manifest=...)``): the
+   at start (dbt's programmatic runner, ``dbtRunner(manifest=...)``), or
+   ``--selector realtime_behaviour`` when the batch's new events cannot move
+   the as-of date (choose_selector: the customer models that change only with
+   the orders or the as-of date are left out then): the
    on-run-start loader reads only the new files (raw._file_manifest), the
    incremental staging and session models merge them, and the models of the
    real-time path (sessions, person behaviours, scores, behaviour triggers,
@@ -36,6 +39,8 @@ from ecomseg import REPO_ROOT, export
 from ecomseg.dbt_runner import _release_duckdb, run_dbt
 
 SELECTOR = "realtime"
+# the selector of a batch whose new events cannot move the as-of date (MicroBatchStream.choose_selector)
+BEHAVIOUR_SELECTOR = "realtime_behaviour"
 WATCHED_TABLES = ("events", "sessions")
 DATA_SUFFIXES = (".csv", ".parquet")
 COLLECTOR_FOLDER = "collector"
@@ -120,6 +125,74 @@ class FolderWatch:
         return found
 
 
+def _project_var(name: str, dbt_vars: dict):
+    """A dbt var as the stream's runs see it: the stream's --vars, else dbt_project.yml's."""
+    if name in dbt_vars:
+        return dbt_vars[name]
+    import yaml
+
+    from ecomseg import contract
+
+    return (yaml.safe_load(contract.PROJECT_FILE.read_text(encoding="utf-8")).get("vars") or {}).get(name)
+
+
+def _raw_values(path: Path, column: str) -> list | None:
+    """Every value of a column (matched in any case) of one raw CSV or Parquet file; None when the
+    file cannot be read or has no such column."""
+    try:
+        if path.suffix.lower() == ".parquet":
+            import pyarrow.parquet as pq
+
+            schema = pq.read_schema(path)
+            names = [n for n in schema.names if n.strip().lower() == column]
+            if len(names) != 1:
+                return None
+            return pq.read_table(path, columns=names).column(0).to_pylist()
+        con = duckdb.connect()
+        try:
+            frame = con.execute("select * from read_csv(?, all_varchar = true, header = true)", [str(path)])
+            names = [d[0] for d in frame.description]
+            matches = [i for i, n in enumerate(names) if n.strip().lower() == column]
+            if len(matches) != 1:
+                return None
+            return [row[matches[0]] for row in frame.fetchall()]
+        finally:
+            con.close()
+    except Exception:  # unreadable here: the caller runs the whole path (the loader reports the file)
+        return None
+
+
+def latest_event_shop_date(paths: Iterable[str], shop_timezone: str) -> tuple[_dt.date | None, str | None]:
+    """The latest shop date of the events' occurred_at in these raw files, read as the contract
+    reads a timestamp (text normalisation, ISO-8601 profile, no offset = UTC; ecomseg.collector's
+    parse_timestamp): (date, None), (None, None) when they hold no timestamp, or (None, reason)
+    when a file or a value cannot be read that way (the caller then assumes the date may move)."""
+    from zoneinfo import ZoneInfo
+
+    from ecomseg import contract
+    from ecomseg.collector import parse_timestamp
+
+    zone = ZoneInfo(shop_timezone)
+    latest: _dt.date | None = None
+    for path in paths:
+        values = _raw_values(Path(path), "occurred_at")
+        if values is None:
+            return None, f"{Path(path).name}: no readable occurred_at column"
+        for value in values:
+            if isinstance(value, _dt.datetime):
+                instant = value if value.tzinfo is None else value.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+            else:
+                text = contract.normalise_text(value)
+                if text is None:
+                    continue  # no timestamp: quarantined by the staging, moves nothing
+                instant = parse_timestamp(text)
+                if instant is None:
+                    return None, f"{Path(path).name}: occurred_at {text[:40]!r} not read here"
+            day = instant.replace(tzinfo=_dt.timezone.utc).astimezone(zone).date()
+            latest = day if latest is None or day > latest else latest
+    return latest, None
+
+
 def write_collector_file(raw_dir: Path | str, table: str, rows: list[dict], day: str | None = None,
                          fmt: str = "parquet") -> Path:
     """Land rows the way the collector does: <raw>/<table>/collector/date=<day>/<ts>-<uuid>.<fmt>.
@@ -168,12 +241,15 @@ class BatchResult:
     latency_seconds: float | None  # oldest new file's arrival (mtime) -> end of the export
     oldest_arrival: float | None = None  # the oldest new file's mtime (None: the catch-up batch)
     finished_at: float = field(default_factory=time.time)
+    selector: str = SELECTOR  # the dbt selector the batch ran (choose_selector)
+    selector_reason: str = ""  # why that one
 
     def line(self) -> str:
         delivered = "no export" if self.export is None else self.export.line()
         latency = "-" if self.latency_seconds is None else f"{self.latency_seconds:.1f} s"
         return (f"batch {self.number}: {self.new_files} new file(s), {self.events} event(s), "
-                f"{self.new_actions} new action(s); {delivered}; dbt {self.dbt_seconds:.1f} s, "
+                f"{self.new_actions} new action(s); {delivered}; dbt {self.dbt_seconds:.1f} s "
+                f"({self.selector}), "
                 f"export {self.export_seconds:.1f} s, latency {latency}")
 
 
@@ -181,13 +257,16 @@ class MicroBatchStream:
     """Parse once, then one micro-batch per arrival of new files (run_once / run)."""
 
     def __init__(self, raw_dir: Path | str, duckdb_path: Path | str, *, destination: str | None = None,
-                 selector: str = SELECTOR, target_path: Path | str | None = None,
+                 selector: str = SELECTOR, behaviour_selector: str | None = BEHAVIOUR_SELECTOR,
+                 target_path: Path | str | None = None,
                  dbt_vars: dict | None = None, export_options: dict | None = None,
                  log: Callable[[str], None] = print, run_flags: Iterable[str] | None = None):
         self.raw_dir = Path(raw_dir).resolve()
         self.duckdb_path = Path(duckdb_path).resolve()
         self.destination = destination
         self.selector = selector
+        # None: every batch runs `selector` (choose_selector)
+        self.behaviour_selector = behaviour_selector
         self.target_path = Path(target_path or REPO_ROOT / "target" / "stream").resolve()
         # the loader reads only the tables the collector delivers (var raw_tables_to_load); the
         # scorecard describes persons at the scoring snapshot only (var scorecard_scoring_snapshot_only)
@@ -217,6 +296,50 @@ class MicroBatchStream:
         current = self._watch.scan()
         return {p: v for p, v in current.items() if self._seen.get(p) != v}
 
+    def _as_of_date(self) -> _dt.date | None:
+        """The as-of date of the warehouse's last run (intermediate.int_as_of_date), if any."""
+        con = duckdb.connect(str(self.duckdb_path), read_only=True)
+        try:
+            row = con.execute("select max(as_of_date) from intermediate.int_as_of_date").fetchone()
+            return row[0] if row else None
+        except duckdb.Error:
+            return None
+        finally:
+            con.close()
+
+    def choose_selector(self, pending: dict[str, tuple[int, float]], first_batch: bool) -> tuple[str, str]:
+        """(selector, reason) of a batch with these new files.
+
+        The behaviour selector (realtime_behaviour) leaves out the customer models that change
+        only with the orders or the as-of date. The stream loads only events and sessions (var
+        raw_tables_to_load), so the orders do not change between two regular builds, and the
+        as-of date (the latest order or event date in shop time, or the var as_of_date) moves
+        only when a new event lies after it. That selector is therefore chosen only when every
+        new event file's occurred_at values are read here and none lies after the warehouse's
+        current as-of date; the whole path (realtime) otherwise, and always on a process's first
+        batch (the regular build may have loaded orders since). An event this check cannot read
+        (a malformed timestamp the staging will quarantine) sends the batch down the whole path:
+        the cost of a wrong guess is time, never a stale result.
+        """
+        if self.behaviour_selector is None:
+            return self.selector, "one selector"
+        if first_batch:
+            return self.selector, "first batch of the process"
+        loaded = set(self.dbt_vars.get("raw_tables_to_load") or ())
+        if not loaded or loaded - set(WATCHED_TABLES):
+            return self.selector, "raw_tables_to_load includes more than events and sessions"
+        as_of = self._as_of_date()
+        if as_of is None:
+            return self.selector, "no as-of date in the warehouse yet"
+        events_root = self.raw_dir / "events"
+        event_files = [p for p in pending if Path(p).is_relative_to(events_root)]
+        latest, problem = latest_event_shop_date(event_files, _project_var("shop_timezone", self.dbt_vars) or "UTC")
+        if problem is not None:
+            return self.selector, f"the as-of date may move ({problem})"
+        if latest is not None and latest > as_of:
+            return self.selector, f"new events of {latest.isoformat()} move the as-of date {as_of.isoformat()}"
+        return self.behaviour_selector, f"the as-of date {as_of.isoformat()} stays"
+
     def _counts(self) -> tuple[int, int]:
         """(events loaded so far, outbox log rows)."""
         con = duckdb.connect(str(self.duckdb_path), read_only=True)
@@ -241,10 +364,21 @@ class MicroBatchStream:
             return None
         first_batch = not self._seen  # catching up with everything already there: no latency
         oldest = None if first_batch else min((mtime for _, mtime in pending.values()), default=None)
+        selector, reason = self.choose_selector(pending, first_batch)
+        as_of_before = self._as_of_date() if selector != self.selector else None
         events_before, actions_before = self._counts()
         started = time.time()
-        self._dbt(["run", "--selector", self.selector, "--quiet", *self.run_flags], manifest=self.manifest)
+        self._dbt(["run", "--selector", selector, "--quiet", *self.run_flags], manifest=self.manifest)
         _release_duckdb()
+        if selector != self.selector and self._as_of_date() != as_of_before:
+            # not expected (choose_selector reads the events as the staging does); should it happen, this
+            # batch's decisions were made with the customer models of the old as-of date: the customer
+            # models are brought to the new date at once, and the warning says so
+            self.log(f"warning: the as-of date moved in a {selector} batch ({as_of_before} -> "
+                     f"{self._as_of_date()}); running --selector {self.selector} now")
+            self._dbt(["run", "--selector", self.selector, "--quiet", *self.run_flags], manifest=self.manifest)
+            _release_duckdb()
+            selector, reason = self.selector, f"rerun: the as-of date moved in a {selector} batch"
         dbt_seconds = time.time() - started
         self._seen.update(pending)
         events_after, actions_after = self._counts()
@@ -259,7 +393,7 @@ class MicroBatchStream:
             new_actions=actions_after - actions_before, export=stats, dbt_seconds=dbt_seconds,
             export_seconds=finished - export_started,
             latency_seconds=None if oldest is None else finished - oldest, oldest_arrival=oldest,
-            finished_at=finished)
+            finished_at=finished, selector=selector, selector_reason=reason)
         self.log(result.line())
         return result
 

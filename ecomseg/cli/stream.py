@@ -2,12 +2,15 @@
 
 Parses the dbt project once, then, every --poll seconds, looks for new event
 and session files under --raw-dir (the collector's files among them); when
-some landed it runs `dbt run --selector realtime` (selectors.yml: about 44
-models, no tests) with the parsed manifest and, with --webhook or --jsonl,
+some landed it runs `dbt run --selector realtime` (selectors.yml: 41 models,
+no tests) with the parsed manifest, or `--selector realtime_behaviour` (35:
+without the customer models that change only with the orders or the as-of
+date) when the batch's new events cannot move the as-of date (the first
+batch of a process always runs `realtime`); with --webhook or --jsonl it
 delivers the new marketing actions (ecomseg.export) in the same process: this
 process is the warehouse's only writer while it runs. One line per batch:
 
-  batch 3: 2 new file(s), 118 event(s), 1 new action(s); 1 delivered, ...; dbt 4.1 s, export 0.1 s, latency 5.2 s
+  batch 3: 2 new file(s), 118 event(s), 1 new action(s); 1 delivered, ...; dbt 4.1 s (realtime_behaviour), export 0.1 s, latency 5.2 s
 
 latency: from the oldest new file's arrival to the end of the export. The
 warehouse must have been built once with the regular build (ecomseg build),

@@ -10,23 +10,29 @@ duplicate events, 2 days kept back), built once with the regular run of
   collector's file layout (ecomseg.stream.write_collector_file: the collector
   takes events only, sessions come with the shop's session feed);
 - warehouse A runs the micro-batch process (ecomseg.stream, selector
-  `realtime`, the scorecard at the scoring snapshot only) and exports to a local
-  webhook that honours the Idempotency-Key and counts processing per key: a
-  catch-up batch, day 1's first half, the rest of day 1 (but its last 5 events)
-  with 10 events of the first half POSTed again (duplicates), day 2 with those
-  5 events of day 1 arriving late, then a re-run with nothing new;
+  `realtime`, or `realtime_behaviour` for a batch that keeps the as-of date;
+  the scorecard at the scoring snapshot only) and exports to a local webhook
+  that honours the Idempotency-Key and counts processing per key: a catch-up
+  batch, day 1's first half (a new as-of date), the rest of day 1 (but its
+  last 5 events) with 10 events of the first half POSTed again (duplicates;
+  the same as-of date: `realtime_behaviour`), day 2 with those 5 events of
+  day 1 arriving late, then a re-run with nothing new;
 - warehouse B is the same history with a full refresh (--full-refresh of
-  +marketing_actions with the default vars: every scorecard snapshot; except
-  the scorecard's learnt weights and the score history, which the real-time
-  path does not rebuild either) over the same files, after batch 1 and after
-  the last batch.
+  +marketing_actions; except the scorecard's learnt weights and the score
+  history, which the real-time path does not rebuild either) over the same
+  files, with the default vars (every scorecard snapshot): after batch 1,
+  after the rest of day 1 and after the last batch;
+- the last test runs ecomseg realtime's path through a second collector: a
+  crafted new day on which known customers view a product repeatedly, so it
+  decides actions, each delivered exactly once, and an exporter run after it
+  sends nothing.
 
-Duration: 2 min 42 s on the shared 2-core machine at load average 6-10
-(2026-11-30; 19 min before, with the 2,000-customer shop and 5 batches), nearly
-all of it the module fixture (the history build, 5 micro-batches, two full
-refreshes). With the last test (ecomseg realtime's path through the collector,
-reusing the fixture's warehouse and parsed stream: 41-52 s, 3 more batches):
-6 min 14 s at load average 8-11 (2026-11-30 14:30, the fixture 360 s of it).
+Duration (2026-11-30, load average 3.5-5, mt-pytest's full pytest run beside
+it): 2 min 46 s, the fixture 145 s of it (the history build, 5 micro-batches,
+three full refreshes of B), the last test 20 s; main's module before this
+change (two full refreshes, the last test replaying a day that decided no
+action), run between two runs of this one at the same load: 2 min 27 s
+(fixture 129 s, last test 17 s). The third full refresh costs about 20 s.
 """
 
 from __future__ import annotations
@@ -54,6 +60,9 @@ WRITE_KEY = "test-realtime-write-key"
 DEMO_WRITE_KEY = "test-realtime-demo-write-key"
 NOT_REBUILT = ["int_scorecard_fit_inputs", "int_scorecard_fit", "int_scorecard_band_woe", "int_scorecard_weights",
                "int_visitor_score_history"]
+# the customer models a batch that keeps the as-of date leaves out (selectors.yml realtime_behaviour)
+CUSTOMER_MODELS_LEFT_OUT = ["int_customer_demographics", "int_customer_orders_as_of", "int_customer_order_history",
+                            "int_customer_rfm_metrics", "int_customer_rfm_scores", "int_customer_rfm"]
 COMPARED = {  # relation -> columns left out of the comparison (the build's clock)
     "intermediate.int_visitor_scores": [],
     "intermediate.int_action_candidates": [],
@@ -165,6 +174,11 @@ def scenario(tmp_path_factory):
             collector.post(day1["day"], second[:-5] + first[:10],
                            [s for s in day1["sessions"] if s["session_id"] not in first_sessions])
             out["batches"].append(stream.run_once())
+            # the rest of day 1 does not move the as-of date: that batch ran without the customer models
+            # (selector realtime_behaviour); a full refresh of B now must still give the same results
+            full_refresh(b, raw, root / "target-b")
+            out["b_same_day"] = rows_by_relation(b)
+            out["a_same_day"] = rows_by_relation(a)
             day2 = replay.next_day()
             collector.post(day2["day"], day2["events"] + late, day2["sessions"])
             out["batches"].append(stream.run_once())
@@ -200,6 +214,30 @@ def test_one_batch_equals_a_full_refresh_scores_and_actions(scenario):
         assert scenario["a1"][relation] == scenario["b1"][relation], relation
     assert scenario["a1"]["marts.marketing_actions"]  # not trivially equal
     assert any(r for r in scenario["a1"]["intermediate.int_action_outbox_log"])
+
+
+def test_a_batch_runs_the_whole_path_only_when_the_as_of_date_moves(scenario):
+    # the catch-up (first batch of the process), day 1 and day 2 move the as-of date: the whole path;
+    # the rest of day 1 and the re-run with nothing new do not: the path without the customer models
+    assert scenario["catch_up"].selector == "realtime"
+    assert [b.selector for b in scenario["batches"]] == ["realtime", "realtime_behaviour", "realtime"], \
+        [(b.selector, b.selector_reason) for b in scenario["batches"]]
+    assert scenario["rerun"].selector == "realtime_behaviour"
+    behaviour = set(run_dbt(["ls", "--selector", "realtime_behaviour", "--resource-type", "model", "--output",
+                             "name", "--quiet"], raw_dir=scenario["raw"], duckdb_path=scenario["a"],
+                            target_path=scenario["root"] / "target-ls", manifest=scenario["stream"].manifest).raw.result)
+    assert behaviour and not behaviour & set(CUSTOMER_MODELS_LEFT_OUT)
+    assert {"int_customer_lifecycle", "int_action_customer_triggers", "marketing_actions.v1"} <= behaviour
+
+
+def test_a_batch_that_keeps_the_as_of_date_equals_a_full_refresh(scenario):
+    # the batch of the rest of day 1 (selector realtime_behaviour: the customer models kept from the
+    # batch before) against a full refresh of B over the same files, the outbox log included (B's log
+    # was decided over the same batches: after day 1's first half, then now)
+    for relation in COMPARED:
+        assert scenario["a_same_day"][relation] == scenario["b_same_day"][relation], relation
+    assert scenario["a_same_day"]["marts.marketing_actions"] != scenario["a1"]["marts.marketing_actions"]
+    assert scenario["a_same_day"]["intermediate.int_visitor_scores"] != scenario["a1"]["intermediate.int_visitor_scores"]
 
 
 def test_batches_with_late_and_duplicate_events_equal_a_full_refresh(scenario):
@@ -265,41 +303,73 @@ def test_every_acknowledged_event_is_in_the_warehouse(scenario):
     assert all(n >= 2 and d == n - 1 for _, n, d in resent), resent
 
 
-class DayOneAsANewDay:
-    """The replay's first day again, as a new day (the shop's 2 kept-back days are used): every
-    timestamp 2 days later, new event and session ids (prefix d3-); same visitors and customers."""
+CRAFTED_CUSTOMERS = 6
 
-    def __init__(self, raw: Path, scratch: Path):
-        self.replay = ShopReplay(raw, scratch)
+
+class KnownCustomersViewAProductRepeatedly:
+    """A new day for the demo path that decides known actions: the day after warehouse A's as-of
+    date, on which CRAFTED_CUSTOMERS customers with marketing consent and no action decided so far
+    (none capped, none decided today) each view one product none of them ever bought, twice in
+    each of 2 sessions, signed in (customer id and the visitor id of an earlier session): 4 views
+    in 2 sessions is a repeated view (vars repeated_view_min_views 3, repeated_view_min_sessions 2),
+    so each has a repeated_view_offer candidate. The replay's own days cannot serve here: its
+    visitors of the next days are those the earlier batches decided for (frequency cap)."""
+
+    def __init__(self, duckdb_path: Path):
+        con = duckdb.connect(str(duckdb_path), read_only=True)
+        try:
+            as_of, = con.execute("select max(as_of_date) from intermediate.int_as_of_date").fetchone()
+            self.customers = con.execute(
+                "select c.customer_id, min(s.visitor_id) from staging.stg_shop__customers c "
+                "join staging.stg_shop__sessions s on s.customer_id = c.customer_id and s.visitor_id is not null "
+                "where c.has_marketing_consent and c.customer_id not in "
+                "(select customer_id from intermediate.int_action_outbox_log where customer_id is not null) "
+                "group by 1 order by 1 limit ?", [CRAFTED_CUSTOMERS]).fetchall()
+            self.product_id, = con.execute(
+                "select min(product_id) from staging.stg_shop__products p where not exists (select 1 from "
+                "intermediate.int_person_order_items i where i.product_id = p.product_id "
+                "and i.person_id in (select unnest(?)))", [[c for c, _ in self.customers]]).fetchone()
+        finally:
+            con.close()
+        assert len(self.customers) == CRAFTED_CUSTOMERS and self.product_id
+        self.day = (as_of + dt.timedelta(days=1)).isoformat()
 
     def next_day(self) -> dict:
-        day = self.replay.next_day()
-
-        def moved(row: dict) -> dict:
-            out = dict(row)
-            for k in ("event_id", "session_id"):
-                if out.get(k):
-                    out[k] = "d3-" + out[k]
-            for k in ("occurred_at", "started_at"):
-                if out.get(k):
-                    out[k] = (dt.datetime.fromisoformat(out[k]) + dt.timedelta(days=2)).isoformat()
-            return out
-        new_day = (dt.date.fromisoformat(day["day"]) + dt.timedelta(days=2)).isoformat()
-        return {"day": new_day, "events": [moved(e) for e in day["events"]],
-                "sessions": [moved(s) for s in day["sessions"]]}
+        events, sessions = [], []
+        for n, hour in ((1, 10), (2, 14)):  # every customer's first session, then every second one
+            for customer_id, visitor_id in self.customers:
+                session_id = f"rt-crafted-{customer_id}-{n}"
+                sessions.append({"session_id": session_id, "visitor_id": visitor_id, "customer_id": customer_id,
+                                 "started_at": f"{self.day}T{hour:02d}:00:00", "traffic_source": "direct",
+                                 "device": "desktop"})
+                for view in (1, 2):
+                    events.append({"event_id": f"{session_id}-view-{view}", "session_id": session_id,
+                                   "visitor_id": visitor_id, "customer_id": customer_id,
+                                   "occurred_at": f"{self.day}T{hour:02d}:0{view}:00", "event_type": "product_view",
+                                   "product_id": self.product_id})
+        return {"day": self.day, "events": events, "sessions": sessions}
 
 
 def test_the_demo_path_posts_through_the_collector_and_counts_exactly_once(scenario):
     """ecomseg realtime's path (run_path with a collector URL, as `make realtime` runs it): a new
-    day (DayOneAsANewDay) POSTed over HTTP to a collector on 127.0.0.1 with its write key, micro-batches
-    on warehouse A, export to a webhook, then the end-of-run counts (they fail when an acknowledged
-    event is missing, an action was processed twice or not recorded, or a sendable one is left). Last
-    in the module: it adds a day to warehouse A, which the tests above have read."""
+    day (KnownCustomersViewAProductRepeatedly) POSTed over HTTP to a collector on 127.0.0.1 with its
+    write key, micro-batches on warehouse A, export to a webhook, then the end-of-run counts (they
+    fail when an acknowledged event is missing, an action was processed twice or not recorded, or a
+    sendable one is left), the actions decided in this run against those delivered, and an exporter
+    run afterwards that sends nothing. Last in the module: it adds a day to warehouse A, which the
+    tests above have read."""
     raw, a, root = scenario["raw"], scenario["a"], scenario["root"]
+    con = duckdb.connect(str(a), read_only=True)
+    try:
+        outbox_before = {k for k, in con.execute("select idempotency_key from intermediate.int_action_outbox_log")
+                         .fetchall()}
+    finally:
+        con.close()
+    crafted = KnownCustomersViewAProductRepeatedly(a)
     running = collector_module.start_in_thread(raw, DEMO_WRITE_KEY)
     try:
         # a wrong write key: the collector's 401 stops the feed with the answer, nothing acknowledged
-        wrong = Feeder(raw, 1, 1, 0, collector_url=running.url, write_key="not-the-key", replay_dir=root / "replay")
+        wrong = Feeder(raw, 1, 1, 0, collector_url=running.url, write_key="not-the-key", replay=crafted)
         assert wrong.collector_url == running.url + "/v1/events"
         with pytest.raises(RuntimeError, match="answered 401"):
             wrong._post_events([{"event_id": "demo-wrong-key", "occurred_at": "2026-01-01T00:00:00Z",
@@ -307,7 +377,7 @@ def test_the_demo_path_posts_through_the_collector_and_counts_exactly_once(scena
         assert wrong.acknowledged_event_ids == [] and wrong.requests == 0
         # a 422 naming a bad event: that event is left out with the collector's reason, the rest sent
         # (an event id already in the warehouse: its repeat is quarantined as duplicate_key, no new visitor)
-        right = Feeder(raw, 1, 1, 0, collector_url=running.url, write_key=DEMO_WRITE_KEY, replay_dir=root / "replay")
+        right = Feeder(raw, 1, 1, 0, collector_url=running.url, write_key=DEMO_WRITE_KEY, replay=crafted)
         repeat = {"event_id": scenario["resent"][0], "occurred_at": "2026-01-01T00:00:00Z", "event_type": "page_view"}
         bad = {"event_id": "demo-bad", "occurred_at": "2025-02-30T10:00:00", "event_type": "page_view"}
         right._post_events([bad, repeat])
@@ -316,25 +386,50 @@ def test_the_demo_path_posts_through_the_collector_and_counts_exactly_once(scena
             [("demo-bad", True)]
         files_before = len(collector_module.collected_files(raw))
         messages: list[str] = []
-        run = run_path(raw, a, days=1, per_day=3, interval=0, poll=0.1, collector_url=running.url,
-                       write_key=DEMO_WRITE_KEY, replay=DayOneAsANewDay(raw, root / "replay-new-day"),
-                       max_seconds=600, stream=scenario["stream"], log=messages.append)
+        run = run_path(raw, a, days=1, per_day=1, interval=0, poll=0.1, collector_url=running.url,
+                       write_key=DEMO_WRITE_KEY, replay=crafted, max_seconds=600, stream=scenario["stream"],
+                       log=messages.append)
     finally:
         running.stop()
     feeder, receiver = run["feeder"], run["receiver"]
     counts = count_outcome(a, feeder.acknowledged_event_ids, receiver, run["delivered_before"])
     assert not run["timed_out"] and run["results"]
-    # day 3 went through the collector: its requests acknowledged, its files written, one line per chunk
-    assert feeder.requests >= 3 and feeder.resent == 0 and feeder.refused == []
+    # the new day went through the collector: its requests acknowledged, its files written, one line per chunk
+    assert feeder.requests >= 1 and feeder.resent == 0 and feeder.refused == []
     assert len(collector_module.collected_files(raw)) > files_before
-    assert sum(1 for m in messages if "POSTed to the collector, acknowledged" in m) == 3
-    assert counts["events_acknowledged"] == len(feeder.acknowledged_event_ids) > 0
-    # the new day's events were scored by the micro-batches (the events are staged, the batches ran);
-    # in this 300-customer shop they decide no new action (measured 2026-11-30), so the exactly-once
-    # count here holds over whatever was delivered in this run (the module's tests above and
-    # benchmark_realtime.py --faults count it over delivered actions)
+    assert sum(1 for m in messages if "POSTed to the collector, acknowledged" in m) == 1
+    assert counts["events_acknowledged"] == len(feeder.acknowledged_event_ids) == 4 * CRAFTED_CUSTOMERS
     assert sum(r.events for r in run["results"]) >= counts["events_acknowledged"]
     assert counts == {**counts, "events_in_warehouse": counts["events_acknowledged"], "processed_twice": 0,
                       "actions_delivered_recorded": counts["actions_processed"], "sendable_not_delivered": 0,
                       "ok": True}
+
+    con = duckdb.connect(str(a), read_only=True)
+    try:
+        decided = con.execute(
+            "select idempotency_key, customer_id, is_control from intermediate.int_action_outbox_log "
+            "where idempotency_key not in (select unnest(?))", [sorted(outbox_before)]).fetchall()
+        crafted_candidates = con.execute(
+            "select count(distinct customer_id) from intermediate.int_action_candidates "
+            "where action_type = 'repeated_view_offer' and occasion_key = ? and customer_id in (select unnest(?))",
+            [f"product:{crafted.product_id}", [c for c, _ in crafted.customers]]).fetchone()[0]
+    finally:
+        con.close()
+    # the crafted views were scored: each crafted customer has the repeated-view candidate and got
+    # exactly one action decided in this run (that one, or one of higher precedence the new as-of date
+    # brought them); the new as-of date may decide actions for other people too
+    assert crafted_candidates == CRAFTED_CUSTOMERS
+    per_customer = {c: sum(1 for _, customer, _ in decided if customer == c) for c, _ in crafted.customers}
+    assert per_customer == {c: 1 for c, _ in crafted.customers}, per_customer
+    # every sendable action decided in this run reached the webhook exactly once (counted by
+    # idempotency key), none of the control group, and nothing delivered before was sent again
+    sendable = {k for k, _, is_control in decided if not is_control}
+    control = {k for k, _, is_control in decided if is_control}
+    assert sendable and len(sendable) == counts["actions_processed"]
+    assert set(receiver.processed) == sendable and set(receiver.processed.values()) == {1}
+    assert not control & set(receiver.requests)
     assert not set(receiver.processed) & run["delivered_before"]
+    # an exporter run afterwards sends nothing (every delivery is recorded)
+    with WebhookReceiver() as again:
+        stats = export.export_actions(a, again.url, backoff_initial=0.05)
+    assert stats.delivered == 0 and stats.attempts == 0 and not again.requests
