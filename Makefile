@@ -78,24 +78,35 @@ build-ci: install
 
 # The Spark half of `make test` (docs/spark.md): installs the Spark
 # requirements into .venv (stamp below) and Java if missing, generates a small
-# shop (absolute path: the Spark server reads the files), builds it twice on
-# DuckDB, then starts the local Spark cluster from scratch (stopped again on
-# exit, also on failure), builds EVERYTHING twice on Spark (every model, seed,
-# data test and unit test; the second build runs the incremental paths),
-# compares every mart of the two warehouses (scripts/compare_engines.py: row
-# counts, sums, key sets) and runs the pytest tests marked `spark` (the Spark
-# loader's error paths) while the cluster is up.
+# shop (absolute path: the Spark server reads the files), starts the local Spark
+# cluster from scratch in the background (stopped again on exit, also on
+# failure) while DuckDB builds the reference warehouse twice (models and seeds
+# only: the DuckDB data and unit tests run in build-ci; the second build takes
+# the incremental paths and the fitted CLV parameters), then builds EVERYTHING
+# twice on Spark: build 1 every model, seed, data test and unit test; build 2
+# (the incremental paths) every model, seed and data test again, without the
+# unit tests (they read only their given rows, not the warehouse, so a second
+# run proves nothing new). Then it compares every mart of the two warehouses
+# (scripts/compare_engines.py: row counts, sums, key sets) and, at the same
+# time, runs the pytest tests marked `spark` (the Spark loader's error paths;
+# they rebuild staging models only, the comparison reads the marts). Every step
+# prints its wall time; each Spark build's per-node times stay in
+# target/test-spark/run_results_build<1|2>.json.
 SPARK_CI_RAW  := $(CURDIR)/data/spark-ci/raw
 SPARK_CI_DB   := warehouse/spark-ci.duckdb
 SPARK_THREADS ?= 4
 SPARK_STAMP   := $(VENV)/.spark-installed-$(shell cat requirements.txt requirements-spark.txt | cksum | cut -d' ' -f1)
 SPARK_ENV      = PYTHON=$(abspath $(BIN))/python
-# The CLV parameters (docs/clv.md) are fitted on the DuckDB reference build and
-# passed to the Spark builds (dbt-spark runs no Python: the fit is outside dbt).
+# The CLV parameters (docs/clv.md) are fitted on the first DuckDB reference
+# build and passed to the second one and to both Spark builds (dbt-spark runs no
+# Python: the fit is outside dbt).
 SPARK_CLV_PARAMS := $(CURDIR)/data/spark-ci/clv_parameters.json
 SPARK_CLV_VARS    = --vars "{clv_parameters: $$(cat $(SPARK_CLV_PARAMS))}"
-SPARK_DBT      = DBT_TARGET=spark DBT_THREADS=$(SPARK_THREADS) RAW_DATA_DIR=$(SPARK_CI_RAW) \
-	$(BIN)/dbt build --profiles-dir . --target-path target/test-spark $(SPARK_CLV_VARS)
+SPARK_DUCKDB   = DBT_TARGET=duckdb DUCKDB_PATH=$(SPARK_CI_DB) RAW_DATA_DIR=$(SPARK_CI_RAW) \
+	$(BIN)/dbt build --profiles-dir . --target-path target/test-spark-duckdb --quiet \
+	--exclude-resource-type test --exclude-resource-type unit_test
+SPARK_DBT_ENV  = DBT_TARGET=spark DBT_THREADS=$(SPARK_THREADS) RAW_DATA_DIR=$(SPARK_CI_RAW)
+SPARK_DBT      = $(SPARK_DBT_ENV) $(BIN)/dbt build --profiles-dir . --target-path target/test-spark $(SPARK_CLV_VARS)
 
 $(SPARK_STAMP): requirements-spark.txt $(STAMP)
 	$(BIN)/python -m pip install --quiet -r requirements-spark.txt
@@ -108,30 +119,45 @@ install-spark: install $(SPARK_STAMP) system-deps
 system-deps:
 	bash scripts/install_system_deps.sh
 
+# `took` prints a step's wall time; the cluster starts in the background (its
+# output interleaves with the DuckDB steps) and is waited for before the first
+# Spark build; the Spark project is parsed (dbt parse, no connection) while the
+# second DuckDB build runs, so Spark build 1 parses only partially. On exit
+# (also on failure) the start is waited for, then the cluster stopped.
 test-spark: install-spark
 	$(BIN)/python scripts/generate_data.py --customers 300 --days 120 --seed 7 --out $(SPARK_CI_RAW) --force --quiet
-	rm -f $(SPARK_CI_DB)
-	@set -e; for run in 1 2; do \
-	  echo "== DuckDB build $$run (reference for the comparison)"; \
-	  DBT_TARGET=duckdb DUCKDB_PATH=$(SPARK_CI_DB) RAW_DATA_DIR=$(SPARK_CI_RAW) \
-	    $(BIN)/dbt build --profiles-dir . --target-path target/test-spark-duckdb --quiet; \
-	done
-	$(BIN)/python -m ecomseg clv-fit --duckdb $(SPARK_CI_DB) --out $(SPARK_CLV_PARAMS)
-	DBT_TARGET=duckdb DUCKDB_PATH=$(SPARK_CI_DB) RAW_DATA_DIR=$(SPARK_CI_RAW) \
-	  $(BIN)/dbt build --profiles-dir . --target-path target/test-spark-duckdb --quiet \
-	  --select int_clv_parameters+ $(SPARK_CLV_VARS)
-	@set -e; \
-	trap '$(SPARK_ENV) bash scripts/spark_cluster.sh stop' EXIT; trap 'exit 130' INT TERM; \
+	rm -f $(SPARK_CI_DB) $(SPARK_CI_DB).wal
+	@set -e; t0=$$(date +%s); \
+	took() { echo "== $$1 took $$(( $$(date +%s) - $$2 )) s (load $$(cut -d' ' -f1 /proc/loadavg))"; }; \
+	start_pid=; \
+	trap '[ -z "$$start_pid" ] || wait $$start_pid 2>/dev/null; $(SPARK_ENV) bash scripts/spark_cluster.sh stop' EXIT; \
+	trap 'exit 130' INT TERM; \
 	$(SPARK_ENV) bash scripts/spark_cluster.sh clean; \
-	$(SPARK_ENV) bash scripts/spark_cluster.sh start; \
+	t=$$(date +%s); ( $(SPARK_ENV) bash scripts/spark_cluster.sh start ) & start_pid=$$!; \
+	echo "== DuckDB build 1 (reference for the comparison; models and seeds)"; s=$$(date +%s); \
+	$(SPARK_DUCKDB); took "DuckDB build 1" $$s; \
+	s=$$(date +%s); $(BIN)/python -m ecomseg clv-fit --duckdb $(SPARK_CI_DB) --out $(SPARK_CLV_PARAMS); took "CLV fit" $$s; \
+	( $(SPARK_DBT_ENV) $(BIN)/dbt parse --profiles-dir . --target-path target/test-spark --log-path target/test-spark/logs $(SPARK_CLV_VARS) --quiet ) & parse_pid=$$!; \
+	echo "== DuckDB build 2 (incremental, with the fitted CLV parameters)"; s=$$(date +%s); \
+	$(SPARK_DUCKDB) $(SPARK_CLV_VARS); took "DuckDB build 2" $$s; \
+	wait $$parse_pid || { echo "dbt parse of the Spark target failed"; exit 1; }; \
+	wait $$start_pid || { start_pid=; echo "the Spark cluster did not start"; exit 1; }; start_pid=; \
+	took "cluster start (in the background) until ready" $$t; \
 	for run in 1 2; do \
-	  echo "== Spark build $$run"; \
-	  start=$$(date +%s); \
-	  $(SPARK_DBT); \
-	  echo "== Spark build $$run took $$(( $$(date +%s) - start )) s"; \
+	  echo "== Spark build $$run"; s=$$(date +%s); \
+	  if [ $$run = 1 ]; then $(SPARK_DBT); else $(SPARK_DBT) --exclude-resource-type unit_test; fi; \
+	  took "Spark build $$run" $$s; \
+	  cp target/test-spark/run_results.json target/test-spark/run_results_build$$run.json; \
 	done; \
-	$(BIN)/python scripts/compare_engines.py --manifest target/test-spark/manifest.json --duckdb $(SPARK_CI_DB); \
-	$(BIN)/python -m pytest --spark -m spark
+	echo "== comparison of every mart with DuckDB, and pytest -m spark, side by side"; s=$$(date +%s); \
+	$(BIN)/python scripts/compare_engines.py --manifest target/test-spark/manifest.json --duckdb $(SPARK_CI_DB) \
+	  > target/test-spark/compare_engines.txt 2>&1 & compare_pid=$$!; \
+	pytest_rc=0; $(BIN)/python -m pytest --spark -m spark || pytest_rc=$$?; \
+	compare_rc=0; wait $$compare_pid || compare_rc=$$?; \
+	cat target/test-spark/compare_engines.txt; took "comparison + pytest -m spark" $$s; \
+	took "Spark half (from the cluster start)" $$t0; \
+	[ $$compare_rc = 0 ] || { echo "compare_engines.py failed (exit $$compare_rc)"; exit 1; }; \
+	[ $$pytest_rc = 0 ] || { echo "pytest -m spark failed (exit $$pytest_rc)"; exit 1; }
 
 # Two workers (pytest-xdist; a module's tests stay in one worker, so a module
 # builds its shop once): most of a test's time is dbt parsing and compiling,
