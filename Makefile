@@ -161,10 +161,13 @@ test-spark: install-spark
 
 # Two workers (pytest-xdist; a module's tests stay in one worker, so a module
 # builds its shop once): most of a test's time is dbt parsing and compiling,
-# single-threaded Python, so two processes use both cores.
+# single-threaded Python, so two processes use both cores. --no-loadscope-reorder:
+# the modules go out in collection order, longest first (tests/python/conftest.py,
+# LONGEST_MODULES_FIRST), not by their number of tests. The project is parsed once
+# per dbt configuration for the session (tests/python/dbt_parse_cache.py).
 PYTEST_WORKERS ?= 2
 pytest: install
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 clean:
 	rm -rf target logs warehouse/*.duckdb data

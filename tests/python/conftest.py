@@ -23,7 +23,58 @@ def pytest_addoption(parser):
                           "(scripts/spark_cluster.sh start; make test-spark does this)")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def shared_dbt_parse(tmp_path_factory):
+    """The first warehouse with a given dbt state parses the project; the others reuse its parse
+    (dbt_parse_cache.py). The folder is shared by the xdist workers of this run."""
+    import dbt_parse_cache
+
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent
+    cache = root / "dbt-parse-cache"
+    dbt_parse_cache.install(cache, REPO_ROOT)
+    # ... and in the commands tests run (scripts/build_warehouse.py, ecomseg ...): subprocess_hooks/
+    hooks = str(Path(__file__).resolve().parent / "subprocess_hooks")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ECOMSEG_TEST_PARSE_CACHE", str(cache))
+        mp.setenv("ECOMSEG_TEST_PARSE_PROJECT", str(REPO_ROOT))
+        mp.setenv("PYTHONPATH", os.pathsep.join([hooks, os.environ["PYTHONPATH"]]))
+        yield
+    dbt_parse_cache.install(None, REPO_ROOT)
+
+
+# The modules that take longest, longest first (seconds of one worker in a full run, measured
+# 2026-11-30). `make pytest` runs `--dist loadfile --no-loadscope-reorder`: xdist hands the modules
+# to the two workers in collection order, one at a time as a worker runs dry, so the long ones
+# start first and the short ones fill the gaps at the end (without this, a long module handed out
+# last makes the tail of the run). A module not listed runs after these, in file name order.
+LONGEST_MODULES_FIRST = [
+    "test_incremental.py",
+    "test_gdpr.py",
+    "test_association_rules.py",
+    "test_marketing_actions.py",
+    "test_realtime.py",
+    "test_semantic_layer.py",
+    "test_incremental_cases.py",
+    "test_raw_dialect.py",
+    "test_loading.py",
+    "test_order_money.py",
+    "test_text_and_timestamps.py",
+    "test_bad_input.py",
+    "test_customer_facts.py",
+    "test_build_warehouse.py",
+    "test_contract.py",
+    "test_scorecard.py",
+    "test_report.py",
+    "test_clv.py",
+    "test_shop_time.py",
+]
+
+
 def pytest_collection_modifyitems(config, items):
+    rank = {name: i for i, name in enumerate(LONGEST_MODULES_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: a module's order is kept
     if config.getoption("--spark"):
         return
     skip = pytest.mark.skip(reason="needs the local Spark cluster: run with --spark (make test-spark)")
