@@ -164,7 +164,7 @@ test-spark: install-spark
 # single-threaded Python, so two processes use both cores. --no-loadscope-reorder:
 # the modules go out in collection order, longest first (tests/python/conftest.py,
 # LONGEST_MODULES_FIRST), not by their number of tests. The project is parsed once
-# per dbt configuration for the session (tests/python/dbt_parse_cache.py).
+# per dbt configuration for the session (tests/python/subprocess_hooks/dbt_parse_cache.py).
 PYTEST_WORKERS ?= 2
 pytest: install
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder

@@ -26,8 +26,8 @@ def pytest_addoption(parser):
 @pytest.fixture(scope="session", autouse=True)
 def shared_dbt_parse(tmp_path_factory):
     """The first warehouse with a given dbt state parses the project; the others reuse its parse
-    (dbt_parse_cache.py). The folder is shared by the xdist workers of this run."""
-    import dbt_parse_cache
+    (subprocess_hooks/dbt_parse_cache.py). The folder is shared by the xdist workers of this run."""
+    from subprocess_hooks import dbt_parse_cache
 
     root = tmp_path_factory.getbasetemp()
     if os.environ.get("PYTEST_XDIST_WORKER"):

@@ -1,4 +1,4 @@
-"""The shared dbt parse of the test session (dbt_parse_cache.py) equals a full parse.
+"""The shared dbt parse of the test session (subprocess_hooks/dbt_parse_cache.py) equals a full parse.
 
 A warehouse whose target starts from the parse another warehouse saved (another
 raw folder, another DuckDB file) must get the manifest a full parse of its own
@@ -14,7 +14,7 @@ import json
 
 import pytest
 
-import dbt_parse_cache
+from subprocess_hooks import dbt_parse_cache
 from ecomseg import REPO_ROOT
 from ecomseg.dbt_runner import run_dbt
 

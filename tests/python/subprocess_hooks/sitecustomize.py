@@ -1,4 +1,4 @@
-"""The test session's shared dbt parse (../dbt_parse_cache.py) in the processes tests start.
+"""The test session's shared dbt parse (dbt_parse_cache.py, beside this file) in the processes tests start.
 
 conftest.py puts this folder on PYTHONPATH and names the shared folder in
 ECOMSEG_TEST_PARSE_CACHE for the whole session, so a build a test runs as a
@@ -31,10 +31,7 @@ class _PatchAfterImport(importlib.abc.MetaPathFinder):
         def exec_and_patch(module):
             exec_module(module)
             sys.meta_path[:] = [f for f in sys.meta_path if f is not self]
-            folder = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-            if folder not in sys.path:
-                sys.path.append(folder)
-            import dbt_parse_cache
+            import dbt_parse_cache  # beside this file: this folder is on PYTHONPATH
             dbt_parse_cache.install(os.environ["ECOMSEG_TEST_PARSE_CACHE"],
                                     os.environ["ECOMSEG_TEST_PARSE_PROJECT"])
 
