@@ -50,7 +50,6 @@ from pathlib import Path
 import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
-import yaml
 from fastapi import FastAPI, Request
 from starlette.responses import Response
 
@@ -91,8 +90,7 @@ class Problem:
 def _future_tolerance_days() -> float | None:
     """The dbt var future_date_tolerance_days of dbt_project.yml (None: the check is off)."""
     try:
-        value = (yaml.safe_load(contract.PROJECT_FILE.read_text(encoding="utf-8")).get("vars") or {}) \
-            .get("future_date_tolerance_days", 1)
+        value = contract.project_vars().get("future_date_tolerance_days", 1)
     except OSError:
         return 1.0
     if value is None:

@@ -222,6 +222,13 @@ def value_checks(table_name: str) -> list[tuple[str, str]]:
 PROJECT_FILE = REPO_ROOT / "dbt_project.yml"
 
 
+def project_vars() -> dict:
+    """The vars of dbt_project.yml as written ({name: value}; a Jinja value stays its text;
+    a --vars override on a dbt command line is not seen here). Raises OSError when the file
+    cannot be read."""
+    return yaml.safe_load(PROJECT_FILE.read_text(encoding="utf-8")).get("vars") or {}
+
+
 @lru_cache(maxsize=1)
 def _text_normalisation_meta(path: Path = SOURCES_FILE) -> dict:
     doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
@@ -255,7 +262,7 @@ def null_tokens() -> tuple[str, ...]:
     """The null tokens, lower-case: the dbt var null_tokens of dbt_project.yml when
     it is set (a list, or a comma-separated text), else the contract's meta.text_normalisation.null_tokens.
     (A --vars override on the dbt command line is not seen here.)"""
-    configured = (yaml.safe_load(PROJECT_FILE.read_text(encoding="utf-8")).get("vars") or {}).get("null_tokens")
+    configured = project_vars().get("null_tokens")
     if isinstance(configured, str):
         configured = [t.strip() for t in configured.split(",")]
     tokens = _text_normalisation_meta()["null_tokens"] if configured is None else configured

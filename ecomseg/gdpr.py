@@ -63,7 +63,6 @@ from typing import Iterable
 
 import duckdb
 import pandas as pd
-import yaml
 
 from ecomseg import REPO_ROOT, contract
 from ecomseg import dialect as raw_dialect
@@ -125,14 +124,11 @@ def clean(value) -> str | None:
 # Where things are
 # --------------------------------------------------------------------------
 
-def _project_vars() -> dict:
-    doc = yaml.safe_load((REPO_ROOT / "dbt_project.yml").read_text(encoding="utf-8"))
-    return doc.get("vars") or {}
 
 
 def identifier_rules() -> dict[str, dict[str, str]]:
     """{table: {column: 'always' | 'anonymous'}} from var erasure_identifiers."""
-    return {t: dict(rules or {}) for t, rules in (_project_vars().get("erasure_identifiers") or {}).items()}
+    return {t: dict(rules or {}) for t, rules in (contract.project_vars().get("erasure_identifiers") or {}).items()}
 
 
 def erasure_dir(raw_dir: Path | str, configured: Path | str | None = None) -> Path:
@@ -756,7 +752,7 @@ def update_file_manifest(duckdb_path: Path | str, raw_dir: Path | str,
     (or files not in it) is left alone."""
     if not rewritten:
         return 0
-    raw_schema = _project_vars().get("raw_schema", "raw")
+    raw_schema = contract.project_vars().get("raw_schema", "raw")
     con = duckdb.connect(str(duckdb_path))
     try:
         con.execute("set TimeZone = 'UTC'")

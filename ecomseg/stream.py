@@ -129,11 +129,9 @@ def _project_var(name: str, dbt_vars: dict):
     """A dbt var as the stream's runs see it: the stream's --vars, else dbt_project.yml's."""
     if name in dbt_vars:
         return dbt_vars[name]
-    import yaml
-
     from ecomseg import contract
 
-    return (yaml.safe_load(contract.PROJECT_FILE.read_text(encoding="utf-8")).get("vars") or {}).get(name)
+    return contract.project_vars().get(name)
 
 
 def _raw_values(path: Path, column: str) -> list | None:

@@ -14,9 +14,8 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
 import duckdb  # noqa: E402
 import pandas as pd  # noqa: E402
-import yaml  # noqa: E402
 
-from ecomseg import REPO_ROOT, contract  # noqa: E402
+from ecomseg import contract  # noqa: E402
 
 DEFAULT_MAX_ROWS = 1_000_000
 DEFAULT_BATCH_ROWS = 500_000
@@ -231,8 +230,7 @@ def _short(value, limit: int = 80) -> str:
 
 def project_vars() -> dict:
     """dbt_project.yml vars with plain (non-Jinja) values."""
-    doc = yaml.safe_load((REPO_ROOT / "dbt_project.yml").read_text(encoding="utf-8"))
-    return {k: v for k, v in (doc.get("vars") or {}).items() if not (isinstance(v, str) and "{{" in v)}
+    return {k: v for k, v in contract.project_vars().items() if not (isinstance(v, str) and "{{" in v)}
 
 
 def _scalar(con, sql: str):
