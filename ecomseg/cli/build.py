@@ -100,7 +100,7 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--raw-dir", type=Path, default=None,
                         help=f"folder of raw files (default: {DEFAULT_RAW_DIR.relative_to(ROOT)}, the sample folder; "
                              "the build never writes into a folder you name)")
-    parser.add_argument("--duckdb", type=Path, default=DEFAULT_DUCKDB,
+    parser.add_argument("--duckdb", type=warehouse_path, default=DEFAULT_DUCKDB,
                         help=f"warehouse file (default: {DEFAULT_DUCKDB.relative_to(ROOT)}); one per shop")
     parser.add_argument("--scale", choices=["small", "medium", "large"], default="small",
                         help="sample size to generate into the sample folder when it has no data (default: small)")
@@ -175,12 +175,19 @@ def warehouse_name_problem(duckdb_path: Path) -> str | None:
     return None
 
 
+def warehouse_path(text: str) -> Path:
+    """argparse type of every command's --duckdb: the path, or an argparse error naming
+    why its file name cannot be used (warehouse_name_problem)."""
+    path = Path(text)
+    problem = warehouse_name_problem(path)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return path
+
+
 def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     parser = build_parser(prog)
     args = parser.parse_args(argv)
-    name_problem = warehouse_name_problem(args.duckdb)
-    if name_problem:
-        parser.error(name_problem)
 
     sample_dir = DEFAULT_RAW_DIR.resolve()
     raw_dir = (args.raw_dir or DEFAULT_RAW_DIR).resolve()

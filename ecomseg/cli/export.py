@@ -19,11 +19,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ecomseg.cli.build import warehouse_path
+
 
 def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=prog, description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--duckdb", type=Path, required=True, help="the warehouse")
+    parser.add_argument("--duckdb", type=warehouse_path, required=True, help="the warehouse")
     target = parser.add_mutually_exclusive_group(required=True)
     target.add_argument("--webhook", help="POST each action to this URL")
     target.add_argument("--jsonl", type=Path, help="append each action to this JSON-lines file")
@@ -37,13 +39,7 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     from ecomseg.export import export_actions
 
-    parser = build_parser(prog)
-    args = parser.parse_args(argv)
-    from ecomseg.cli.build import warehouse_name_problem
-
-    name_problem = warehouse_name_problem(args.duckdb)
-    if name_problem:
-        parser.error(name_problem)
+    args = build_parser(prog).parse_args(argv)
     if not args.duckdb.exists():
         print(f"{args.duckdb} does not exist: build the warehouse first (ecomseg build)")
         return 2

@@ -39,6 +39,7 @@ import time
 from pathlib import Path
 
 from ecomseg import REPO_ROOT
+from ecomseg.cli.build import warehouse_path
 
 DEFAULT_RAW = REPO_ROOT / "data" / "realtime" / "raw"
 DEFAULT_DUCKDB = REPO_ROOT / "warehouse" / "realtime_shop.duckdb"
@@ -50,7 +51,7 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--demo", action="store_true", required=True,
                         help="run the demo on the sample shop (the only mode)")
     parser.add_argument("--raw-dir", type=Path, default=DEFAULT_RAW, help=f"default {DEFAULT_RAW.relative_to(REPO_ROOT)}")
-    parser.add_argument("--duckdb", type=Path, default=DEFAULT_DUCKDB,
+    parser.add_argument("--duckdb", type=warehouse_path, default=DEFAULT_DUCKDB,
                         help=f"default {DEFAULT_DUCKDB.relative_to(REPO_ROOT)}")
     parser.add_argument("--days", type=int, default=1, help="days of visitors to replay (default 1)")
     parser.add_argument("--chunks-per-day", type=int, default=6, help="chunks a day's events are sent in (default 6)")
@@ -329,13 +330,7 @@ def count_outcome(duckdb_path: Path, acknowledged_event_ids: list[str], receiver
 
 
 def main(argv: list[str] | None = None, prog: str | None = None) -> int:
-    parser = build_parser(prog)
-    args = parser.parse_args(argv)
-    from ecomseg.cli.build import warehouse_name_problem
-
-    name_problem = warehouse_name_problem(args.duckdb)
-    if name_problem:
-        parser.error(name_problem)
+    args = build_parser(prog).parse_args(argv)
     raw_dir, duckdb_path = args.raw_dir.resolve(), args.duckdb.resolve()
     print(f"== the sample shop as daily exports in {raw_dir}, built into {duckdb_path} (regular build)")
     prepare_shop(raw_dir, duckdb_path, horizon_days=max(args.days, 1) + 7)

@@ -28,12 +28,14 @@ import argparse
 import sys
 from pathlib import Path
 
+from ecomseg.cli.build import warehouse_path
+
 
 def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=prog, description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--raw-dir", type=Path, required=True, help="the raw folder (events as a folder)")
-    parser.add_argument("--duckdb", type=Path, required=True, help="the warehouse, built once with ecomseg build")
+    parser.add_argument("--duckdb", type=warehouse_path, required=True, help="the warehouse, built once with ecomseg build")
     target = parser.add_mutually_exclusive_group()
     target.add_argument("--webhook", help="deliver the actions to this URL (POST, Idempotency-Key header)")
     target.add_argument("--jsonl", type=Path, help="deliver the actions to this JSON-lines file")
@@ -55,13 +57,7 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     from ecomseg.dbt_runner import DbtCommandFailed
     from ecomseg.stream import MicroBatchStream
 
-    parser = build_parser(prog)
-    args = parser.parse_args(argv)
-    from ecomseg.cli.build import warehouse_name_problem
-
-    name_problem = warehouse_name_problem(args.duckdb)
-    if name_problem:
-        parser.error(name_problem)
+    args = build_parser(prog).parse_args(argv)
     destination = args.webhook or (str(args.jsonl) if args.jsonl else None)
     stream = MicroBatchStream(args.raw_dir, args.duckdb, destination=destination,
                               dbt_vars=yaml.safe_load(args.vars) if args.vars else None,
