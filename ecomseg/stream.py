@@ -368,12 +368,13 @@ class MicroBatchStream:
         started = time.time()
         self._dbt(["run", "--selector", selector, "--quiet", *self.run_flags], manifest=self.manifest)
         _release_duckdb()
-        if selector != self.selector and self._as_of_date() != as_of_before:
+        as_of_after = self._as_of_date() if selector != self.selector else None
+        if as_of_after != as_of_before:
             # not expected (choose_selector reads the events as the staging does); should it happen, this
             # batch's decisions were made with the customer models of the old as-of date: the customer
             # models are brought to the new date at once, and the warning says so
             self.log(f"warning: the as-of date moved in a {selector} batch ({as_of_before} -> "
-                     f"{self._as_of_date()}); running --selector {self.selector} now")
+                     f"{as_of_after}); running --selector {self.selector} now")
             self._dbt(["run", "--selector", self.selector, "--quiet", *self.run_flags], manifest=self.manifest)
             _release_duckdb()
             selector, reason = self.selector, f"rerun: the as-of date moved in a {selector} batch"
