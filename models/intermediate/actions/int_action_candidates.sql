@@ -151,7 +151,10 @@ people as (
         triggers.content_product_ids,
         triggers.content_product_names,
         triggers.trigger_value,
-        case when triggers.person_id like 'visitor:%' then 'visitor' else 'customer' end as person_type
+        case when triggers.person_id like 'visitor:%' then 'visitor' else 'customer' end as person_type,
+        {#- the customer's id for the joins below, null for a visitor: a join on person_type = 'customer' and
+            the id would be a nested loop on DuckDB (a condition on the kept side of a left join) -#}
+        case when triggers.person_id like 'visitor:%' then null else triggers.person_id end as customer_key
     from triggers
 
 ),
@@ -185,14 +188,11 @@ with_state as (
         end as rfm_segment
     from people
     left join customers
-        on people.person_type = 'customer'
-            and people.person_id = customers.customer_id
+        on people.customer_key = customers.customer_id
     left join lifecycle
-        on people.person_type = 'customer'
-            and people.person_id = lifecycle.customer_id
+        on people.customer_key = lifecycle.customer_id
     left join rfm
-        on people.person_type = 'customer'
-            and people.person_id = rfm.customer_id
+        on people.customer_key = rfm.customer_id
 
 ),
 

@@ -51,19 +51,31 @@ order_people as (
 
 ),
 
+window_orders as (
+
+    {#- an inner join with the window as a filter: in a left join's condition, DuckDB cannot hash-join on
+        the person when the window is an expression of both sides (a nested loop over actions x orders) -#}
+    select
+        outbox_log.idempotency_key,
+        order_people.order_id,
+        order_people.net_revenue
+    from outbox_log
+    inner join order_people
+        on outbox_log.person_id = order_people.person_id
+    where
+        outbox_log.earliest_send_at < order_people.ordered_at
+        and {{ seconds_between('outbox_log.earliest_send_at', 'order_people.ordered_at') }} <= {{ window_seconds }}
+
+),
+
 action_orders as (
 
     select
-        outbox_log.idempotency_key,
-        count(order_people.order_id) as orders_in_window,
-        sum(order_people.net_revenue) as revenue_in_window
-    from outbox_log
-    left join order_people
-        on
-            outbox_log.person_id = order_people.person_id
-            and outbox_log.earliest_send_at < order_people.ordered_at
-            and {{ seconds_between('outbox_log.earliest_send_at', 'order_people.ordered_at') }} <= {{ window_seconds }}
-    group by outbox_log.idempotency_key
+        idempotency_key,
+        count(order_id) as orders_in_window,
+        sum(net_revenue) as revenue_in_window
+    from window_orders
+    group by idempotency_key
 
 ),
 
@@ -82,11 +94,11 @@ final as (
             >= {{ window_seconds }},
             false
         ) as is_window_complete,
-        cast(action_orders.orders_in_window as bigint) as orders_in_window,
-        action_orders.orders_in_window > 0 as is_converted,
+        cast(coalesce(action_orders.orders_in_window, 0) as bigint) as orders_in_window,
+        coalesce(action_orders.orders_in_window > 0, false) as is_converted,
         cast(coalesce(action_orders.revenue_in_window, 0) as decimal(38, 2)) as revenue_in_window
     from outbox_log
-    inner join action_orders
+    left join action_orders
         on outbox_log.idempotency_key = action_orders.idempotency_key
     cross join latest_data
 

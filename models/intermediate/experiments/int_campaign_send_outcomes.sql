@@ -22,19 +22,31 @@ orders as (
 
 ),
 
+window_orders as (
+
+    {#- an inner join with the window as a filter: in a left join's condition, DuckDB cannot hash-join on
+        the customer when the window is an expression of both sides (a nested loop over sends x orders) -#}
+    select
+        sends.send_id,
+        orders.order_id,
+        orders.net_revenue
+    from sends
+    inner join orders
+        on sends.customer_id = orders.customer_id
+    where
+        sends.sent_at < orders.ordered_at
+        and {{ seconds_between('sends.sent_at', 'orders.ordered_at') }} <= {{ window_seconds }}
+
+),
+
 send_orders as (
 
     select
-        sends.send_id,
-        count(orders.order_id) as orders_in_window,
-        sum(orders.net_revenue) as revenue_in_window
-    from sends
-    left join orders
-        on
-            sends.customer_id = orders.customer_id
-            and sends.sent_at < orders.ordered_at
-            and {{ seconds_between('sends.sent_at', 'orders.ordered_at') }} <= {{ window_seconds }}
-    group by sends.send_id
+        send_id,
+        count(order_id) as orders_in_window,
+        sum(net_revenue) as revenue_in_window
+    from window_orders
+    group by send_id
 
 ),
 
@@ -47,11 +59,11 @@ final as (
         coalesce(lower(sends.variant) = '{{ control_variant }}', false) as is_control,
         sends.customer_id,
         sends.sent_at,
-        cast(send_orders.orders_in_window as bigint) as orders_in_window,
-        send_orders.orders_in_window > 0 as is_converted,
+        cast(coalesce(send_orders.orders_in_window, 0) as bigint) as orders_in_window,
+        coalesce(send_orders.orders_in_window > 0, false) as is_converted,
         cast(coalesce(send_orders.revenue_in_window, 0) as decimal(38, 2)) as revenue_in_window
     from sends
-    inner join send_orders
+    left join send_orders
         on sends.send_id = send_orders.send_id
 
 )

@@ -105,9 +105,28 @@ rule_counts as (
 
 ),
 
+excluded_counts as (
+
+    {#- how many products a customer's fallback may skip: those bought and those a rule recommends -#}
+    select
+        customer_id,
+        count(*) as excluded_products
+    from (
+        select customer_id from bought_products
+        union all
+        select customer_id from rule_recommendations
+    ) as excluded
+    group by customer_id
+
+),
+
 fallback_candidates as (
 
-    {#- best-sellers of the preferred categories, not bought, not already recommended by a rule -#}
+    {#- best-sellers of the preferred categories, not bought, not already recommended by a rule. Only a
+        product of rank_in_category <= top_n can be recommended (the categories take turns), and at most
+        excluded_products of a category's better sellers are skipped before it: best-sellers ranked beyond
+        top_n + excluded_products are left out before the joins (at 1M customers the join of every
+        preferred category with all its best-sellers was some 360M rows) -#}
     select
         preferred_categories.customer_id,
         preferred_categories.category,
@@ -117,8 +136,12 @@ fallback_candidates as (
         best_sellers.best_seller_rank,
         best_sellers.category_order_share
     from preferred_categories
+    left join excluded_counts
+        on preferred_categories.customer_id = excluded_counts.customer_id
     inner join best_sellers
-        on preferred_categories.category = best_sellers.category
+        on
+            preferred_categories.category = best_sellers.category
+            and best_sellers.best_seller_rank <= {{ top_n }} + coalesce(excluded_counts.excluded_products, 0)
     left join bought_products
         on preferred_categories.customer_id = bought_products.customer_id
             and best_sellers.product_id = bought_products.product_id
