@@ -88,3 +88,62 @@
     {%- endfor -%}
     {{- return(state.draws) -}}
 {% endmacro %}
+
+
+{#
+    kmeans_centroid_columns(centroids, k, prefix): the SQL select list that
+    pivots the k rows of the relation alias centroids (cluster_id 1 .. k,
+    centroid_<feature>) into one row: <prefix><j>_<feature> for cluster j,
+    null when cluster j has no row. Aggregates: select it from centroids
+    without a group by (an empty centroids gives one row of nulls).
+#}
+{% macro kmeans_centroid_columns(centroids, k, prefix) %}
+    {%- set columns = [] -%}
+    {%- for j in range(1, (k | int) + 1) -%}
+        {%- for feature in ecommerce_segmentation.kmeans_features() -%}
+            {%- do columns.append('max(case when ' ~ centroids ~ '.cluster_id = ' ~ j ~ ' then ' ~ centroids
+                ~ '.centroid_' ~ feature.name ~ ' end) as ' ~ prefix ~ j ~ '_' ~ feature.name) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{- columns | join(',\n        ') -}}
+{% endmacro %}
+
+
+{#
+    kmeans_wide_squared_distance(point, centroid_row, prefix, j): the squared
+    Euclidean distance between the standardised features z_<name> of the
+    relation alias point and cluster j's pivoted centroid
+    (<prefix><j>_<name> of the alias centroid_row, kmeans_centroid_columns),
+    with the same terms in the same order as kmeans_squared_distance (equal
+    doubles); null when cluster j has no centroid.
+#}
+{% macro kmeans_wide_squared_distance(point, centroid_row, prefix, j) %}
+    {%- set terms = [] -%}
+    {%- for feature in ecommerce_segmentation.kmeans_features() -%}
+        {%- set centroid = centroid_row ~ '.' ~ prefix ~ j ~ '_' ~ feature.name -%}
+        {%- do terms.append('(' ~ point ~ '.z_' ~ feature.name ~ ' - ' ~ centroid ~ ') * ('
+            ~ point ~ '.z_' ~ feature.name ~ ' - ' ~ centroid ~ ')') -%}
+    {%- endfor -%}
+    ({{ terms | join('\n        + ') }})
+{% endmacro %}
+
+
+{#
+    kmeans_nearest_cluster(distance_prefix, k): the SQL of the cluster id
+    (1 .. k) with the smallest of the distance columns <distance_prefix>1 ..
+    <distance_prefix>k, a null distance counting as no cluster; on a tie the
+    lowest cluster id (as scikit-learn, and as ordering by (distance,
+    cluster_id)); null when every distance is null.
+#}
+{% macro kmeans_nearest_cluster(distance_prefix, k) %}
+    {%- set k = k | int -%}
+    case
+    {%- for j in range(1, k + 1) %}
+        when {{ distance_prefix }}{{ j }} is not null
+        {%- for i in range(1, k + 1) if i != j %}
+            and ({{ distance_prefix }}{{ i }} is null or {{ distance_prefix }}{{ j }} {{ '<' if i < j else '<=' }} {{ distance_prefix }}{{ i }})
+        {%- endfor %}
+            then {{ j }}
+    {%- endfor %}
+    end
+{% endmacro %}

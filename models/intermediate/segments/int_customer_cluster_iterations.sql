@@ -21,6 +21,7 @@
     holding the log so far.
 -#}
 {%- set max_iterations = var('kmeans_max_iterations') | int -%}
+{%- set k = var('kmeans_k') | int -%}
 {%- if max_iterations < 1 -%}
     {%- do exceptions.raise_compiler_error('var kmeans_max_iterations must be at least 1, got ' ~ max_iterations) -%}
 {%- endif -%}
@@ -70,34 +71,56 @@ earlier_centroids as (
 
 ),
 
-ranked as (
+{#- the centroids pivoted to one row each (cluster j's features as c<j>_<feature>, e<j>_<feature>), so that
+    every customer's k distances are columns of one row: no customers x k rows to rank (at 1M customers the
+    ranking of 6M rows twice per iteration was most of the build's k-means time) -#}
+centroid_row as (
 
     select
-        cluster_features.customer_id,
-        centroids.cluster_id,
-        {{ kmeans_squared_distance('cluster_features', 'centroids') }} as squared_distance,
-        row_number() over (
-            partition by cluster_features.customer_id
-            order by {{ kmeans_squared_distance('cluster_features', 'centroids') }}, centroids.cluster_id
-        ) as distance_rank
-    from cluster_features
-    cross join centroids
+        {{ kmeans_centroid_columns('centroids', k, 'c') }}
+    from centroids
 
 ),
 
-earlier_ranked as (
+earlier_centroid_row as (
+
+    select
+        {{ kmeans_centroid_columns('earlier_centroids', k, 'e') }}
+    from earlier_centroids
+
+),
+
+distances as (
 
     select
         cluster_features.customer_id,
-        earlier_centroids.cluster_id,
-        row_number() over (
-            partition by cluster_features.customer_id
-            order by
-                {{ kmeans_squared_distance('cluster_features', 'earlier_centroids') }},
-                earlier_centroids.cluster_id
-        ) as distance_rank
+        {%- for feature in features %}
+        cluster_features.z_{{ feature.name }},
+        {%- endfor %}
+        {%- for j in range(1, k + 1) %}
+        {{ kmeans_wide_squared_distance('cluster_features', 'centroid_row', 'c', j) }} as distance_{{ j }},
+        {{ kmeans_wide_squared_distance('cluster_features', 'earlier_centroid_row', 'e', j) }}
+            as earlier_distance_{{ j }}{{ "," if not loop.last }}
+        {%- endfor %}
     from cluster_features
-    cross join earlier_centroids
+    cross join centroid_row
+    cross join earlier_centroid_row
+
+),
+
+nearest as (
+
+    select
+        customer_id,
+        {%- for feature in features %}
+        z_{{ feature.name }},
+        {%- endfor %}
+        {%- for j in range(1, k + 1) %}
+        distance_{{ j }},
+        {%- endfor %}
+        {{ kmeans_nearest_cluster('distance_', k) }} as cluster_id,
+        {{ kmeans_nearest_cluster('earlier_distance_', k) }} as earlier_cluster_id
+    from distances
 
 ),
 
@@ -105,20 +128,18 @@ assigned as (
 
     select
         customer_id,
+        {%- for feature in features %}
+        z_{{ feature.name }},
+        {%- endfor %}
         cluster_id,
-        squared_distance
-    from ranked
-    where distance_rank = 1
-
-),
-
-earlier_assigned as (
-
-    select
-        customer_id,
-        cluster_id
-    from earlier_ranked
-    where distance_rank = 1
+        earlier_cluster_id,
+        case cluster_id
+            {%- for j in range(1, k + 1) %}
+            when {{ j }} then distance_{{ j }}
+            {%- endfor %}
+        end as squared_distance
+    from nearest
+    where cluster_id is not null
 
 ),
 
@@ -126,9 +147,7 @@ changes as (
 
     select count(*) as customers_changed
     from assigned
-    left join earlier_assigned
-        on assigned.customer_id = earlier_assigned.customer_id
-    where earlier_assigned.cluster_id is null or earlier_assigned.cluster_id <> assigned.cluster_id
+    where earlier_cluster_id is null or earlier_cluster_id <> cluster_id
 
 ),
 
@@ -139,11 +158,9 @@ means as (
         count(*) as customer_count,
         sum(assigned.squared_distance) as cluster_inertia,
         {%- for feature in features %}
-        avg(cluster_features.z_{{ feature.name }}) as centroid_{{ feature.name }}{{ "," if not loop.last }}
+        avg(assigned.z_{{ feature.name }}) as centroid_{{ feature.name }}{{ "," if not loop.last }}
         {%- endfor %}
     from assigned
-    inner join cluster_features
-        on assigned.customer_id = cluster_features.customer_id
     group by assigned.cluster_id
 
 ),
