@@ -51,9 +51,11 @@ class FitInputs:
     monetary_value: np.ndarray
 
 
-def bgnbd_log_likelihood(params, frequency, recency, age) -> float:
+def bgnbd_log_likelihood(params, frequency, recency, age, weights=None) -> float:
     """Total BG/NBD log-likelihood (Fader, Hardie and Lee 2005, eq. 6) of
-    params = (r, alpha, a, b) over the customers."""
+    params = (r, alpha, a, b) over the customers: arrays of one value per
+    customer (or per distinct customer summary, each counted weights[i]
+    times; weights None: once each)."""
     r, alpha, a, b = params
     x = np.asarray(frequency, dtype=float)
     t_x = np.asarray(recency, dtype=float)
@@ -64,29 +66,53 @@ def bgnbd_log_likelihood(params, frequency, recency, age) -> float:
     with np.errstate(divide="ignore", invalid="ignore"):
         second = np.where(x > 0, np.log(a) - np.log(np.maximum(b + x - 1, 1e-300))
                           - (r + x) * np.log(alpha + t_x), -np.inf)
-    return float(np.sum(base + np.logaddexp(first, second)))
+    terms = base + np.logaddexp(first, second)
+    return float(np.sum(terms if weights is None else np.asarray(weights, dtype=float) * terms))
 
 
-def gamma_gamma_log_likelihood(params, frequency, monetary_value) -> float:
+def gamma_gamma_log_likelihood(params, frequency, monetary_value, weights=None) -> float:
     """Total Gamma-Gamma log-likelihood (Fader and Hardie 2013, eq. 1) of
-    params = (p, q, v) over customers with frequency >= 1 and value > 0."""
+    params = (p, q, v) over customers with frequency >= 1 and value > 0
+    (weights as in bgnbd_log_likelihood)."""
     p, q, v = params
     x = np.asarray(frequency, dtype=float)
     m = np.asarray(monetary_value, dtype=float)
-    return float(np.sum(gammaln(p * x + q) - gammaln(p * x) - gammaln(q) + q * np.log(v)
-                        + (p * x - 1) * np.log(m) + p * x * np.log(x) - (p * x + q) * np.log(v + x * m)))
+    terms = (gammaln(p * x + q) - gammaln(p * x) - gammaln(q) + q * np.log(v)
+             + (p * x - 1) * np.log(m) + p * x * np.log(x) - (p * x + q) * np.log(v + x * m))
+    return float(np.sum(terms if weights is None else np.asarray(weights, dtype=float) * terms))
 
 
-def _maximise(log_likelihood, start: int) -> tuple[np.ndarray, float]:
+def distinct_with_counts(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+    """The distinct rows of equally long 1-D columns, as columns again, and
+    how often each occurs. A likelihood summed over customers is the same
+    sum over the distinct summaries times their counts (customers with the
+    same frequency, recency and age contribute the same term), which the
+    optimiser then evaluates on fewer rows (the medium generated shop:
+    35,447 distinct BG/NBD summaries of 72,212 customers). Raises ValueError
+    for columns of different lengths."""
+    if len({len(c) for c in columns}) > 1:
+        raise ValueError("columns of different lengths")
+    rows, counts = np.unique(np.column_stack(columns), axis=0, return_counts=True)
+    return [rows[:, i] for i in range(rows.shape[1])], counts.astype(float)
+
+
+def _maximise(log_likelihood, start: int, customers: float) -> tuple[np.ndarray, float]:
+    """Maximise log_likelihood over positive parameters (optimised as their
+    logarithms, from 1, ..., 1): Nelder-Mead, then L-BFGS-B from its point,
+    the better of the two. The optimisers minimise the negative log-likelihood
+    per customer: its total grows with the customers, and Nelder-Mead's
+    absolute fatol of 1e-12 is then below the rounding of the sum, so it ran
+    to maxfev (280 s on the medium shop) instead of converging. Returns the
+    parameters and the total log-likelihood at them."""
     def negative(log_params):
         value = log_likelihood(np.exp(log_params))
-        return -value if np.isfinite(value) else 1e300
+        return -value / customers if np.isfinite(value) else 1e300
 
     first = minimize(negative, np.zeros(start), method="Nelder-Mead",
                      options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 20000, "maxfev": 40000})
     polished = minimize(negative, first.x, method="L-BFGS-B", options={"ftol": 1e-15, "gtol": 1e-10})
     best = polished if polished.fun <= first.fun else first
-    return np.exp(best.x), -float(best.fun)
+    return np.exp(best.x), log_likelihood(np.exp(best.x))
 
 
 def fit(inputs: FitInputs) -> dict:
@@ -99,14 +125,16 @@ def fit(inputs: FitInputs) -> dict:
                         (inputs.frequency, inputs.recency, inputs.age, inputs.monetary_value))
     result: dict = {"customers": int(len(x))}
     if len(x) and np.any(x > 0):
-        (r, alpha, a, b), ll = _maximise(lambda p: bgnbd_log_likelihood(p, x, t_x, big_t), 4)
+        (dx, dt_x, dbig_t), counts = distinct_with_counts(x, t_x, big_t)
+        (r, alpha, a, b), ll = _maximise(lambda p: bgnbd_log_likelihood(p, dx, dt_x, dbig_t, counts), 4, len(x))
         result.update(r=float(r), alpha=float(alpha), a=float(a), b=float(b), bgnbd_log_likelihood=ll)
     else:
         result.update(r=None, alpha=None, a=None, b=None, bgnbd_log_likelihood=None)
     repeat = (x > 0) & (m > 0)
     result["gamma_gamma_customers"] = int(repeat.sum())
     if repeat.sum() >= 2:
-        (p, q, v), ll = _maximise(lambda p: gamma_gamma_log_likelihood(p, x[repeat], m[repeat]), 3)
+        (dx, dm), counts = distinct_with_counts(x[repeat], m[repeat])
+        (p, q, v), ll = _maximise(lambda p: gamma_gamma_log_likelihood(p, dx, dm, counts), 3, float(repeat.sum()))
         result.update(p=float(p), q=float(q), v=float(v), gamma_gamma_log_likelihood=ll)
     else:
         result.update(p=None, q=None, v=None, gamma_gamma_log_likelihood=None)
