@@ -68,13 +68,15 @@ project-checks: install
 
 # Build twice on a dirty generated shop, from an empty warehouse (a stale one
 # would name files the generator has since changed): the second run exercises incremental
-# paths and must leave every test green as well.
+# paths and must leave every test green as well. Then Great Expectations, and no
+# model's DuckDB plan joining every row with every row (scripts/check_plans.py).
 build-ci: install
 	rm -f $(CI_DB) $(CI_DB).wal
 	$(BIN)/python scripts/generate_data.py --scale small --seed 7 --out $(CI_RAW) --quiet
 	$(BIN)/python scripts/build_warehouse.py --raw-dir $(CI_RAW) --duckdb $(CI_DB) --no-generate
 	$(BIN)/python scripts/build_warehouse.py --raw-dir $(CI_RAW) --duckdb $(CI_DB) --no-generate
 	$(BIN)/python scripts/validate.py --duckdb $(CI_DB) --raw-dir $(CI_RAW) --manifest target/manifest.json --docs-dir target/gx_docs
+	$(BIN)/python scripts/check_plans.py --duckdb $(CI_DB) --compiled target/compiled --manifest target/manifest.json
 
 # The Spark half of `make test` (docs/spark.md): installs the Spark
 # requirements into .venv (stamp below) and Java if missing, generates a small

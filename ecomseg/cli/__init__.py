@@ -8,6 +8,7 @@
     ecomseg check ...               project rules over target/manifest.json (ecomseg.cli.check)
     ecomseg compare-engines ...     the marts of DuckDB and Spark compared (ecomseg.cli.compare_engines)
     ecomseg compare-warehouses ...  two DuckDB warehouses compared (ecomseg.cli.compare_warehouses)
+    ecomseg check-plans ...         no join that does not scale in the models' DuckDB plans (ecomseg.cli.check_plans)
     ecomseg benchmark-rules ...     association-rules engines (ecomseg.cli.benchmark_rules)
     ecomseg benchmark-generator ... the generator's speed (ecomseg.cli.benchmark_generator)
     ecomseg benchmark-build ...     dbt build times (scripts/benchmark_build.py of the project)
@@ -38,6 +39,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("check", "check the dbt project against the project rules (target/manifest.json)"),
     "compare-engines": ("compare_engines", "compare the marts built on DuckDB and on Spark"),
     "compare-warehouses": ("compare_warehouses", "compare two DuckDB warehouses relation by relation"),
+    "check-plans": ("check_plans", "fail on a model whose DuckDB plan joins every row with every row"),
     "benchmark-rules": ("benchmark_rules", "benchmark the association-rules macros against pyfim and mlxtend"),
     "benchmark-generator": ("benchmark_generator", "measure the generator's time and memory"),
     "benchmark-build": ("scripts/benchmark_build.py", "measure dbt build times (the project's benchmark script)"),

@@ -110,7 +110,7 @@ def test_no_sys_path_edits():
 
 def test_scripts_are_thin_wrappers_of_the_command():
     wrappers = sorted(p for p in (REPO_ROOT / "scripts").glob("*.py") if p.name != "benchmark_build.py")
-    assert len(wrappers) == 12  # + report.py (#16), benchmark_collector.py, benchmark_realtime.py (#15)
+    assert len(wrappers) == 13  # + report.py (#16), benchmark_collector.py, benchmark_realtime.py (#15), check_plans.py
     for path in wrappers:
         text = path.read_text(encoding="utf-8")
         assert len(text.splitlines()) <= 15 and "from ecomseg.cli." in text, path.name
