@@ -25,9 +25,22 @@
     var scorecard_scoring_snapshot_only (default false; ecomseg stream sets it
     true): only the scoring snapshot's rows, the real-time path's cheap
     variant (docs/realtime.md); the regular build writes every snapshot.
+
+    Cost (issue #12): the totals up to d are not summed per snapshot over
+    every earlier day (snapshots x person-days rows). Each date is put in
+    its bucket, the first snapshot date on or after it (date_buckets);
+    the person's days, product views and orders are summed per bucket and
+    run up over the person's buckets (window totals, *_to_date); a snapshot
+    d then takes, per person, the latest bucket on or before d (the bucket
+    interval [bucket_date, next_bucket_date) holding d). The work follows
+    persons x their buckets and the rows written; the recent_* window and
+    the targets' horizon join only the days and orders in their window.
 -#}
 {%- set population_days = var('scorecard_population_days') | int -%}
 {%- set recent_days = var('scorecard_recent_days') | int -%}
+{#- A person's buckets in date order; to_date: the running total up to and including a bucket. -#}
+{%- set by_person_bucket = 'partition by person_id order by bucket_date' -%}
+{%- set to_date = by_person_bucket ~ ' rows between unbounded preceding and current row' -%}
 with snapshots as (
 
     select * from {{ ref('int_scorecard_snapshots') }}
@@ -61,11 +74,40 @@ customers as (
 
 ),
 
-activity as (
+snapshot_bounds as (
+
+    select cast({{ dbt.dateadd('day', 1, 'max(snapshot_date)') }} as date) as after_last_snapshot_date
+    from snapshots
+
+),
+
+data_dates as (
+
+    select activity_date as data_date from person_days
+    union
+    select view_date as data_date from person_product_views
+    union
+    select order_date as data_date from person_orders
+
+),
+
+date_buckets as (
 
     select
-        snapshots.snapshot_date,
+        data_dates.data_date,
+        min(snapshots.snapshot_date) as bucket_date
+    from data_dates
+    inner join snapshots
+        on data_dates.data_date <= snapshots.snapshot_date
+    group by data_dates.data_date
+
+),
+
+activity_buckets as (
+
+    select
         person_days.person_id,
+        date_buckets.bucket_date,
         max(person_days.customer_id) as customer_id,
         min(person_days.activity_date) as first_visit_date,
         max(person_days.activity_date) as last_visit_date,
@@ -82,11 +124,70 @@ activity as (
         sum(person_days.abandoned_at_delivery) as abandoned_at_delivery,
         sum(person_days.abandoned_at_payment) as abandoned_at_payment,
         sum(person_days.abandoned_at_confirmation) as abandoned_at_confirmation
-    from snapshots
-    inner join person_days
-        on snapshots.snapshot_date >= person_days.activity_date
-    group by snapshots.snapshot_date, person_days.person_id
-    having max(person_days.activity_date) >= {{ dbt.dateadd('day', -population_days, 'snapshots.snapshot_date') }}
+    from person_days
+    inner join date_buckets
+        on person_days.activity_date = date_buckets.data_date
+    group by person_days.person_id, date_buckets.bucket_date
+
+),
+
+activity_to_date as (
+
+    select
+        activity_buckets.person_id,
+        activity_buckets.bucket_date,
+        coalesce(
+            lead(activity_buckets.bucket_date) over ({{ by_person_bucket }}),
+            snapshot_bounds.after_last_snapshot_date
+        ) as next_bucket_date,
+        max(activity_buckets.customer_id) over ({{ to_date }}) as customer_id,
+        min(activity_buckets.first_visit_date) over ({{ to_date }}) as first_visit_date,
+        activity_buckets.last_visit_date,
+        sum(activity_buckets.visit_count) over ({{ to_date }}) as visit_count,
+        sum(activity_buckets.email_visit_count) over ({{ to_date }}) as email_visit_count,
+        sum(activity_buckets.page_view_count) over ({{ to_date }}) as page_view_count,
+        sum(activity_buckets.product_view_count) over ({{ to_date }}) as product_view_count,
+        sum(activity_buckets.visits_with_3plus_product_views) over ({{ to_date }})
+            as visits_with_3plus_product_views,
+        sum(activity_buckets.search_count) over ({{ to_date }}) as search_count,
+        sum(activity_buckets.visits_with_search) over ({{ to_date }}) as visits_with_search,
+        sum(activity_buckets.cart_add_count) over ({{ to_date }}) as cart_add_count,
+        sum(activity_buckets.visits_with_cart_add) over ({{ to_date }}) as visits_with_cart_add,
+        sum(activity_buckets.abandoned_at_cart) over ({{ to_date }}) as abandoned_at_cart,
+        sum(activity_buckets.abandoned_at_delivery) over ({{ to_date }}) as abandoned_at_delivery,
+        sum(activity_buckets.abandoned_at_payment) over ({{ to_date }}) as abandoned_at_payment,
+        sum(activity_buckets.abandoned_at_confirmation) over ({{ to_date }}) as abandoned_at_confirmation
+    from activity_buckets
+    cross join snapshot_bounds
+
+),
+
+activity as (
+
+    select
+        snapshots.snapshot_date,
+        activity_to_date.person_id,
+        activity_to_date.customer_id,
+        activity_to_date.first_visit_date,
+        activity_to_date.last_visit_date,
+        activity_to_date.visit_count,
+        activity_to_date.email_visit_count,
+        activity_to_date.page_view_count,
+        activity_to_date.product_view_count,
+        activity_to_date.visits_with_3plus_product_views,
+        activity_to_date.search_count,
+        activity_to_date.visits_with_search,
+        activity_to_date.cart_add_count,
+        activity_to_date.visits_with_cart_add,
+        activity_to_date.abandoned_at_cart,
+        activity_to_date.abandoned_at_delivery,
+        activity_to_date.abandoned_at_payment,
+        activity_to_date.abandoned_at_confirmation
+    from activity_to_date
+    inner join snapshots
+        on activity_to_date.bucket_date <= snapshots.snapshot_date
+            and activity_to_date.next_bucket_date > snapshots.snapshot_date
+    where activity_to_date.last_visit_date >= {{ dbt.dateadd('day', -population_days, 'snapshots.snapshot_date') }}
 
 ),
 
@@ -112,28 +213,102 @@ first_visits as (
 
 ),
 
-product_views as (
+product_view_buckets as (
 
     select
-        snapshots.snapshot_date,
         person_product_views.person_id,
         person_product_views.product_id,
+        date_buckets.bucket_date,
         sum(person_product_views.view_count) as view_count
-    from snapshots
-    inner join person_product_views
-        on snapshots.snapshot_date >= person_product_views.view_date
-    group by snapshots.snapshot_date, person_product_views.person_id, person_product_views.product_id
+    from person_product_views
+    inner join date_buckets
+        on person_product_views.view_date = date_buckets.data_date
+    group by person_product_views.person_id, person_product_views.product_id, date_buckets.bucket_date
+
+),
+
+product_views_to_date as (
+
+    select
+        person_id,
+        bucket_date,
+        sum(view_count) over (
+            partition by person_id, product_id
+            order by bucket_date
+            rows between unbounded preceding and current row
+        ) as view_count
+    from product_view_buckets
+
+),
+
+most_viewed_buckets as (
+
+    select
+        person_id,
+        bucket_date,
+        max(view_count) as max_views_of_one_product
+    from product_views_to_date
+    group by person_id, bucket_date
+
+),
+
+most_viewed_to_date as (
+
+    select
+        most_viewed_buckets.person_id,
+        most_viewed_buckets.bucket_date,
+        coalesce(
+            lead(most_viewed_buckets.bucket_date) over ({{ by_person_bucket }}),
+            snapshot_bounds.after_last_snapshot_date
+        ) as next_bucket_date,
+        max(most_viewed_buckets.max_views_of_one_product) over ({{ to_date }}) as max_views_of_one_product
+    from most_viewed_buckets
+    cross join snapshot_bounds
 
 ),
 
 most_viewed as (
 
     select
-        snapshot_date,
-        person_id,
-        max(view_count) as max_views_of_one_product
-    from product_views
-    group by snapshot_date, person_id
+        snapshots.snapshot_date,
+        most_viewed_to_date.person_id,
+        most_viewed_to_date.max_views_of_one_product
+    from most_viewed_to_date
+    inner join snapshots
+        on most_viewed_to_date.bucket_date <= snapshots.snapshot_date
+            and most_viewed_to_date.next_bucket_date > snapshots.snapshot_date
+
+),
+
+order_buckets as (
+
+    select
+        person_orders.person_id,
+        date_buckets.bucket_date,
+        count(*) as order_count,
+        max(person_orders.order_date) as last_order_date,
+        sum(person_orders.order_value) as order_value_total
+    from person_orders
+    inner join date_buckets
+        on person_orders.order_date = date_buckets.data_date
+    group by person_orders.person_id, date_buckets.bucket_date
+
+),
+
+orders_to_date as (
+
+    select
+        order_buckets.person_id,
+        order_buckets.bucket_date,
+        coalesce(
+            lead(order_buckets.bucket_date) over ({{ by_person_bucket }}),
+            snapshot_bounds.after_last_snapshot_date
+        ) as next_bucket_date,
+        sum(order_buckets.order_count) over ({{ to_date }}) as order_count,
+        max(order_buckets.last_order_date) over ({{ to_date }}) as last_order_date,
+        sum(order_buckets.order_value_total) over ({{ to_date }}) as order_value_total
+    from order_buckets
+    cross join snapshot_bounds
 
 ),
 
@@ -141,14 +316,14 @@ orders_before as (
 
     select
         snapshots.snapshot_date,
-        person_orders.person_id,
-        count(*) as order_count,
-        max(person_orders.order_date) as last_order_date,
-        sum(person_orders.order_value) as order_value_total
-    from snapshots
-    inner join person_orders
-        on snapshots.snapshot_date >= person_orders.order_date
-    group by snapshots.snapshot_date, person_orders.person_id
+        orders_to_date.person_id,
+        orders_to_date.order_count,
+        orders_to_date.last_order_date,
+        orders_to_date.order_value_total
+    from orders_to_date
+    inner join snapshots
+        on orders_to_date.bucket_date <= snapshots.snapshot_date
+            and orders_to_date.next_bucket_date > snapshots.snapshot_date
 
 ),
 
