@@ -22,6 +22,11 @@
     snapshot; is_registered_customer (signed up on or before the snapshot
     date) is the behaviour that says what was known then.
 
+    The learning sample (var scorecard_learning_sample_persons, default
+    50,000): an observed snapshot whose population is larger keeps about that
+    many persons, chosen by a hash of the person id; the scoring snapshot
+    keeps everyone.
+
     var scorecard_scoring_snapshot_only (default false; ecomseg stream sets it
     true): only the scoring snapshot's rows, the real-time path's cheap
     variant (docs/realtime.md); the regular build writes every snapshot.
@@ -38,6 +43,8 @@
 -#}
 {%- set population_days = var('scorecard_population_days') | int -%}
 {%- set recent_days = var('scorecard_recent_days') | int -%}
+{%- set sample_persons = none if var('scorecard_learning_sample_persons') is none
+    else numeric_var('scorecard_learning_sample_persons', minimum=1, integer=true) | int -%}
 {#- A person's buckets in date order; to_date: the running total up to and including a bucket. -#}
 {%- set by_person_bucket = 'partition by person_id order by bucket_date' -%}
 {%- set to_date = by_person_bucket ~ ' rows between unbounded preceding and current row' -%}
@@ -162,7 +169,7 @@ activity_to_date as (
 
 ),
 
-activity as (
+population as (
 
     select
         snapshots.snapshot_date,
@@ -188,6 +195,37 @@ activity as (
         on activity_to_date.bucket_date <= snapshots.snapshot_date
             and activity_to_date.next_bucket_date > snapshots.snapshot_date
     where activity_to_date.last_visit_date >= {{ dbt.dateadd('day', -population_days, 'snapshots.snapshot_date') }}
+
+),
+
+population_counts as (
+
+    select
+        snapshot_date,
+        count(*) as population_count
+    from population
+    group by snapshot_date
+
+),
+
+activity as (
+
+    {#- the learning sample (var scorecard_learning_sample_persons): an observed snapshot whose population is
+        larger keeps about that many of its persons, those whose hash bucket (0 .. 999,999 of the person id)
+        is below sample / population x 1,000,000: the same persons in every snapshot as far as the
+        populations allow. The scoring snapshot is never sampled -#}
+    select population.*
+    from population
+    {%- if sample_persons is not none %}
+    inner join population_counts
+        on population.snapshot_date = population_counts.snapshot_date
+    inner join snapshots
+        on population.snapshot_date = snapshots.snapshot_date
+    where
+        not snapshots.is_observed
+        or {{ hash_bucket(dbt.concat(["'scorecard_sample|'", 'population.person_id']), 1000000) }}
+        * population_counts.population_count < {{ sample_persons * 1000000 }}
+    {%- endif %}
 
 ),
 
