@@ -52,18 +52,21 @@
 
 
 {#
-    kmeans_squared_distance(point, centroid, behavioural_only=false): the SQL
-    of the squared Euclidean distance between the standardised features
-    z_<name> of the relation alias point and the centroid_<name> columns of
-    the relation alias centroid, summed in the order of kmeans_features();
+    kmeans_squared_distance(point, centroid, behavioural_only=false,
+    column_prefix='centroid_'): the SQL of the squared Euclidean distance
+    between the standardised features z_<name> of the relation alias point
+    and the <column_prefix><name> columns of the relation alias centroid
+    (centroid_<name>; a pivoted centroid row names cluster j's c<j>_<name>,
+    kmeans_centroid_columns), summed in the order of kmeans_features();
     behavioural_only: over the behavioural features only.
 #}
-{% macro kmeans_squared_distance(point, centroid, behavioural_only=false) %}
+{% macro kmeans_squared_distance(point, centroid, behavioural_only=false, column_prefix='centroid_') %}
     {%- set terms = [] -%}
     {%- for feature in ecommerce_segmentation.kmeans_features()
         if feature.is_behavioural or not behavioural_only -%}
-        {%- do terms.append('(' ~ point ~ '.z_' ~ feature.name ~ ' - ' ~ centroid ~ '.centroid_' ~ feature.name ~ ') * ('
-            ~ point ~ '.z_' ~ feature.name ~ ' - ' ~ centroid ~ '.centroid_' ~ feature.name ~ ')') -%}
+        {%- set centroid_column = centroid ~ '.' ~ column_prefix ~ feature.name -%}
+        {%- do terms.append('(' ~ point ~ '.z_' ~ feature.name ~ ' - ' ~ centroid_column ~ ') * ('
+            ~ point ~ '.z_' ~ feature.name ~ ' - ' ~ centroid_column ~ ')') -%}
     {%- endfor -%}
     ({{ terms | join('\n        + ') }})
 {% endmacro %}
@@ -106,25 +109,6 @@
         {%- endfor -%}
     {%- endfor -%}
     {{- columns | join(',\n        ') -}}
-{% endmacro %}
-
-
-{#
-    kmeans_wide_squared_distance(point, centroid_row, prefix, j): the squared
-    Euclidean distance between the standardised features z_<name> of the
-    relation alias point and cluster j's pivoted centroid
-    (<prefix><j>_<name> of the alias centroid_row, kmeans_centroid_columns),
-    with the same terms in the same order as kmeans_squared_distance (equal
-    doubles); null when cluster j has no centroid.
-#}
-{% macro kmeans_wide_squared_distance(point, centroid_row, prefix, j) %}
-    {%- set terms = [] -%}
-    {%- for feature in ecommerce_segmentation.kmeans_features() -%}
-        {%- set centroid = centroid_row ~ '.' ~ prefix ~ j ~ '_' ~ feature.name -%}
-        {%- do terms.append('(' ~ point ~ '.z_' ~ feature.name ~ ' - ' ~ centroid ~ ') * ('
-            ~ point ~ '.z_' ~ feature.name ~ ' - ' ~ centroid ~ ')') -%}
-    {%- endfor -%}
-    ({{ terms | join('\n        + ') }})
 {% endmacro %}
 
 

@@ -98,8 +98,8 @@ distances as (
         cluster_features.z_{{ feature.name }},
         {%- endfor %}
         {%- for j in range(1, k + 1) %}
-        {{ kmeans_wide_squared_distance('cluster_features', 'centroid_row', 'c', j) }} as distance_{{ j }},
-        {{ kmeans_wide_squared_distance('cluster_features', 'earlier_centroid_row', 'e', j) }}
+        {{ kmeans_squared_distance('cluster_features', 'centroid_row', column_prefix='c' ~ j ~ '_') }} as distance_{{ j }},
+        {{ kmeans_squared_distance('cluster_features', 'earlier_centroid_row', column_prefix='e' ~ j ~ '_') }}
             as earlier_distance_{{ j }}{{ "," if not loop.last }}
         {%- endfor %}
     from cluster_features
