@@ -51,31 +51,11 @@ order_people as (
 
 ),
 
-window_orders as (
-
-    {#- an inner join with the window as a filter: in a left join's condition, DuckDB cannot hash-join on
-        the person when the window is an expression of both sides (a nested loop over actions x orders) -#}
-    select
-        outbox_log.idempotency_key,
-        order_people.order_id,
-        order_people.net_revenue
-    from outbox_log
-    inner join order_people
-        on outbox_log.person_id = order_people.person_id
-    where
-        outbox_log.earliest_send_at < order_people.ordered_at
-        and {{ seconds_between('outbox_log.earliest_send_at', 'order_people.ordered_at') }} <= {{ window_seconds }}
-
-),
-
 action_orders as (
 
-    select
-        idempotency_key,
-        count(order_id) as orders_in_window,
-        sum(net_revenue) as revenue_in_window
-    from window_orders
-    group by idempotency_key
+    {{ attribution_window_orders(
+        'outbox_log', 'idempotency_key', 'person_id', 'earliest_send_at', 'order_people', 'person_id', window_seconds
+    ) }}
 
 ),
 

@@ -22,31 +22,11 @@ orders as (
 
 ),
 
-window_orders as (
-
-    {#- an inner join with the window as a filter: in a left join's condition, DuckDB cannot hash-join on
-        the customer when the window is an expression of both sides (a nested loop over sends x orders) -#}
-    select
-        sends.send_id,
-        orders.order_id,
-        orders.net_revenue
-    from sends
-    inner join orders
-        on sends.customer_id = orders.customer_id
-    where
-        sends.sent_at < orders.ordered_at
-        and {{ seconds_between('sends.sent_at', 'orders.ordered_at') }} <= {{ window_seconds }}
-
-),
-
 send_orders as (
 
-    select
-        send_id,
-        count(order_id) as orders_in_window,
-        sum(net_revenue) as revenue_in_window
-    from window_orders
-    group by send_id
+    {{ attribution_window_orders(
+        'sends', 'send_id', 'customer_id', 'sent_at', 'orders', 'customer_id', window_seconds
+    ) }}
 
 ),
 
