@@ -14,9 +14,16 @@
       customers' standardised features. An empty cluster keeps its centroid
       (customer_count 0; scikit-learn would move it to a far point instead:
       the equality test fails when this happens).
-    It stops after the first iteration in which no customer changed cluster
-    (its centroids are the previous ones) or after var kmeans_max_iterations.
-    The final centroids are the rows of the last iteration. Each iteration
+    It stops after iteration t when no customer changed cluster (strict
+    convergence: its centroids are the previous ones), or when the centroid
+    shift, the sum over clusters of the squared Euclidean distance between
+    iteration t's and iteration t - 1's centroid, is <= var kmeans_tolerance
+    times the mean over the features of var_pop(z_<feature>) over
+    int_customer_cluster_features (scikit-learn's KMeans tol, _tolerance and
+    _kmeans_single_lloyd), or after var kmeans_max_iterations. The final
+    centroids are the rows of the last iteration; int_customer_clusters
+    assigns every customer to the nearest of them (scikit-learn's last
+    assignment step after a stop that is not strict). Each iteration
     is one table of its own while the model builds (macro step_tables), each
     holding the log so far.
 -#}
@@ -24,6 +31,12 @@
 {%- set k = var('kmeans_k') | int -%}
 {%- if max_iterations < 1 -%}
     {%- do exceptions.raise_compiler_error('var kmeans_max_iterations must be at least 1, got ' ~ max_iterations) -%}
+{%- endif -%}
+{#- a value that is not a number becomes -1 (an error); not (x >= 0) also refuses nan -#}
+{%- set tolerance = var('kmeans_tolerance') | float(-1.0) -%}
+{%- if not (tolerance >= 0) -%}
+    {%- do exceptions.raise_compiler_error('var kmeans_tolerance must be a number >= 0, got '
+        ~ var('kmeans_tolerance')) -%}
 {%- endif -%}
 {#- the SQL of the steps is Jinja loops in set blocks: layout not linted #}
 -- noqa: disable=LT02
@@ -190,8 +203,64 @@ union all
 
 select * from iteration_rows
 {%- endset -%}
+{#- stop after step t: no customer changed cluster, or the centroid shift (sum over clusters of the squared
+    Euclidean distance between the centroids of t and t - 1) <= the absolute tolerance, var kmeans_tolerance x the
+    mean over the features of the population variance of z_<feature> (scikit-learn: tol = 0 is 0 outright) -#}
 {%- set stop_sql -%}
-select max(customers_changed) = 0 as is_converged from {{ step_table }} where iteration = __step_number__
+with log_rows as (
+
+    select * from {{ step_table }}
+    where iteration in (__step_number__ - 1, __step_number__)
+
+),
+
+cluster_features as (
+
+    select * from {{ ref('int_customer_cluster_features') }}
+
+),
+
+shift as (
+
+    select
+        max(current_rows.customers_changed) as customers_changed,
+        sum(
+            {%- for feature in features %}
+            (current_rows.centroid_{{ feature.name }} - previous_rows.centroid_{{ feature.name }})
+            * (current_rows.centroid_{{ feature.name }} - previous_rows.centroid_{{ feature.name }})
+            {{- " +" if not loop.last }}
+            {%- endfor %}
+        ) as centroid_shift
+    from log_rows as current_rows
+    inner join log_rows as previous_rows
+        on current_rows.cluster_id = previous_rows.cluster_id
+    where
+        current_rows.iteration = __step_number__
+        and previous_rows.iteration = __step_number__ - 1
+
+),
+
+absolute_tolerance as (
+
+    {%- if tolerance == 0 %}
+    select cast(0.0 as double) as tolerance
+    {%- else %}
+    select
+        cast('{{ tolerance }}' as double) * (
+            (
+                {%- for feature in features %}
+                var_pop(z_{{ feature.name }}){{ " +" if not loop.last }}
+                {%- endfor %}
+            ) / {{ features | length }}
+        ) as tolerance
+    from cluster_features
+    {%- endif %}
+
+)
+
+select coalesce(shift.customers_changed = 0 or shift.centroid_shift <= absolute_tolerance.tolerance, false) as is_stopped
+from shift
+cross join absolute_tolerance
 {%- endset -%}
 {%- set last_step = step_tables(initial_sql, iteration_sql, max_iterations, stop_sql) -%}
 with cluster_log as (
