@@ -8,16 +8,24 @@ against an independent numpy / pandas / scikit-learn computation:
 * the initial centroids: the deterministic k-means++ recomputed in numpy (the same
   Park-Miller draws from var kmeans_seed, customers in customer_id order);
 * the clustering: sklearn.cluster.KMeans(init=<our initial centroids>, n_init=1,
-  algorithm="lloyd", tol=0, max_iter=var kmeans_max_iterations) on the same
-  feature table gives the same cluster for every customer, centroids equal to
-  1e-9 relative, the same number of iterations and the same inertia; no cluster is
-  ever empty (the SQL keeps an empty cluster's centroid, scikit-learn moves it:
-  the test says so when it happens);
+  algorithm="lloyd", tol=var kmeans_tolerance, max_iter=var kmeans_max_iterations)
+  on the same feature table gives the same cluster for every customer, centroids
+  equal to 1e-9 relative, the same number of iterations and the same inertia; no
+  cluster is ever empty (the SQL keeps an empty cluster's centroid, scikit-learn
+  moves it: the test says so when it happens);
 * the iteration log: each iteration's counts, inertia and changed customers
-  recomputed from the previous iteration's centroids;
+  recomputed from the previous iteration's centroids, and the stop rule (no
+  customer changed, or the centroid shift <= tol x the mean feature variance, or
+  the maximum) recomputed from the log: met at the last iteration, at none before;
 * customer_clusters' distances, cluster_profiles' sizes, revenue shares, centroids
   in original units, labels (seed cluster_label_words) and top RFM segments;
 * the visitors' nearest cluster on the behavioural features (int_visitor_clusters);
+* a negative kmeans_tolerance stops the build with an error naming the var;
+* rebuilt with kmeans_tolerance = 0: strict convergence (no customer changed in the
+  last iteration), equal to scikit-learn with tol=0;
+* rebuilt with kmeans_tolerance = TOLERANCE_STOP: it stops by the tolerance, before
+  strict convergence, equal to scikit-learn with that tol (which reassigns every
+  customer to the final centroids after such a stop);
 * finally, rebuilt with kmeans_max_iterations = 3 (not converged), scikit-learn with
   max_iter=3 again gives the same clusters and centroids.
 """
@@ -51,6 +59,13 @@ Z = [f"z_{name}" for name in NAMES]
 CENTROIDS = [f"centroid_{name}" for name in NAMES]  # intermediate models
 LOGGED = [f"{name}_z" for name in NAMES]  # the centroid in marts.cluster_iterations
 SELECTION = ["+customer_clusters", "+cluster_profiles", "+cluster_iterations", "+int_visitor_clusters", "customer_rfm"]
+# the rebuilds after a change of a k-means var: the iterations and what reads them, visitors aside
+REBUILD = ["--select", "int_customer_cluster_iterations+", "--exclude", "int_visitor_clusters+"]
+# a tolerance at which the test's shop stops by the centroid shift, before strict convergence
+# (checked by test_a_tolerance_stops_before_strict_convergence; measured 2026-12-01: 14 iterations
+# against 16, the shift 5.7e-4 at the stop, 1.7e-3 before it; at the default 1e-4 the shop converges
+# strictly, at 16)
+TOLERANCE_STOP = 1e-3
 
 
 def project_vars() -> dict:
@@ -142,19 +157,50 @@ def test_initial_centroids_are_the_deterministic_kmeans_plus_plus(shop):
     np.testing.assert_array_equal(centroids(shop, "iteration = 0"), x[chosen])
 
 
-def sklearn_kmeans(wh, max_iter: int) -> KMeans:
+def project_tolerance() -> float:
+    return float(project_vars()["kmeans_tolerance"])
+
+
+def sklearn_kmeans(wh, max_iter: int, tol: float) -> KMeans:
     x = features(wh)[Z].to_numpy(dtype=float)
     init = centroids(wh, "iteration = 0")
-    return KMeans(n_clusters=len(init), init=init, n_init=1, algorithm="lloyd", tol=0,
+    return KMeans(n_clusters=len(init), init=init, n_init=1, algorithm="lloyd", tol=tol,
                   max_iter=max_iter).fit(x)
 
 
-def assert_equal_to_sklearn(wh, max_iter: int) -> KMeans:
+def stop_reason(wh, tol: float, max_iter: int) -> str:
+    """Why the logged run stopped, recomputed from the log with scikit-learn's rule
+    (_kmeans_single_lloyd): after iteration t when no customer changed cluster ('strict'),
+    else when the centroid shift (sum over clusters of the squared distance between the
+    centroids of t and t - 1) <= tol x mean(np.var(X, axis=0)) ('tolerance'), else at
+    max_iter ('max_iter'). Asserts that no earlier iteration met the rule."""
+    x = features(wh)[Z].to_numpy(dtype=float)
+    absolute = 0.0 if tol == 0 else float(np.mean(np.var(x, axis=0))) * tol  # sklearn's _tolerance
+    log = frame(wh, "select * from marts.cluster_iterations order by iteration, cluster_id")
+    last = int(log.iteration.max())
+    for t in range(1, last + 1):
+        rows = log[log.iteration == t]
+        changed = int(rows.customers_changed.iloc[0])
+        shift = float(((rows[LOGGED].to_numpy(dtype=float)
+                        - log[log.iteration == t - 1][LOGGED].to_numpy(dtype=float)) ** 2).sum())
+        reason = "strict" if changed == 0 else "tolerance" if shift <= absolute else None
+        if t < last:
+            assert reason is None, f"iteration {t} met the stop rule ({reason}: changed {changed}, " \
+                                   f"shift {shift} <= {absolute}) but the log goes on to {last}"
+        elif reason is None:
+            assert t == max_iter, f"the log stops at {t} (changed {changed}, shift {shift} > {absolute})"
+            return "max_iter"
+        else:
+            return reason
+    raise AssertionError("the log has no iteration after the initial centroids")
+
+
+def assert_equal_to_sklearn(wh, max_iter: int, tol: float) -> KMeans:
     sizes = frame(wh, "select iteration, cluster_id, customer_count from marts.cluster_iterations "
                       "where iteration > 0 and customer_count = 0")
     assert sizes.empty, ("a cluster went empty: the SQL keeps its centroid, scikit-learn relocates it, "
                          f"so they cannot agree (change var kmeans_seed or kmeans_k):\n{sizes}")
-    model = sklearn_kmeans(wh, max_iter)
+    model = sklearn_kmeans(wh, max_iter, tol)
     f = features(wh)
     ours = frame(wh, "select customer_id, cluster_id from marts.customer_clusters").set_index("customer_id")
     ours = ours.loc[f.customer_id, "cluster_id"].to_numpy()
@@ -171,11 +217,12 @@ def assert_equal_to_sklearn(wh, max_iter: int) -> KMeans:
 
 def test_clusters_equal_scikit_learn_lloyd_from_our_initial_centroids(shop):
     max_iter = int(project_vars()["kmeans_max_iterations"])
-    model = assert_equal_to_sklearn(shop, max_iter)
-    # the default build converges (no customer changed cluster in the last iteration)
+    tol = project_tolerance()
+    assert tol > 0  # the default is scikit-learn's 1e-4, not 0
+    model = assert_equal_to_sklearn(shop, max_iter, tol)
+    # the default build stops before the maximum, by one of the two convergence rules
     assert model.n_iter_ < max_iter
-    last = frame(shop, "select customers_changed from marts.cluster_iterations where is_final")
-    assert (last.customers_changed == 0).all()
+    assert stop_reason(shop, tol, max_iter) in ("strict", "tolerance")
 
 
 def test_every_iteration_is_recomputed_from_the_previous_centroids(shop):
@@ -299,12 +346,45 @@ def test_visitors_get_the_nearest_cluster_on_behaviour(shop):
     assert len(set(nearest)) > 1  # the behaviour does separate visitors
 
 
+def test_a_negative_tolerance_is_an_error(shop):
+    result = shop.dbt("compile", "--select", "int_customer_cluster_iterations", check=False,
+                      dbt_vars={"kmeans_tolerance": -0.001})
+    assert not result.success
+    assert any("var kmeans_tolerance must be a number >= 0, got -0.001" in f for f in result.failures), result.failures
+
+
+def test_tolerance_0_converges_strictly_as_scikit_learn_tol_0(shop):
+    """Rebuilt with kmeans_tolerance = 0 (this and the next rebuilds change the warehouse: last in
+    this module)."""
+    max_iter = int(project_vars()["kmeans_max_iterations"])
+    shop.dbt("build", *REBUILD, dbt_vars={"kmeans_tolerance": 0})
+    last = frame(shop, "select customers_changed from marts.cluster_iterations where is_final")
+    assert (last.customers_changed == 0).all()  # strict convergence: no customer changed cluster
+    assert stop_reason(shop, 0, max_iter) == "strict"
+    model = assert_equal_to_sklearn(shop, max_iter, 0)
+    assert model.n_iter_ < max_iter
+
+
+def test_a_tolerance_stops_before_strict_convergence(shop):
+    """Rebuilt with kmeans_tolerance = TOLERANCE_STOP: the tolerance branch of the stop rule."""
+    max_iter = int(project_vars()["kmeans_max_iterations"])
+    strict = sklearn_kmeans(shop, max_iter, 0)
+    shop.dbt("build", *REBUILD, dbt_vars={"kmeans_tolerance": TOLERANCE_STOP})
+    assert stop_reason(shop, TOLERANCE_STOP, max_iter) == "tolerance", (
+        f"the shop no longer stops by kmeans_tolerance = {TOLERANCE_STOP} before strict convergence: "
+        "choose another TOLERANCE_STOP")
+    last = frame(shop, "select customers_changed from marts.cluster_iterations where is_final")
+    assert (last.customers_changed > 0).all()
+    model = assert_equal_to_sklearn(shop, max_iter, TOLERANCE_STOP)
+    assert model.n_iter_ < strict.n_iter_
+
+
 def test_not_converged_run_still_equals_scikit_learn(shop):
     """Rebuilt with 3 iterations (last in this module: it changes the warehouse)."""
-    shop.dbt("build", "--select", "int_customer_cluster_iterations+", "--exclude", "int_visitor_clusters+",
-             dbt_vars={"kmeans_max_iterations": 3})
+    shop.dbt("build", *REBUILD, dbt_vars={"kmeans_max_iterations": 3})
     log = frame(shop, "select max(iteration) as n, min(customers_changed) as c from marts.cluster_iterations "
                       "where iteration > 0")
     assert int(log.n[0]) == 3 and int(log.c[0]) > 0  # stopped by the maximum, not converged
-    model = assert_equal_to_sklearn(shop, 3)
+    assert stop_reason(shop, project_tolerance(), 3) == "max_iter"
+    model = assert_equal_to_sklearn(shop, 3, project_tolerance())
     assert model.n_iter_ == 3
