@@ -23,7 +23,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ecomseg.clv import bgnbd_log_likelihood, builds_everything, fit_and_rebuild
+from ecomseg.clv import (GAMMA_GAMMA_MAX_P, FitInputs, _BgnbdTerms, _GammaGammaTerms, bgnbd_log_likelihood,
+                         builds_everything, distinct_with_counts, fit, fit_and_rebuild, gamma_gamma_limit,
+                         gamma_gamma_log_likelihood)
+from scipy.special import gammaln  # noqa: E402
 
 lifetimes = pytest.importorskip("lifetimes")
 from lifetimes import BetaGeoFitter, GammaGammaFitter  # noqa: E402  (test-only reference)
@@ -309,3 +312,97 @@ def test_which_rebuilds_are_followed_by_the_clv_fit():
                  ["build", "--selector", "raw_to_sessions"], ["test"], ["parse"], [],
                  ["build", "--vars", '{"clv_parameters": {}}']):
         assert not builds_everything(args), args
+
+
+# The optimiser (ecomseg.clv: L-BFGS-B with analytic gradients, two Gamma-Gamma starts, the bound
+# GAMMA_GAMMA_MAX_P), checked without a warehouse.
+
+def test_log_likelihoods_and_gradients(transactions):
+    """The fitter's log-likelihoods equal the published formulas (Gamma-Gamma: eq. 1 as lifetimes
+    writes it) and their gradients central finite differences, on CDNOW."""
+    summary = reference_summary(transactions, HOLDOUT_CALIBRATION_END)
+    (x, t_x, big_t), counts = distinct_with_counts(*(summary[c].to_numpy(float) for c in ("frequency", "recency", "T")))
+    repeat = summary[summary["frequency"] > 0]
+    (gx, gm), gcounts = distinct_with_counts(repeat["frequency"].to_numpy(float), repeat["monetary_value"].to_numpy(float))
+
+    def eq_1(p, q, v):
+        return float(gcounts @ (gammaln(p * gx + q) - gammaln(p * gx) - gammaln(q) + q * np.log(v)
+                                + (p * gx - 1) * np.log(gm) + p * gx * np.log(gx) - (p * gx + q) * np.log(v + gx * gm)))
+
+    cases = [(_BgnbdTerms(x, t_x, big_t, counts), lambda params: bgnbd_log_likelihood(params, x, t_x, big_t, counts),
+              [0.2426, 4.4136, 0.7929, 2.4259]),
+             (_GammaGammaTerms(gx, gm, gcounts), lambda params: eq_1(*params), [6.25, 3.74, 15.44]),
+             (_GammaGammaTerms(gx, gm, gcounts), lambda params: eq_1(*params), [0.5, 0.8, 3000.0])]
+    for terms, formula, params in cases:
+        log_params = np.log(params)
+        value, gradient = terms(log_params)
+        assert value == pytest.approx(formula(params), rel=1e-12)
+        step = 1e-5
+        numeric = [(terms(log_params + step * e)[0] - terms(log_params - step * e)[0]) / (2 * step)
+                   for e in np.eye(len(params))]
+        np.testing.assert_allclose(gradient, numeric, rtol=1e-5, atol=1e-5)
+    assert gamma_gamma_log_likelihood([6.25, 3.74, 15.44], gx, gm, gcounts) == pytest.approx(eq_1(6.25, 3.74, 15.44),
+                                                                                              rel=1e-12)
+
+
+def gamma_gamma_sample(seed: int, customers: int = 5000):
+    """Repeat purchases x (1 to 30) of `customers` customers, drawn once per seed."""
+    rng = np.random.default_rng(seed)
+    return rng, np.minimum(rng.geometric(0.35, customers), 30).astype(float)
+
+
+def gamma_gamma_only(x, m) -> dict:
+    return fit(FitInputs(x, np.zeros(len(x)), np.full(len(x), 50.0), m))
+
+
+def test_gamma_gamma_recovers_the_parameters_it_was_drawn_from():
+    """Values drawn from a genuine Gamma-Gamma model (the generated shops' parameters, p 0.7, q 2.9,
+    v 2500): the fit is lifetimes' (1e-5) and near the truth (sampling error of 5,000 customers)."""
+    rng, x = gamma_gamma_sample(11)
+    nu = rng.gamma(2.9, 1 / 2500, len(x))
+    m = np.array([rng.gamma(0.7, 1 / rate, int(k)).mean() for rate, k in zip(nu, x)])
+    fitted = gamma_gamma_only(x, m)
+    reference = GammaGammaFitter().fit(pd.Series(x), pd.Series(m))
+    for name, truth in (("p", 0.7), ("q", 2.9), ("v", 2500)):
+        assert fitted[name] == pytest.approx(reference.params_[name], rel=1e-5), name
+        assert fitted[name] == pytest.approx(truth, rel=0.15), name
+    assert fitted["gamma_gamma_at_bound"] is False
+
+
+def test_gamma_gamma_finds_the_inner_maximum_off_the_ridge():
+    """Customers' means drawn independently of x (inverse gamma, shape 3, scale 500; this seed): the
+    maximum is inside (p about 50, as lifetimes finds), the limit p -> infinity 1.6 lower. Nelder-Mead
+    from p = q = v = 1 (the fit before) ended on that ridge, at p 8e5."""
+    rng, x = gamma_gamma_sample(3)
+    m = 500 / rng.gamma(3, 1, len(x))
+    fitted = gamma_gamma_only(x, m)
+    reference = GammaGammaFitter().fit(pd.Series(x), pd.Series(m))
+    for name in ("p", "q", "v"):
+        assert fitted[name] == pytest.approx(reference.params_[name], rel=1e-5), name
+    assert 10 < fitted["p"] < 1000 and fitted["gamma_gamma_at_bound"] is False
+    assert fitted["gamma_gamma_log_likelihood"] > gamma_gamma_limit(x, m)[2] + 0.5
+
+
+def test_gamma_gamma_stops_at_the_bound_when_the_likelihood_rises_to_p_infinity():
+    """Customers' means with more spread among the frequent buyers (inverse gamma, shape 3 for
+    x = 1, 2 for x >= 2): the likelihood rises towards p -> infinity, where lifetimes stops without
+    converging (ConvergenceError). The fit stops at p = GAMMA_GAMMA_MAX_P and says so; q and p v are
+    the limit's maximum (closed form), its log-likelihood the limit's, and the expected average value
+    is each repeat customer's own mean (lifetimes' formula at these parameters)."""
+    rng, x = gamma_gamma_sample(17)
+    shape = np.where(x >= 2, 2.0, 3.0)
+    m = 500 * shape / rng.gamma(shape, 1, len(x))
+    fitted = gamma_gamma_only(x, m)
+    q_limit, c_limit, ll_limit = gamma_gamma_limit(x, m)
+    assert fitted["gamma_gamma_at_bound"] is True and fitted["p"] == GAMMA_GAMMA_MAX_P
+    assert fitted["q"] == pytest.approx(q_limit, rel=1e-7)
+    assert fitted["p"] * fitted["v"] == pytest.approx(c_limit, rel=1e-7)
+    assert fitted["gamma_gamma_log_likelihood"] == pytest.approx(ll_limit, abs=1e-4)
+    assert fitted["gamma_gamma_log_likelihood"] > gamma_gamma_log_likelihood(
+        [1e6, q_limit, c_limit / 1e6], x, m) > gamma_gamma_log_likelihood([1e3, q_limit, c_limit / 1e3], x, m)
+    with pytest.raises(Exception, match="did not converge"):
+        GammaGammaFitter().fit(pd.Series(x), pd.Series(m))
+    value = gamma_gamma(pd.Series(fitted)).conditional_expected_average_profit(pd.Series(x), pd.Series(m))
+    np.testing.assert_allclose(value, m, rtol=1e-5)
+    population = gamma_gamma(pd.Series(fitted)).conditional_expected_average_profit(pd.Series([0.0]), pd.Series([0.0]))
+    assert population.iloc[0] == pytest.approx(c_limit / (q_limit - 1), rel=1e-7)
