@@ -91,11 +91,16 @@ def tested_columns(manifest: dict, node: dict, unfiltered: bool = False) -> dict
     return result
 
 
+#: The generic tests that check a column is unique: dbt's unique, and unique_in_new_loads
+#: (macros/generic_tests/unique_in_new_loads.sql: on an incremental build it checks the keys of the new loads).
+UNIQUE_TESTS = frozenset({"unique", "unique_in_new_loads"})
+
+
 def primary_key_columns(manifest: dict, node: dict) -> list[str]:
-    """Every column tested both unique and not_null without a where filter, in the
-    model's declared column order (columns not declared last, by name)."""
+    """Every column tested both unique (a test of UNIQUE_TESTS) and not_null without a where
+    filter, in the model's declared column order (columns not declared last, by name)."""
     tested = tested_columns(manifest, node, unfiltered=True)
-    keys = [c for c, names in tested.items() if {"unique", "not_null"} <= names]
+    keys = [c for c, names in tested.items() if "not_null" in names and names & UNIQUE_TESTS]
     declared = list((node.get("columns") or {}).keys())
     return sorted(keys, key=lambda c: (declared.index(c) if c in declared else len(declared), c))
 

@@ -26,7 +26,10 @@ day before its last day (with --redeliveries: late events, duplicate
 deliveries, order re-exports), builds it in full, appends the last day
 (generate_data.py --append-days 1) and times (a) the incremental build of
 staging and the session / visitor models (dbt selector
-raw_to_sessions, selectors.yml) and (b) the whole `dbt build` after it;
+raw_to_sessions, selectors.yml; with build_warehouse.py --no-publish: the
+read-only BI copy is a copy of the whole warehouse file, a cost of the
+history that belongs to the whole build, which publishes it) and (b) the
+whole `dbt build` after it (published as usual);
 the ratio of (a) between the largest and the smallest tier is issue #12's
 "cost follows the batch, not the history" (target <= 1.5).
 
@@ -136,8 +139,9 @@ def slowest_nodes(tree: Path, count: int = 10) -> list:
 
 
 def build(step: str, tree: Path, raw_dir: Path, duckdb_path: Path, quiet: bool, fresh: bool = True,
-          select: str | None = None) -> Measured:
-    """scripts/build_warehouse.py of tree on raw_dir into duckdb_path (removed first when fresh)."""
+          select: str | None = None, publish: bool = True) -> Measured:
+    """scripts/build_warehouse.py of tree on raw_dir into duckdb_path (removed first when fresh); publish false:
+    --no-publish (no read-only BI copy, read/<file name>, written after the build)."""
     if fresh:
         for suffix in ("", ".wal"):
             Path(str(duckdb_path) + suffix).unlink(missing_ok=True)
@@ -147,6 +151,8 @@ def build(step: str, tree: Path, raw_dir: Path, duckdb_path: Path, quiet: bool, 
         command += ["--selector", select.split(":", 1)[1]]  # a selector of selectors.yml (dbt has no selector: method)
     elif select:
         command += ["--select", select]
+    if not publish:
+        command.append("--no-publish")
     measured = run_measured(step, command, cwd=tree, quiet=quiet)
     measured.slowest_nodes = slowest_nodes(tree)
     return measured
@@ -182,7 +188,7 @@ def measure_batch(tier: str, days: int, work: Path, quiet: bool) -> dict:
     history = build(f"{tier} history", ROOT, raw_dir, duckdb_path, quiet)
     generate(["--append-days", "1", "--out", str(raw_dir)], quiet)
     staging = build(f"{tier} new day: staging+sessions", ROOT, raw_dir, duckdb_path, quiet, fresh=False,
-                    select="selector:raw_to_sessions")
+                    select="selector:raw_to_sessions", publish=False)
     whole = build(f"{tier} new day: whole build", ROOT, raw_dir, duckdb_path, quiet, fresh=False)
     return {"tier": tier, "history_build": asdict(history), "new_day_staging_and_sessions": asdict(staging),
             "new_day_whole_build": asdict(whole)}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from ecomseg import contract
-from ecomseg.manifest import node_meta, quoted_relation, resolve_ref, tests_of
+from ecomseg.manifest import UNIQUE_TESTS, node_meta, quoted_relation, resolve_ref, tests_of
 from ecomseg.validation.common import _scalar, expectation, project_vars, range_arguments
 
 ORIGIN = "dbt test"
@@ -98,7 +98,7 @@ def dbt_test_expectations(manifest: dict, node: dict, pii: set[str], con=None) -
             continue
         if where or col is None:
             continue  # a filtered test or another model-level test: dbt checks it
-        if name == "unique":
+        if name in UNIQUE_TESTS:
             exps.append(expectation("expect_column_values_to_be_unique", origin, column=col))
         elif name == "not_null":
             exps.append(expectation("expect_column_values_to_not_be_null", origin, column=col))

@@ -13,8 +13,14 @@
           data_tests:
             - contract_values:
                 arguments: {table: orders, column: status}
+
+    new_loads_of (a raw table, optional): the model's rows carry that
+    table's `_load_id`; on an incremental build only the rows of loads not
+    checked yet are checked (new_loads_watermark,
+    macros/generic_tests/unique_in_new_loads.sql): a row's value is judged
+    alone, and the rows of older loads passed before.
 #}
-{% test contract_values(model, column_name, table, column) %}
+{% test contract_values(model, column_name, table, column, new_loads_of=none) %}
 
 {%- set rule = [] -%}
 {%- if execute -%}
@@ -48,12 +54,16 @@
     {{ exceptions.raise_compiler_error("contract_values on " ~ column_name ~ ": the raw data contract's " ~ table ~ "."
         ~ column ~ " has no accepted_values, known_values or range") }}
 {%- endif %}
+{%- set watermark = ecommerce_segmentation.new_loads_watermark('contract_values', model, column_name, new_loads_of) %}
 
 select
     {{ column_name }} as value_outside_contract,
     count(*) as occurrences
 from {{ model }}
 where {{ column_name }} is not null
+    {%- if watermark is not none %}
+    and _load_id > {{ watermark }}
+    {%- endif %}
     and ({{ conditions | join(' or ') if conditions else 'false' }})
 group by {{ column_name }}
 

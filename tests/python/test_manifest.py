@@ -46,6 +46,12 @@ def test_the_primary_key_is_the_first_declared_column_tested_unique_and_not_null
     assert manifest.primary_key(m, M) == "z_id"
 
 
+def test_unique_in_new_loads_makes_a_key_like_unique():
+    m = _manifest(M, _test("t1", UID, "a_id", "unique_in_new_loads"), _test("t2", UID, "a_id", "not_null"),
+                  _test("t3", UID, "z_id", "unique_in_new_loads"))
+    assert manifest.primary_key_columns(m, M) == ["a_id"]
+
+
 def test_a_filtered_test_does_not_make_a_key_and_a_test_found_by_its_dependency_counts():
     m = _manifest(M, _test("t1", UID, "a_id", "unique", where="a_id > 0"), _test("t2", UID, "a_id", "not_null"),
                   _test("t3", UID, "amount", "unique", attached=False), _test("t4", UID, "amount", "not_null"))

@@ -62,6 +62,19 @@ def test_a_model_without_primary_key_test_is_caught(manifest):
     assert "primary-key-test" in rules(m)
 
 
+def test_unique_in_new_loads_is_a_primary_key_test(manifest):
+    """stg_shop__events' key is tested by unique_in_new_loads (incremental data tests), not unique."""
+    uid = f"model.{P}.stg_shop__events"
+    names = {(t.get("test_metadata") or {}).get("name") for t in manifest["nodes"].values() if t.get("attached_node") == uid}
+    assert "unique_in_new_loads" in names and "unique" not in names
+    assert "primary-key-test" not in {v.rule for v in check_manifest(manifest) if v.node == uid}
+    m = copy.deepcopy(manifest)
+    for test in m["nodes"].values():
+        if test.get("attached_node") == uid and (test.get("test_metadata") or {}).get("name") == "unique_in_new_loads":
+            test["attached_node"] = "nowhere"
+    assert "primary-key-test" in {v.rule for v in check_manifest(m) if v.node == uid}
+
+
 def test_an_exemption_must_give_a_reason(manifest):
     m = copy.deepcopy(manifest)
     model(m, "base_shop__orders")["config"]["meta"]["primary_key_exempt"] = "no"
