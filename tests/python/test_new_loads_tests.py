@@ -18,7 +18,22 @@ from dbt_sandbox import Sandbox
 SCHEMA = """
 version: 2
 
+sources:
+  - name: shop
+    tables:
+      - name: things
+        columns:
+          - name: kind
+            meta: {accepted_values: [a, b]}
+
 models:
+  - name: kinds
+    columns:
+      - name: kind
+        data_tests:
+          - contract_values:
+              name: kinds_in_contract
+              arguments: {table: things, column: kind, new_loads_of: things}
   - name: keyed
     columns:
       - name: key_id
@@ -47,6 +62,10 @@ def versions_sql(rows: list[tuple]) -> str:
     return "\nunion all\n".join(selects) + "\n"
 
 
+def kinds_sql(rows: list[tuple]) -> str:
+    return "\nunion all\n".join(f"select '{kind}' as kind, cast({load} as bigint) as _load_id" for kind, load in rows) + "\n"
+
+
 @pytest.fixture()
 def box(tmp_path):
     sandbox = Sandbox(tmp_path / "new_loads")
@@ -55,6 +74,7 @@ def box(tmp_path):
                        + 'on-run-end:\n  - "{{ record_checked_loads(results) }}"\n', encoding="utf-8")
     sandbox.write("models/schema.yml", SCHEMA)
     sandbox.write("models/versions.sql", versions_sql([("t1-1", "t1", 1)]))
+    sandbox.write("models/kinds.sql", kinds_sql([("a", 1)]))
     return sandbox
 
 
@@ -141,3 +161,13 @@ def test_a_singular_test_in_the_run_does_not_stop_the_hook(box):
     assert result.success, result.messages()
     assert result.status("assert_keyed_has_rows") == "pass"
     assert watermark(box) == [1]
+
+
+def test_contract_values_with_new_loads_of_judges_the_new_loads_only(box):
+    assert build(box, [("k1", 1)]).status("kinds_in_contract") == "pass"
+    box.write("models/kinds.sql", kinds_sql([("a", 1), ("b", 2), ("c", 2)]))
+    assert build(box, [("k1", 1)]).status("kinds_in_contract") == "fail"  # c: a new row outside the contract
+    assert "_load_id > 1" in compiled(box, "kinds_in_contract")
+    box.write("models/kinds.sql", kinds_sql([("a", 1), ("c", 1), ("b", 2)]))
+    assert build(box, [("k1", 1)]).status("kinds_in_contract") == "pass"  # c in a load checked before
+    assert build(box, [("k1", 1)], "--full-refresh").status("kinds_in_contract") == "fail"
