@@ -80,7 +80,9 @@ async def _client(host: str, port: int, key: str, prefix: str, events_per_reques
                 break
             if period is not None:  # open loop: this request's scheduled time
                 scheduled = first_at + number * period
-                if scheduled >= deadline:
+                # A request due at the deadline itself is not sent; the 1 us margin keeps float
+                # rounding (0.1 + 9 * 0.1 < 1.0 after adding the clock) from sending one more.
+                if scheduled >= deadline - 1e-6:
                     break
                 wait = scheduled - time.perf_counter()
                 if wait > 0:
