@@ -1,11 +1,18 @@
 {#- Personal data (email, birth_date) stays in staging; marts never select it.
     Customers are entities: a later file's row of a customer is a new version,
     and the latest delivered one (delivery order: load, file) is staged here;
-    every delivery is in stg_shop__customer_versions. -#}
+    every delivery is in stg_shop__customer_versions. Incremental: the valid rows
+    of the load ids not seen yet replace (delete+insert) the customers they hold. -#}
+{{ config(
+    materialized=staging_materialization(),
+    incremental_strategy='delete+insert',
+    unique_key='customer_id',
+    pre_hook=["{{ reset_incremental_model('customers') }}"]) }}
 with delivered as (
 
     select * from {{ ref('base_shop__customers') }}
     where quarantine_reason is null
+        and {{ new_load_ids_filter('customers') }}
 
 ),
 
@@ -48,7 +55,8 @@ final as (
             when preferred_channel in ('email', 'sms', 'push') then preferred_channel
         end as preferred_channel,
         cast(preferred_contact_hour as {{ dbt.type_int() }}) as preferred_contact_hour,
-        unreadable_columns
+        unreadable_columns,
+        _load_id
     from base
 
 )

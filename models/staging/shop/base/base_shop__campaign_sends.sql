@@ -1,8 +1,24 @@
+{#- Campaign sends are facts: a repeated send_id is a duplicate delivery, in one file or across files and
+    batches: the first delivered copy is kept (delivery order: load, file, line). Incremental over new files
+    (macros/staging/incremental.sql). -#}
 {%- set extra_checks = [] -%}
+
+{{ config(
+    materialized=staging_materialization(),
+    incremental_strategy='append',
+    pre_hook=["{{ reset_incremental_model('campaign_sends') }}"],
+    post_hook=["{{ record_processed_files('campaign_sends') }}"]) }}
 
 with source as (
 
     select * from {{ source('shop', 'campaign_sends') }}
+
+),
+
+{# a fact: a key delivered in an earlier batch (a valid row of this model) is a duplicate delivery #}
+earlier_keys as (
+
+    {{ earlier_valid_keys('campaign_sends', 'send_id') }}
 
 ),
 
@@ -20,8 +36,11 @@ parsed as (
 
     select
         {{ parsed_columns('campaign_sends') }}
-        cleaned.*
+        cleaned.*,
+        earlier_keys.send_id is not null as is_earlier_delivered
     from cleaned
+    left join earlier_keys
+        on cleaned.{{ cleaned_column('send_id') }} = earlier_keys.send_id
 
 ),
 
@@ -35,7 +54,8 @@ checked as (
 
 ),
 
-{{ quarantine_reason_ctes('campaign_sends', 'checked', 'deduplicated', ['send_id']) }},
+{{ quarantine_reason_ctes('campaign_sends', 'checked', 'deduplicated', ['send_id'],
+    known_column='is_earlier_delivered') }},
 
 final as (
 

@@ -1,4 +1,12 @@
+{#- Customers are entities (a later file's row of a known customer is a new version, stg_shop__customer_versions).
+    Incremental over new files (macros/staging/incremental.sql): the duplicate-key check is per file. -#}
 {%- set extra_checks = [] -%}
+
+{{ config(
+    materialized=staging_materialization(),
+    incremental_strategy='append',
+    pre_hook=["{{ reset_incremental_model('customers') }}"],
+    post_hook=["{{ record_processed_files('customers') }}"]) }}
 
 with source as (
 

@@ -1,7 +1,15 @@
-{#- Returns have no key in the contract: identical rows are separate returns. -#}
+{#- Returns have no key in the contract: identical rows are separate returns. Facts: incremental over new
+    files (macros/staging/incremental.sql); a return is checked against the orders known when its batch is
+    processed (as an order line: a return delivered before its order stays unknown_order). -#}
 {%- set extra_checks = [
     {'when': 'not is_known_order', 'reason': 'unknown_order'},
 ] -%}
+
+{{ config(
+    materialized=staging_materialization(),
+    incremental_strategy='append',
+    pre_hook=["{{ reset_incremental_model('returns') }}"],
+    post_hook=["{{ record_processed_files('returns') }}"]) }}
 
 with source as (
 
