@@ -360,13 +360,14 @@ def builds_everything(dbt_args) -> bool:
 
 
 def fit_and_rebuild(duckdb_path, raw_dir, dbt_vars: dict | None = None, target_path=None,
-                    env: dict[str, str] | None = None) -> dict | None:
+                    env: dict[str, str] | None = None, skip_unit_tests: bool = False) -> dict | None:
     """After a dbt build that built int_clv_fit_inputs: fit, then rebuild the
     models downstream of the parameters (FITTED_SELECTION) with the var
     clv_parameters. Returns the parameters, or None when the warehouse has no
     calibration summary (the CLV models were not selected). env: extra
     environment of the dbt command (e.g. ERASURE_DIR, as ecomseg forget's
-    rebuild has it). Raises DbtCommandFailed when that build fails."""
+    rebuild has it); skip_unit_tests: that build leaves dbt's unit tests out.
+    Raises DbtCommandFailed when that build fails."""
     import duckdb
 
     from ecomseg.dbt_runner import run_dbt
@@ -382,7 +383,8 @@ def fit_and_rebuild(duckdb_path, raw_dir, dbt_vars: dict | None = None, target_p
     if present < 2:
         return None
     parameters = fit_warehouse(duckdb_path)
-    run_dbt(["build", "--select", FITTED_SELECTION], raw_dir=raw_dir, duckdb_path=duckdb_path,
+    run_dbt(["build", "--select", FITTED_SELECTION]
+            + (["--exclude-resource-type", "unit_test"] if skip_unit_tests else []), raw_dir=raw_dir, duckdb_path=duckdb_path,
             target_path=target_path, env=env,
             dbt_vars={**(dbt_vars or {}), "clv_parameters": parameters})
     return parameters

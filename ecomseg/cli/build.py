@@ -4,6 +4,8 @@ This is the README's main job. It runs `dbt build` (seeds, models, snapshots,
 data and unit tests) against the embedded DuckDB warehouse and prints the rows
 of every mart, the quarantined raw rows by reason, the as-of date the customer
 facts and segments are computed at, and a command to query the marts.
+--skip-unit-tests leaves the unit tests out (they test the code, not the
+data): for a scheduled build of new data with code that already passed them.
 
 Sample data is generated only into the default folder (data/raw), when it
 holds no orders (file or folder of files): never into a folder named with
@@ -117,6 +119,10 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--selector", default=None,
                         help="a selector of selectors.yml, e.g. raw_to_sessions (staging and the session / visitor "
                              "models); passed to dbt as --selector")
+    parser.add_argument("--skip-unit-tests", action="store_true",
+                        help="leave dbt's unit tests out (dbt build --exclude-resource-type unit_test): they check "
+                             "the code, not the data, so a scheduled build of new data with unchanged code need not "
+                             "run them again (dbt's advice for production); data tests still run")
     parser.add_argument("--vars", type=parse_vars, default=None, metavar="'{NAME: VALUE, ...}'",
                         help="dbt vars for this build, a YAML or JSON dict passed to dbt as --vars "
                              "(defaults and meanings: dbt_project.yml, vars), e.g. "
@@ -211,7 +217,8 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     print(f"Building the warehouse {args.duckdb} from {raw_dir} ...", flush=True)
     build_args = (["build"] + (["--select", args.select] if args.select else [])
                   + (["--selector", args.selector] if args.selector else [])
-                  + (["--full-refresh"] if args.full_refresh else []))
+                  + (["--full-refresh"] if args.full_refresh else [])
+                  + (["--exclude-resource-type", "unit_test"] if args.skip_unit_tests else []))
     try:
         run_dbt(build_args, raw_dir=raw_dir, duckdb_path=args.duckdb, dbt_vars=args.vars)
         if not (args.select or args.selector) and not (args.vars or {}).get("clv_parameters"):
@@ -222,7 +229,8 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
 
             # its own target folder: target/run_results.json stays the whole build's (benchmark_build.py reads it)
             fit_and_rebuild(args.duckdb, raw_dir, dbt_vars=args.vars,
-                            target_path=Path(os.environ.get("DBT_TARGET_PATH", ROOT / "target")) / "clv_fit")
+                            target_path=Path(os.environ.get("DBT_TARGET_PATH", ROOT / "target")) / "clv_fit",
+                            skip_unit_tests=args.skip_unit_tests)
     except DbtCommandFailed as exc:
         print(exc, file=sys.stderr)
         return 1

@@ -345,3 +345,25 @@ def test_the_summary_counts_quarantine_tables_not_the_limit_checks(tmp_path):
     summary = collect(path)
     assert summary["quarantine_reasons"] == [("orders", "missing:customer_id", 1)]
     assert "Quarantined rows: 1" in render(summary)
+
+
+def test_skip_unit_tests_leaves_dbt_unit_tests_out_of_both_builds(tmp_path, monkeypatch):
+    """--skip-unit-tests: the build and the CLV fit's second build exclude dbt's unit tests; without it neither does."""
+    script = _script()
+    shop = _shop(tmp_path / "shop", ["C1"])
+    for flag, expected in ((["--skip-unit-tests"], ["--exclude-resource-type", "unit_test"]), ([], [])):
+        calls = []
+        monkeypatch.setattr(script, "run_dbt", lambda args, **k: calls.append(list(args)))
+        monkeypatch.setattr("ecomseg.dbt_runner.run_dbt", lambda args, **k: calls.append(list(args)))
+        monkeypatch.setattr("ecomseg.clv.fit_warehouse", lambda path: {"bgnbd": {}})
+        monkeypatch.setattr(script, "collect", lambda path: {"counts": {}, "quarantine_reasons": []})
+        warehouse = tmp_path / "w.duckdb"
+        con = duckdb.connect(str(warehouse))  # the calibration tables fit_and_rebuild looks for
+        con.execute("create schema if not exists intermediate")
+        con.execute("create table if not exists intermediate.int_clv_fit_inputs (x int)")
+        con.execute("create table if not exists intermediate.int_clv_fits (x int)")
+        con.close()
+        assert script.main(["--raw-dir", str(shop), "--duckdb", str(warehouse), "--no-publish", *flag]) == 0
+        assert len(calls) == 2 and calls[0][0] == "build" and calls[1][:2] == ["build", "--select"]
+        for args in calls:
+            assert (args[-2:] == expected) if expected else ("--exclude-resource-type" not in args)
