@@ -15,7 +15,7 @@ def load_benchmark():
     return module
 
 
-def test_the_new_days_staging_step_does_not_publish_and_the_whole_build_does(monkeypatch, tmp_path):
+def test_the_new_days_staging_step_does_not_publish_and_the_whole_build_does_and_new_days_skip_unit_tests(monkeypatch, tmp_path):
     benchmark = load_benchmark()
     commands = {}
 
@@ -27,7 +27,10 @@ def test_the_new_days_staging_step_does_not_publish_and_the_whole_build_does(mon
     monkeypatch.setattr(benchmark, "generate", lambda arguments, quiet: None)
     benchmark.measure_batch("small", 3, tmp_path, quiet=True)
     staging = commands["small new day: staging+sessions"]
-    assert staging[-3:] == ["--selector", "raw_to_sessions", "--no-publish"]
+    assert staging[-4:] == ["--selector", "raw_to_sessions", "--no-publish", "--skip-unit-tests"]
     assert "--no-publish" not in commands["small new day: whole build"]
     assert "--no-publish" not in commands["small history"]
+    # the new day's builds are scheduled builds of new data (no unit tests); the history build runs them
+    assert "--skip-unit-tests" in commands["small new day: whole build"]
+    assert "--skip-unit-tests" not in commands["small history"]
     assert Path(staging[1]).name == "build_warehouse.py"
