@@ -370,7 +370,7 @@ def fit_and_rebuild(duckdb_path, raw_dir, dbt_vars: dict | None = None, target_p
     Raises DbtCommandFailed when that build fails."""
     import duckdb
 
-    from ecomseg.dbt_runner import run_dbt
+    from ecomseg.dbt_runner import SKIP_UNIT_TESTS, run_dbt
 
     if not Path(duckdb_path).exists():
         return None
@@ -383,8 +383,8 @@ def fit_and_rebuild(duckdb_path, raw_dir, dbt_vars: dict | None = None, target_p
     if present < 2:
         return None
     parameters = fit_warehouse(duckdb_path)
-    run_dbt(["build", "--select", FITTED_SELECTION]
-            + (["--exclude-resource-type", "unit_test"] if skip_unit_tests else []), raw_dir=raw_dir, duckdb_path=duckdb_path,
+    run_dbt(["build", "--select", FITTED_SELECTION, *(SKIP_UNIT_TESTS if skip_unit_tests else ())],
+            raw_dir=raw_dir, duckdb_path=duckdb_path,
             target_path=target_path, env=env,
             dbt_vars={**(dbt_vars or {}), "clv_parameters": parameters})
     return parameters

@@ -78,6 +78,11 @@ def _release_duckdb() -> None:
             DuckDBConnectionManager._ENV = None
 
 
+# dbt arguments that leave the unit tests out of a build (ecomseg build --skip-unit-tests and the CLV fit's
+# second build): unit tests check the code, not the data.
+SKIP_UNIT_TESTS = ("--exclude-resource-type", "unit_test")
+
+
 def run_dbt(
     args: Sequence[str],
     *,

@@ -51,7 +51,7 @@ from pathlib import Path
 from ecomseg import REPO_ROOT as ROOT
 
 from ecomseg import DEFAULT_RAW_DIR
-from ecomseg.dbt_runner import DbtCommandFailed, run_dbt
+from ecomseg.dbt_runner import SKIP_UNIT_TESTS, DbtCommandFailed, run_dbt
 from ecomseg.summary import collect, render
 
 DEFAULT_DUCKDB = ROOT / "warehouse" / "ecommerce.duckdb"
@@ -218,7 +218,7 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     build_args = (["build"] + (["--select", args.select] if args.select else [])
                   + (["--selector", args.selector] if args.selector else [])
                   + (["--full-refresh"] if args.full_refresh else [])
-                  + (["--exclude-resource-type", "unit_test"] if args.skip_unit_tests else []))
+                  + (list(SKIP_UNIT_TESTS) if args.skip_unit_tests else []))
     try:
         run_dbt(build_args, raw_dir=raw_dir, duckdb_path=args.duckdb, dbt_vars=args.vars)
         if not (args.select or args.selector) and not (args.vars or {}).get("clv_parameters"):
