@@ -44,8 +44,11 @@ BEHAVIOUR_SELECTOR = "realtime_behaviour"
 WATCHED_TABLES = ("events", "sessions")
 DATA_SUFFIXES = (".csv", ".parquet")
 COLLECTOR_FOLDER = "collector"
-# flags of every micro-batch's `dbt run` (MicroBatchStream(run_flags=...) to change them)
-RUN_FLAGS = ("--no-write-json", "--no-populate-cache")
+# flags of every micro-batch's `dbt run` (MicroBatchStream(run_flags=...) to change them).
+# --cache-selected-only, not --no-populate-cache: without a populated cache dbt lists a schema
+# lazily in the middle of the run, and a table swap of the other (regular build's) thread in that
+# schema made it fail with "Cache inconsistency detected" (docs/realtime.md)
+RUN_FLAGS = ("--no-write-json", "--cache-selected-only")
 # seconds between two looks for new files when the last one found none (ecomseg stream --poll)
 DEFAULT_POLL_SECONDS = 0.2
 
