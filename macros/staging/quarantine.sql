@@ -562,12 +562,40 @@
     columns kept as their own text columns, as the file gave them (keys,
     customer_id, read back from raw_record), so a row can be found again,
     e.g. to erase a customer. Nothing is parsed here: the base model did.
+
+    quarantine_id: md5 of raw_record, '-', the row's occurrence number among
+    the quarantined rows with the same raw_record and reason, in delivery
+    order (load id, then file). Incremental (staging_materialization, as the
+    stg_ models; macros/staging/incremental.sql): a run appends the
+    quarantined rows of the load ids not seen yet (_load_id), numbered on from
+    the largest occurrence number {{ this }} already holds for the same
+    raw_record and reason, so the same bad row delivered in two batches is
+    <hash>-1 and <hash>-2, as a full refresh over the same files numbers them
+    (files named in delivery order, as the loader asks). A table the raw layer
+    reads whole again is rebuilt (pre-hook reset_incremental_model). A table
+    built before the quarantine was incremental (no _load_id column) stops
+    the build with the command that rebuilds it.
 #}
 {% macro quarantine_select(table_name, base_relation, carry_columns=[]) -%}
+{{- config(
+    materialized=ecommerce_segmentation.staging_materialization(),
+    incremental_strategy='append',
+    pre_hook=["{{ reset_incremental_model('" ~ table_name ~ "') }}"]) -}}
+{%- set appends = ecommerce_segmentation.processes_new_loads_only(table_name) -%}
+{%- if appends -%}
+    {%- set existing = [] -%}
+    {%- for column in adapter.get_columns_in_relation(this) -%}
+        {%- do existing.append(column.name | lower) -%}
+    {%- endfor -%}
+    {%- if '_load_id' not in existing -%}
+        {{ exceptions.raise_compiler_error(this ~ " was built before the quarantine tables were incremental (it has no _load_id column): rebuild it once with: dbt build --full-refresh --select " ~ this.identifier) }}
+    {%- endif -%}
+{%- endif -%}
 with base as (
 
     select * from {{ base_relation }}
     where quarantine_reason is not null
+        and {{ ecommerce_segmentation.new_load_ids_filter(table_name) }}
 
 ),
 
@@ -576,6 +604,7 @@ quarantined as (
     select
         quarantine_reason,
         _source_file,
+        _load_id,
         {%- for column in carry_columns %}
         {{ ecommerce_segmentation.json_text_field('raw_record', column) }} as {{ column }},
         {%- endfor %}
@@ -584,10 +613,48 @@ quarantined as (
 
 ),
 
+earlier_occurrences as (
+
+    {#- the largest occurrence number kept per raw row and reason that the batch delivers again #}
+    {%- if appends %}
+    select
+        raw_record,
+        quarantine_reason,
+        max(cast({{ dbt.split_part('quarantine_id', "'-'", 2) | trim }} as {{ dbt.type_int() }})) as occurrences -- noqa: LT01
+    from {{ this }}
+    where raw_record in (select quarantined.raw_record from quarantined)
+    group by raw_record, quarantine_reason
+    {%- else %}
+    select
+        raw_record,
+        quarantine_reason,
+        0 as occurrences
+    from quarantined
+    where false
+    {%- endif %}
+
+),
+
+numbered as (
+
+    select
+        quarantined.*,
+        coalesce(earlier_occurrences.occurrences, 0) + row_number() over (
+            partition by quarantined.raw_record, quarantined.quarantine_reason
+            order by quarantined._load_id, quarantined._source_file
+        ) as occurrence
+    from quarantined
+    left join earlier_occurrences
+        on
+            quarantined.raw_record = earlier_occurrences.raw_record
+            and quarantined.quarantine_reason = earlier_occurrences.quarantine_reason
+
+),
+
 final as (
 
     select
-        {{ dbt.concat([dbt.hash("raw_record"), "'-'", "cast(row_number() over (partition by raw_record, quarantine_reason order by _source_file) as " ~ dbt.type_string() ~ ")"]) }}
+        {{ dbt.concat([dbt.hash("raw_record"), "'-'", "cast(occurrence as " ~ dbt.type_string() ~ ")"]) }}
             as quarantine_id,
         '{{ table_name }}' as source_table,
         _source_file as source_file,
@@ -597,8 +664,9 @@ final as (
         {%- for column in carry_columns %}
         {{ column }},
         {%- endfor %}
-        raw_record
-    from quarantined
+        raw_record,
+        _load_id
+    from numbered
 
 )
 

@@ -11,7 +11,8 @@ shops at the same time).
   latest delivery; a customer or product delivered again with other values
   is a new version (the latest staged and in the marts), delivered again
   identically is not a new version, and repeated within one file is a
-  duplicate_key.
+  duplicate_key; a bad row delivered again in a later batch is quarantined
+  again with the next occurrence number.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ DAY1 = {
                 "S3,V2,,2026-06-01T12:00:00Z\n",
     "events": "event_id,session_id,visitor_id,customer_id,occurred_at,event_type,product_id\n"
               "E1,S1,V1,C1,2026-06-01T10:00:00Z,page_view,\n"
-              "E2,S1,V1,C1,2026-06-01T10:01:00Z,product_view,P1\n",
+              "E2,S1,V1,C1,2026-06-01T10:01:00Z,product_view,P1\n"
+              "E9,S1,V1,C1,2026-06-01T10:02:00Z,teleport,\n",
     "customers": "customer_id,email,city,signed_up_at,marketing_consent\n"
                  "C1,c1@example.com,Gdansk,2026-05-01T08:00:00Z,true\n"
                  "C2,c2@example.com,Torun,2026-05-02T08:00:00Z,false\n",
@@ -62,7 +64,8 @@ DAY2 = {
               "E2,S1,V1,C1,2026-06-01T10:01:00Z,product_view,P1\n"
               "E3,S1,V1,C1,2026-06-01T10:30:00Z,add_to_cart,P1\n"
               "E4,S2,V1,C1,2026-06-02T09:00:00Z,page_view,\n"
-              "E5,,V2,C2,2026-06-02T10:00:00Z,page_view,\n",
+              "E5,,V2,C2,2026-06-02T10:00:00Z,page_view,\n"
+              "E9,S1,V1,C1,2026-06-01T10:02:00Z,teleport,\n",
     "customers": "customer_id,email,city,signed_up_at,marketing_consent\n"
                  "C1,c1@example.com,Gdansk,2026-05-01T08:00:00Z,false\n"
                  "C2,c2@example.com,Torun,2026-05-02T08:00:00Z,false\n",
@@ -93,10 +96,23 @@ def two_days(tmp_path_factory):
 def test_an_event_delivered_again_later_is_a_duplicate_counted_once(two_days):
     wh = two_days
     assert wh.scalar("select count(*) from staging.stg_shop__events where event_id = 'E2'") == 1
-    assert wh.query("select quarantine_reason, source_file from quarantine.quarantine_shop__events") == [
-        ("duplicate_key", "events/date=2026-06-02/part-0001.csv")]
+    assert wh.query("select quarantine_reason, source_file from quarantine.quarantine_shop__events "
+                    "where event_id = 'E2'") == [("duplicate_key", "events/date=2026-06-02/part-0001.csv")]
     # the copy kept is the first delivered one
     assert wh.scalar("select _load_id from staging.stg_shop__events where event_id = 'E2'") == 1
+
+
+def test_a_bad_row_delivered_in_two_batches_is_quarantined_twice_numbered_on(two_days):
+    wh = two_days
+    # the quarantine is appended per batch: day 2's copy of the same bad row is its second occurrence,
+    # <md5 of the raw row>-2, the id a full refresh over both files gives it
+    rows = wh.query("select quarantine_id, md5(raw_record), quarantine_reason, source_file, _load_id "
+                    "from quarantine.quarantine_shop__events where event_id = 'E9' order by _load_id")
+    assert [row[2:] for row in rows] == [
+        ("invalid_value:event_type", "events/date=2026-06-01/part-0001.csv", 1),
+        ("invalid_value:event_type", "events/date=2026-06-02/part-0001.csv", 2)]
+    assert [row[0] for row in rows] == [f"{rows[0][1]}-1", f"{rows[0][1]}-2"]
+    assert wh.scalar("select count(*) from staging.stg_shop__events where event_id = 'E9'") == 0
 
 
 def test_a_late_event_lands_in_its_session(two_days):
