@@ -327,8 +327,9 @@ select * from final
       - the changed sessions: a stg_shop__sessions row or an
         int_session_activity row of a load id above the model's watermarks
         (_sessions_load_id, _events_load_id: the largest in {{ this }}), or
-        whose orders' summary (_orders_signature: count, net revenue, first
-        order time, the identifying order's customer) differs from the one
+        whose orders' summary (_orders_signature: one 64-bit hash, raw_key_hash,
+        of count, net revenue, first order time and the identifying order's
+        customer) differs from the one
         stored (orders are entities, returns are read whole: compared, not
         watermarked);
       - the affected visitors: the visitors of the changed sessions (as
@@ -352,6 +353,13 @@ select * from final
 {#- The CTEs scope_sessions and scope_visitors (each followed by a comma), or nothing on a full build. -#}
 {% macro stitching_scope_ctes(sessions_relation, activity_relation, links_relation, session_orders_cte) -%}
     {%- if ecommerce_segmentation.stitching_processes_new_loads_only() -%}
+    {#- a table built when the signature was an md5 text: compared as text (every session with orders
+        differs once, is recomputed and stored with the new signature) -#}
+    {%- set now_signature = 'now_orders.orders_signature' -%}
+    {%- for column in adapter.get_columns_in_relation(this)
+        if column.name | lower == '_orders_signature' and column.is_string() -%}
+        {%- set now_signature = 'cast(now_orders.orders_signature as ' ~ dbt.type_string() ~ ')' -%}
+    {%- endfor -%}
 stitching_watermarks as (
 
     select
@@ -378,7 +386,7 @@ changed_sessions as (
         on now_orders.session_id = stored.session_id
     where now_orders.session_id is null
         or stored.session_id is null
-        or now_orders.orders_signature <> stored._orders_signature
+        or {{ now_signature }} <> stored._orders_signature
 
 ),
 
@@ -424,14 +432,17 @@ scope_sessions as (
 {%- endmacro %}
 
 
-{#- `union all` tombstone rows (columns as tombstone_columns) for the scoped sessions missing from rows_cte; nothing on a full build. -#}
+{#- `union all` tombstone rows (columns as tombstone_columns) for the scoped sessions missing from rows_cte (a CTE with one row per session_id that has a source: int_sessions_stitched passes `joined`, already computed, not its final rows); nothing on a full build. -#}
 {% macro stitching_tombstones(rows_cte, tombstone_columns) -%}
     {%- if ecommerce_segmentation.stitching_processes_new_loads_only() %}
     union all
     select
         {{ tombstone_columns | join(',\n        ') }}
     from scope_sessions
-    where session_id not in (select session_id from {{ rows_cte }})
+    where not exists (
+        select 1 from {{ rows_cte }}
+        where {{ rows_cte }}.session_id = scope_sessions.session_id
+    )
     {%- endif -%}
 {%- endmacro %}
 

@@ -323,7 +323,7 @@
     having count(*) > 1
 {%- endmacro %}
 
-{#- raw_key_hash(expressions): one hash of the key parts; equal parts give equal hashes (collisions only widen the superset). -#}
+{#- raw_key_hash(expressions): one 64-bit hash of the parts (SQL of any type); equal parts give equal hashes (collisions only widen the superset of repeated_raw_keys; as int_sessions_stitched's orders signature a change is missed with probability 2^-64). -#}
 {% macro raw_key_hash(expressions) %}
     {{- return(adapter.dispatch('raw_key_hash', 'ecommerce_segmentation')(expressions)) -}}
 {% endmacro %}
@@ -331,7 +331,7 @@
 {% macro default__raw_key_hash(expressions) -%}
     {%- set parts = [] -%}
     {%- for expression in expressions -%}
-        {%- do parts.append("coalesce(" ~ expression ~ ", '')") -%}
+        {%- do parts.append("coalesce(cast(" ~ expression ~ " as " ~ dbt.type_string() ~ "), '')") -%}
         {%- if not loop.last %}{% do parts.append("'|'") %}{% endif -%}
     {%- endfor -%}
     {{ dbt.hash(dbt.concat(parts)) }}

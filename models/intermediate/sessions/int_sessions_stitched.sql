@@ -68,11 +68,9 @@ all_session_orders as (
 
     select
         aggregated_session_orders.*,
-        {{ dbt.hash(dbt.concat([
-            'cast(order_count as ' ~ dbt.type_string() ~ ')', "'|'",
-            'cast(net_revenue as ' ~ dbt.type_string() ~ ')', "'|'",
-            "coalesce(cast(first_ordered_at as " ~ dbt.type_string() ~ "), '')", "'|'",
-            "coalesce(order_customer_id, '')"])) }} as orders_signature
+        {#- one 64-bit hash of the typed values (no text of them, no md5): what changed is compared, not read back #}
+        {{ raw_key_hash(['order_count', 'net_revenue', 'first_ordered_at', 'order_customer_id']) }}
+            as orders_signature
     from aggregated_session_orders
 
 ),
@@ -228,7 +226,7 @@ stitched as (
 final as (
 
     select * from stitched
-    {{- stitching_tombstones('stitched', [
+    {{- stitching_tombstones('joined', [
         'session_id', 'null', 'null', 'null', 'null', 'false', 'false', 'null', 'null', 'null', 'null', 'null',
         'null', '0', '0', '0', '0', '0', '0', 'false', '0', '0', 'null', 'null', 'null']) }}
 
