@@ -31,20 +31,21 @@
 {% macro quarantine_limit_checks() %}
     {%- set checks = [] -%}
     {%- for table_name in ecommerce_segmentation.contract_table_names() -%}
-        {%- do checks.append(ecommerce_segmentation.quarantine_share_verdict(table_name)) -%}
-        {#- staged rows, and per column the staged rows naming it in unreadable_columns -#}
+        {#- staged rows (a count: no column read), and per column the staged rows naming it in
+            unreadable_columns (grouped: only the rows with one, not every staged row) -#}
         {%- set staged = ecommerce_segmentation.project_model_relation('stg_shop__' ~ table_name) -%}
+        {%- set staged_rows = run_query('select count(*) from ' ~ staged).columns[0].values()[0] | int -%}
+        {%- do checks.append(ecommerce_segmentation.quarantine_share_verdict(table_name, staged_rows)) -%}
         {%- set counts = {} -%}
-        {%- set total = [] -%}
-        {%- for row in run_query('select unreadable_columns, count(*) from ' ~ staged ~ ' group by unreadable_columns') -%}
-            {%- do total.append(row[1] | int) -%}
+        {%- for row in run_query('select unreadable_columns, count(*) from ' ~ staged
+            ~ ' where unreadable_columns is not null group by unreadable_columns') -%}
             {%- for name in (row[0] or '').split(',') if name -%}
                 {%- do counts.update({name: counts.get(name, 0) + (row[1] | int)}) -%}
             {%- endfor -%}
         {%- endfor -%}
         {%- for column in ecommerce_segmentation.contract_columns(table_name) if counts.get(column.name, 0) > 0 -%}
             {%- do checks.append(ecommerce_segmentation.unreadable_share_verdict(
-                table_name, column.name, total | sum, counts[column.name])) -%}
+                table_name, column.name, staged_rows, counts[column.name])) -%}
         {%- endfor -%}
     {%- endfor -%}
     {{ return(checks) }}
@@ -136,13 +137,12 @@
 
 {#
     {check_id, table_name, column_name (none), checked_rows (raw rows),
-    affected_rows (quarantined rows), share, level, message} for one table:
-    counts, top reasons, examples and the likely cause.
+    affected_rows (quarantined rows), share, level, message} for one table
+    with staged_rows rows in stg_shop__<table_name>: counts, top reasons,
+    examples and the likely cause.
 #}
-{% macro quarantine_share_verdict(table_name) %}
+{% macro quarantine_share_verdict(table_name, staged_rows) %}
     {%- set quarantine = ecommerce_segmentation.project_model_relation('quarantine_shop__' ~ table_name) -%}
-    {%- set staged = ecommerce_segmentation.project_model_relation('stg_shop__' ~ table_name) -%}
-    {%- set staged_rows = run_query('select count(*) from ' ~ staged).columns[0].values()[0] | int -%}
     {%- set reasons = run_query(
         "select quarantine_reason, count(*) as row_count from " ~ quarantine
         ~ " group by quarantine_reason order by row_count desc, quarantine_reason") -%}

@@ -456,3 +456,22 @@ scope_sessions as (
         select 1 as no_vanished_sessions
     {%- endif -%}
 {% endmacro %}
+
+
+{#
+    known_order_ids(orders_relation, table_name, batch_cte): the body of a
+    base_ model's CTE of the valid order ids (orders_relation: base_shop__orders,
+    typed; distinct: a re-exported order has a valid row per version) that its
+    rows are checked against (unknown_order). When the model processes new loads
+    only (processes_new_loads_only(table_name)), only the orders the batch names
+    (cleaned__order_id of batch_cte, the model's CTE of the batch's normalised
+    rows): a semi-join instead of every order of the history, with the same
+    result for every row of the batch.
+#}
+{% macro known_order_ids(orders_relation, table_name, batch_cte) -%}
+    select distinct order_id from {{ orders_relation }}
+    where quarantine_reason is null
+    {%- if ecommerce_segmentation.processes_new_loads_only(table_name) %}
+        and order_id in (select {{ batch_cte }}.{{ cleaned_column('order_id') }} from {{ batch_cte }})
+    {%- endif %}
+{%- endmacro %}

@@ -38,10 +38,8 @@ parsed as (
 
 orders as (
 
-    {#- the valid orders, already typed (a base_ model reads base_ models only, never staging) #}
-    {#- distinct: an order re-exported in later files has a valid row per version #}
-    select distinct order_id from {{ ref('base_shop__orders') }}
-    where quarantine_reason is null
+    {#- the valid orders the rows name, already typed (a base_ model reads base_ models only, never staging) #}
+    {{ known_order_ids(ref('base_shop__orders'), 'returns', 'cleaned') }}
 
 ),
 
