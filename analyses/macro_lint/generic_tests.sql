@@ -32,6 +32,13 @@ rows_reconcile_failures as (
 
 ),
 
+relationships_failures as (
+
+    {{- test_relationships_in_new_loads(ref('stg_shop__order_items'), 'order_id', ref('stg_shop__orders'), 'order_id',
+        'order_items') }}
+
+),
+
 consent_failures as (
 
     {{- test_only_consenting_customers(ref('customer_product_recommendations'), 'customer_id',
@@ -65,6 +72,11 @@ final as (
         'rows_reconcile' as generic_test,
         count(*) as failures
     from rows_reconcile_failures
+    union all
+    select
+        'relationships_in_new_loads' as generic_test,
+        count(*) as failures
+    from relationships_failures
     union all
     select
         'only_consenting_customers' as generic_test,

@@ -84,15 +84,27 @@
                 and result.node.test_metadata.kwargs.get('new_loads_of') -%}
             {%- set metadata = result.node.test_metadata -%}
             {%- set table_name = metadata.kwargs.get('new_loads_of') -%}
-            {%- set tested = graph.nodes.get(result.node.attached_node) -%}
-            {%- if tested is not none and ecommerce_segmentation.raw_table_is_incremental(table_name) -%}
-                {%- set relation = api.Relation.create(database=tested.database, schema=tested.schema,
-                    identifier=tested.alias) -%}
+            {%- set tested = graph.nodes.get(result.node.attached_node) if result.node.attached_node else none -%}
+            {#- a test of a source (rows_reconcile): the raw table, whose loads the file manifest numbers -#}
+            {%- set tested_sources = [] -%}
+            {%- for unique_id in result.node.depends_on.nodes if unique_id.startswith('source.') and unique_id in graph.sources -%}
+                {%- do tested_sources.append(graph.sources[unique_id]) -%}
+            {%- endfor -%}
+            {%- if ecommerce_segmentation.raw_table_is_incremental(table_name) and (tested is not none or tested_sources) -%}
+                {%- if tested is not none -%}
+                    {%- set identifier = tested.alias -%}
+                    {%- set largest_load = 'coalesce(max(_load_id), 0), current_timestamp from '
+                        ~ api.Relation.create(database=tested.database, schema=tested.schema, identifier=tested.alias) -%}
+                {%- else -%}
+                    {%- set identifier = tested_sources[0].identifier -%}
+                    {%- set largest_load = 'coalesce(max(load_id), 0), current_timestamp from ' ~ var('raw_schema')
+                        ~ '._file_manifest where table_name = ' ~ ecommerce_segmentation.sql_string(table_name) -%}
+                {%- endif -%}
                 {%- set key = ecommerce_segmentation.sql_string(ecommerce_segmentation.checked_loads_key(
-                    metadata.name, tested.alias, metadata.kwargs.get('column_name'))) -%}
+                    metadata.name, identifier, metadata.kwargs.get('column_name'))) -%}
                 {%- do run_query('delete from ' ~ state ~ ' where check_key = ' ~ key) -%}
                 {%- do run_query('insert into ' ~ state ~ ' select ' ~ key ~ ', ' ~ ecommerce_segmentation.sql_string(table_name)
-                    ~ ', coalesce(max(_load_id), 0), current_timestamp from ' ~ relation) -%}
+                    ~ ', ' ~ largest_load) -%}
             {%- endif -%}
         {%- endfor -%}
     {%- endif -%}

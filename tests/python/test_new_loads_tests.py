@@ -4,13 +4,16 @@ unique_in_new_loads checks, on an incremental build, only the keys of the loads
 (_load_id) above the watermark its last pass recorded (on-run-end hook
 record_checked_loads), against the whole model; without a watermark, on
 --full-refresh or when the raw table is not loaded incrementally, every row.
-Proven on a tiny model in a throw-away dbt project (this repository's macros).
+Proven on a tiny model in a throw-away dbt project (this repository's macros);
+relationships_in_new_loads and rows_reconcile with new_loads_of follow the batch
+the same way.
 """
 
 from __future__ import annotations
 
 import json
 
+import duckdb
 import pytest
 
 from dbt_sandbox import Sandbox
@@ -171,3 +174,139 @@ def test_contract_values_with_new_loads_of_judges_the_new_loads_only(box):
     box.write("models/kinds.sql", kinds_sql([("a", 1), ("c", 1), ("b", 2)]))
     assert build(box, [("k1", 1)]).status("kinds_in_contract") == "pass"  # c in a load checked before
     assert build(box, [("k1", 1)], "--full-refresh").status("kinds_in_contract") == "fail"
+
+
+# -- relationships_in_new_loads -----------------------------------------------------------
+
+RELATIONSHIPS_SCHEMA = """
+version: 2
+
+models:
+  - name: lines
+    columns:
+      - name: order_id
+        data_tests:
+          - relationships_in_new_loads:
+              name: lines_have_orders
+              arguments: {to: ref('orders'), field: order_id, new_loads_of: things}
+"""
+
+
+def lines_sql(rows: list[tuple]) -> str:
+    return "\nunion all\n".join(f"select '{order}' as order_id, cast({load} as bigint) as _load_id"
+                                for order, load in rows) + "\n"
+
+
+def orders_sql(orders: list[str]) -> str:
+    return "\nunion all\n".join(f"select '{order}' as order_id" for order in orders) + "\n"
+
+
+def test_relationships_in_new_loads_checks_the_new_loads_against_every_parent(box):
+    box.remove("models/schema.yml")
+    box.write("models/schema.yml", RELATIONSHIPS_SCHEMA)
+    box.write("models/lines.sql", lines_sql([("o1", 1)]))
+    box.write("models/orders.sql", orders_sql(["o1"]))
+    assert build(box, [("k1", 1)]).status("lines_have_orders") == "pass"
+    assert "_load_id >" not in compiled(box, "lines_have_orders")
+    assert watermark(box, "relationships_in_new_loads:lines:order_id") == [1]
+    # a new line of an order that is not there fails, and only the new loads are read
+    box.write("models/lines.sql", lines_sql([("o1", 1), ("o2", 2)]))
+    failed = build(box, [("k1", 1)])
+    assert failed.status("lines_have_orders") == "fail"
+    assert "_load_id > 1" in compiled(box, "lines_have_orders")
+    assert watermark(box, "relationships_in_new_loads:lines:order_id") == [1]
+    # its order arrives: the new load passes; an orphan in a load checked before is not read again
+    box.write("models/lines.sql", lines_sql([("o1", 1), ("x", 1), ("o2", 2)]))
+    box.write("models/orders.sql", orders_sql(["o1", "o2"]))
+    assert build(box, [("k1", 1)]).status("lines_have_orders") == "pass"
+    assert watermark(box, "relationships_in_new_loads:lines:order_id") == [2]
+    # --full-refresh reads every line
+    assert build(box, [("k1", 1)], "--full-refresh").status("lines_have_orders") == "fail"
+
+
+# -- rows_reconcile with new_loads_of ------------------------------------------------------
+
+RECONCILE_SCHEMA = """
+version: 2
+
+sources:
+  - name: shop
+    schema: raw
+    tables:
+      - name: things
+        data_tests:
+          - rows_reconcile:
+              name: things_reconcile
+              arguments:
+                staged: ref('staged')
+                quarantined: ref('quarantined')
+                table_name: things
+                superseded: ref('base')
+                superseded_key: order_id
+                new_loads_of: things
+"""
+
+
+def base_sql(rows: list[tuple]) -> str:
+    return "\nunion all\n".join(
+        f"select '{order}' as order_id, cast({load} as bigint) as _load_id, '{file}' as _source_file, "
+        + (f"'{reason}'" if reason else "cast(null as varchar)") + " as quarantine_reason"
+        for order, load, file, reason in rows) + "\n"
+
+
+def test_rows_reconcile_with_new_loads_of_counts_the_new_loads_and_the_keys_they_deliver(tmp_path):
+    box = Sandbox(tmp_path / "reconcile")
+    project = box.root / "dbt_project.yml"
+    project.write_text(project.read_text(encoding="utf-8")
+                       + 'on-run-end:\n  - "{{ record_checked_loads(results) }}"\n', encoding="utf-8")
+    box.write("models/schema.yml", RECONCILE_SCHEMA)
+    variables = json.dumps({"raw_schema": "raw", "incremental_raw_tables": ["things"]})
+
+    def deliver(manifest: list[tuple], base: list[tuple], staged: list[str], quarantined: list[int], *extra):
+        con = duckdb.connect(str(box.database))
+        try:
+            con.execute("create schema if not exists raw")
+            con.execute("create or replace table raw._file_manifest (table_name varchar, load_id bigint, row_count bigint)")
+            for load, rows in manifest:
+                con.execute("insert into raw._file_manifest values ('things', ?, ?)", [load, rows])
+        finally:
+            con.close()
+        box.write("models/base.sql", base_sql(base))
+        box.write("models/staged.sql", "\nunion all\n".join(f"select '{o}' as order_id" for o in staged) + "\n")
+        box.write("models/quarantined.sql", "\nunion all\n".join(
+            f"select 'q{i}' as quarantine_id, cast({load} as bigint) as _load_id" for i, load in enumerate(quarantined))
+            + "\n")
+        return box.dbt("build", "--vars", variables, *extra)
+
+    def mark() -> list:
+        return [r[0] for r in box.query(
+            "select load_id from raw._checked_loads where check_key = 'rows_reconcile:things:None'")]
+
+    # load 1: o1's two lines and one quarantined row: 3 raw = 2 staged + 1 quarantined (every row counted)
+    load1 = [("o1", 1, "f1", None), ("o1", 1, "f1", None), ("o1", 1, "f1", "unparseable:quantity")]
+    first = deliver([(1, 3)], load1, ["o1", "o1"], [1])
+    assert first.status("things_reconcile") == "pass", first.messages()
+    assert "load_id >" not in compiled(box, "things_reconcile")
+    assert mark() == [1]
+    # load 2: o1 exported again with one line (its two earlier lines superseded), o2 new
+    load2 = load1 + [("o1", 2, "f2", None), ("o2", 2, "f2", None)]
+    second = deliver([(1, 3), (2, 2)], load2, ["o1", "o2"], [1])
+    assert second.status("things_reconcile") == "pass", second.messages()
+    assert "load_id > 1" in compiled(box, "things_reconcile")
+    assert mark() == [2]
+    # load 3: o3's line delivered but not staged (lost): fails, the watermark stays
+    load3 = load2 + [("o3", 3, "f3", None)]
+    assert deliver([(1, 3), (2, 2), (3, 1)], load3, ["o1", "o2"], [1]).status("things_reconcile") == "fail"
+    assert mark() == [2]
+    # a quarantined row of a new load missing from the quarantine fails too
+    load3q = load2 + [("o3", 3, "f3", "missing_required:product_id")]
+    assert deliver([(1, 3), (2, 2), (3, 1)], load3q, ["o1", "o2"], [1]).status("things_reconcile") == "fail"
+    assert deliver([(1, 3), (2, 2), (3, 1)], load3q, ["o1", "o2"], [1, 3]).status("things_reconcile") == "pass"
+    assert mark() == [3]
+    # the manifest counting more rows of a new load than the base model holds fails
+    assert deliver([(1, 3), (2, 2), (3, 1), (4, 2)], load3q + [("o4", 4, "f4", None)], ["o1", "o2", "o4"],
+                   [1, 3]).status("things_reconcile") == "fail"
+    # --full-refresh counts everything again (and the lost line of load 3 is found whatever the watermark)
+    refreshed = deliver([(1, 3), (2, 2), (3, 1)], load3, ["o1", "o2"], [1], "--full-refresh")
+    assert refreshed.status("things_reconcile") == "fail"
+    assert "load_id >" not in compiled(box, "things_reconcile")
