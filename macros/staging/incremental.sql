@@ -355,11 +355,13 @@ select * from final
     {%- if ecommerce_segmentation.stitching_processes_new_loads_only() -%}
     {#- a table built when the signature was an md5 text: compared as text (every session with orders
         differs once, is recomputed and stored with the new signature) -#}
-    {%- set now_signature = 'now_orders.orders_signature' -%}
+    {%- set stored_as_text = [] -%}
     {%- for column in adapter.get_columns_in_relation(this)
         if column.name | lower == '_orders_signature' and column.is_string() -%}
-        {%- set now_signature = 'cast(now_orders.orders_signature as ' ~ dbt.type_string() ~ ')' -%}
+        {%- do stored_as_text.append(column.name) -%}
     {%- endfor -%}
+    {%- set now_signature = ('cast(now_orders.orders_signature as ' ~ dbt.type_string() ~ ')') if stored_as_text
+        else 'now_orders.orders_signature' -%}
 stitching_watermarks as (
 
     select

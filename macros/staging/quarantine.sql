@@ -573,29 +573,25 @@
     <hash>-1 and <hash>-2, as a full refresh over the same files numbers them
     (files named in delivery order, as the loader asks). A table the raw layer
     reads whole again is rebuilt (pre-hook reset_incremental_model). A table
-    built before the quarantine was incremental (no _load_id column) stops
-    the build with the command that rebuilds it.
+    built before the quarantine was incremental (no _load_id column) is
+    rebuilt once from every base row: the pre-hook
+    reset_quarantine_without_load_id adds the column and empties it. Not with a selective --full-refresh:
+    that empties the file manifest, whose files the next build would load
+    again (macros/loading/file_manifest.sql).
 #}
 {% macro quarantine_select(table_name, base_relation, carry_columns=[]) -%}
 {{- config(
     materialized=ecommerce_segmentation.staging_materialization(),
     incremental_strategy='append',
-    pre_hook=["{{ reset_incremental_model('" ~ table_name ~ "') }}"]) -}}
-{%- set appends = ecommerce_segmentation.processes_new_loads_only(table_name) -%}
-{%- if appends -%}
-    {%- set existing = [] -%}
-    {%- for column in adapter.get_columns_in_relation(this) -%}
-        {%- do existing.append(column.name | lower) -%}
-    {%- endfor -%}
-    {%- if '_load_id' not in existing -%}
-        {{ exceptions.raise_compiler_error(this ~ " was built before the quarantine tables were incremental (it has no _load_id column): rebuild it once with: dbt build --full-refresh --select " ~ this.identifier) }}
-    {%- endif -%}
-{%- endif -%}
+    pre_hook=["{{ reset_incremental_model('" ~ table_name ~ "') }}", "{{ reset_quarantine_without_load_id() }}"]) -}}
+{#- a table built before the quarantine was incremental (no _load_id) is rebuilt from every base row, once -#}
+{%- set appends = ecommerce_segmentation.processes_new_loads_only(table_name)
+    and ecommerce_segmentation.quarantine_has_load_ids() -%}
 with base as (
 
     select * from {{ base_relation }}
     where quarantine_reason is not null
-        and {{ ecommerce_segmentation.new_load_ids_filter(table_name) }}
+        and {{ ecommerce_segmentation.new_load_ids_filter(table_name) if appends else 'true' }}
 
 ),
 
@@ -672,3 +668,32 @@ final as (
 
 select * from final
 {%- endmacro %}
+
+
+{#- Whether {{ this }} (an incremental quarantine table) has the _load_id column (false while parsing, for a new table). -#}
+{% macro quarantine_has_load_ids() %}
+    {%- if not execute or this is none -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set relation = adapter.get_relation(database=this.database, schema=this.schema, identifier=this.identifier) -%}
+    {%- if relation is none -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- for column in adapter.get_columns_in_relation(relation) if column.name | lower == '_load_id' -%}
+        {{ return(true) }}
+    {%- endfor -%}
+    {{ return(false) }}
+{% endmacro %}
+
+
+{#- pre-hook of the quarantine models: adds _load_id to a table built before they were incremental and empties it; quarantine_select then fills it from every base row. -#}
+{% macro reset_quarantine_without_load_id() %}
+    {%- if execute and this is not none and is_incremental()
+        and ecommerce_segmentation.incremental_loading_supported()
+        and not ecommerce_segmentation.quarantine_has_load_ids() -%}
+        alter table {{ this }} add column _load_id {{ dbt.type_bigint() }};
+        delete from {{ this }}
+    {%- else -%}
+        select 1 as nothing_to_reset
+    {%- endif -%}
+{% endmacro %}

@@ -17,6 +17,7 @@ shops at the same time).
 
 from __future__ import annotations
 
+import duckdb
 import pytest
 
 from conftest import Warehouse
@@ -179,3 +180,19 @@ def test_stitching_recomputes_the_visitors_a_batch_touches(two_days):
     assert wh.query("select order_count from intermediate.int_sessions_stitched where session_id = 'S1'") == [(1,)]
     assert wh.query("select session_id, order_count from marts.fct_sessions order by 1") == [
         ("S1", 1), ("S2", 0), ("S3", 0)]
+
+
+def test_a_quarantine_table_built_before_load_ids_is_rebuilt_once(two_days):
+    # last in the module: leaves the warehouse as it found it
+    wh = two_days
+    columns = "quarantine_id, quarantine_reason, source_file, raw_record, _load_id"
+    before = wh.query(f"select {columns} from quarantine.quarantine_shop__events order by quarantine_id")
+    con = duckdb.connect(str(wh.path))
+    try:
+        con.execute("alter table quarantine.quarantine_shop__events drop column _load_id")
+    finally:
+        con.close()
+    wh.dbt("run", "--select", "quarantine_shop__events")
+    assert wh.query(f"select {columns} from quarantine.quarantine_shop__events order by quarantine_id") == before
+    # and the file manifest is untouched: the next build loads nothing again
+    assert wh.scalar("select count(*) from raw._file_manifest where table_name = 'events'") == 2
