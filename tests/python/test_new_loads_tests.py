@@ -69,12 +69,18 @@ def kinds_sql(rows: list[tuple]) -> str:
     return "\nunion all\n".join(f"select '{kind}' as kind, cast({load} as bigint) as _load_id" for kind, load in rows) + "\n"
 
 
-@pytest.fixture()
-def box(tmp_path):
-    sandbox = Sandbox(tmp_path / "new_loads")
+def hooked_sandbox(root) -> Sandbox:
+    """A sandbox project whose on-run-end hook records the watermarks, as dbt_project.yml's does."""
+    sandbox = Sandbox(root)
     project = sandbox.root / "dbt_project.yml"
     project.write_text(project.read_text(encoding="utf-8")
                        + 'on-run-end:\n  - "{{ record_checked_loads(results) }}"\n', encoding="utf-8")
+    return sandbox
+
+
+@pytest.fixture()
+def box(tmp_path):
+    sandbox = hooked_sandbox(tmp_path / "new_loads")
     sandbox.write("models/schema.yml", SCHEMA)
     sandbox.write("models/versions.sql", versions_sql([("t1-1", "t1", 1)]))
     sandbox.write("models/kinds.sql", kinds_sql([("a", 1)]))
@@ -255,10 +261,7 @@ def base_sql(rows: list[tuple]) -> str:
 
 
 def test_rows_reconcile_with_new_loads_of_counts_the_new_loads_and_the_keys_they_deliver(tmp_path):
-    box = Sandbox(tmp_path / "reconcile")
-    project = box.root / "dbt_project.yml"
-    project.write_text(project.read_text(encoding="utf-8")
-                       + 'on-run-end:\n  - "{{ record_checked_loads(results) }}"\n', encoding="utf-8")
+    box = hooked_sandbox(tmp_path / "reconcile")
     box.write("models/schema.yml", RECONCILE_SCHEMA)
     variables = json.dumps({"raw_schema": "raw", "incremental_raw_tables": ["things"]})
 
