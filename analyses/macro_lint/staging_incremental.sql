@@ -26,13 +26,21 @@ earlier_keys as (
 
 ),
 
+orders_fingerprint as (
+
+    {{ stitching_orders_fingerprint(ref('int_order_revenue')) }}
+
+),
+
 combined as (
 
     select
         earlier.session_id,
-        earlier_keys.event_id
+        earlier_keys.event_id,
+        orders_fingerprint.fingerprint
     from earlier
     cross join earlier_keys
+    cross join orders_fingerprint
 
 )
 

@@ -351,7 +351,8 @@ select * from final
 
 
 {#- The CTEs scope_sessions and scope_visitors (each followed by a comma), or nothing on a full build. -#}
-{% macro stitching_scope_ctes(sessions_relation, activity_relation, links_relation, session_orders_cte) -%}
+{% macro stitching_scope_ctes(sessions_relation, activity_relation, links_relation, session_orders_cte,
+                              orders_unchanged=false) -%}
     {%- if ecommerce_segmentation.stitching_processes_new_loads_only() -%}
     {#- a table built when the signature was an md5 text: compared as text (every session with orders
         differs once, is recomputed and stored with the new signature) -#}
@@ -378,6 +379,7 @@ changed_sessions as (
     union
     select session_id from {{ activity_relation }}
     where _load_id > (select events_load_id from stitching_watermarks)
+    {%- if not orders_unchanged %}
     union
     select coalesce(now_orders.session_id, stored.session_id) as session_id
     from {{ session_orders_cte }} as now_orders
@@ -389,6 +391,7 @@ changed_sessions as (
     where now_orders.session_id is null
         or stored.session_id is null
         or {{ now_signature }} <> stored._orders_signature
+    {%- endif %}
 
 ),
 
@@ -422,6 +425,57 @@ scope_sessions as (
 ),
     {%- endif -%}
 {%- endmacro %}
+
+
+{#
+    The orders fingerprint of int_sessions_stitched: stitching_orders_fingerprint(orders_relation)
+    is a select of one text, the count and the sum of a 64-bit hash (raw_key_hash) of every column
+    the sessions' orders summaries are made of (session_id, order_id, customer_id, ordered_at,
+    net_revenue) over the orders with a session: one scan, no sort. The post-hook
+    record_stitching_orders keeps it in <raw_schema>._stitching_orders after every build of the
+    model; stitching_orders_unchanged compares it with the orders read now, so that a build whose
+    orders did not change (the raw_to_sessions step of a new day, which does not rebuild
+    int_order_revenue; a micro-batch of ecomseg stream) skips comparing every session's summary
+    with its stored signature. A changed order, line, return or rate changes the fingerprint (but
+    for a 2^-64-like chance of equal sums), and the comparison runs as before.
+#}
+{% macro stitching_orders_fingerprint(orders_relation) -%}
+    select {{ dbt.concat([
+            'cast(count(*) as ' ~ dbt.type_string() ~ ')', "':'",
+            'cast(coalesce(sum(' ~ ecommerce_segmentation.raw_key_hash(
+                ['session_id', 'order_id', 'customer_id', 'ordered_at', 'net_revenue']) ~ '), 0) as '
+                ~ dbt.type_string() ~ ')']) }} as fingerprint
+    from {{ orders_relation }}
+    where session_id is not null
+{%- endmacro %}
+
+{% macro stitching_orders_unchanged(orders_relation) %}
+    {%- if not execute -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set state = adapter.get_relation(database=target.database, schema=var('raw_schema'),
+        identifier='_stitching_orders') -%}
+    {%- if state is none -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set stored = run_query('select fingerprint from ' ~ state).columns[0].values() -%}
+    {%- set now = run_query(ecommerce_segmentation.stitching_orders_fingerprint(orders_relation)).columns[0].values() -%}
+    {{ return(stored | length == 1 and stored[0] == now[0]) }}
+{% endmacro %}
+
+{#- post-hook of int_sessions_stitched: keeps the fingerprint of the orders this build read (nothing on Spark). -#}
+{% macro record_stitching_orders(orders_relation) %}
+    {%- if execute and ecommerce_segmentation.incremental_loading_supported() -%}
+        {%- set state = var('raw_schema') ~ '._stitching_orders' -%}
+        create schema if not exists {{ var('raw_schema') }};
+        create table if not exists {{ state }} (fingerprint {{ dbt.type_string() }}, recorded_at {{ dbt.type_timestamp() }});
+        delete from {{ state }};
+        insert into {{ state }}
+        select fingerprint, current_timestamp from ({{ ecommerce_segmentation.stitching_orders_fingerprint(orders_relation) }}) as orders_fingerprint
+    {%- else -%}
+        select 1 as no_stitching_orders_state
+    {%- endif -%}
+{% endmacro %}
 
 
 {#- A where condition: column is in the CTE `scope` (stitching_scope_ctes); true on a full build. -#}

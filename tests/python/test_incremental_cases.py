@@ -182,6 +182,30 @@ def test_stitching_recomputes_the_visitors_a_batch_touches(two_days):
         ("S1", 1), ("S2", 0), ("S3", 0)]
 
 
+def test_the_orders_summaries_are_compared_only_when_the_orders_changed(two_days):
+    # leaves the warehouse as it found it
+    wh = two_days
+    compiled = wh.target / "compiled/ecommerce_segmentation/models/intermediate/sessions/int_sessions_stitched.sql"
+    stitched = "select session_id, order_count, cast(net_revenue as double) from intermediate.int_sessions_stitched"
+    before = wh.query(f"{stitched} order by 1")
+    # the orders are those of the last build of the model: no summary is compared, nothing changes
+    wh.dbt("run", "--select", "int_sessions_stitched")
+    assert "stored._orders_signature" not in compiled.read_text(encoding="utf-8")
+    assert wh.query(f"{stitched} order by 1") == before
+    # an order of S1 changed since: the summaries are compared and S1 gets the new revenue
+    con = duckdb.connect(str(wh.path))
+    try:
+        con.execute("update intermediate.int_order_revenue set net_revenue = net_revenue + 1 where order_id = 'O2'")
+    finally:
+        con.close()
+    wh.dbt("run", "--select", "int_sessions_stitched")
+    assert "stored._orders_signature" in compiled.read_text(encoding="utf-8")
+    s1 = [row for row in before if row[0] == "S1"][0]
+    assert wh.query(f"{stitched} where session_id = 'S1'") == [(s1[0], s1[1], s1[2] + 1)]
+    wh.dbt("run", "--select", "int_order_revenue", "int_sessions_stitched")
+    assert wh.query(f"{stitched} order by 1") == before
+
+
 def test_a_quarantine_table_built_before_load_ids_is_rebuilt_once(two_days):
     # last in the module: leaves the warehouse as it found it
     wh = two_days

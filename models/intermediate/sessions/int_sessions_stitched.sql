@@ -21,18 +21,32 @@
     identity stitching"): a new batch recomputes only the changed sessions
     and every session of the visitors they (or new identity links) touch;
     _sessions_load_id, _events_load_id and _orders_signature are the
-    watermarks and the orders summary that decide what changed.
+    watermarks and the orders summary that decide what changed; the
+    summaries are compared only when the orders changed since the model's
+    last build (raw._stitching_orders, post-hook record_stitching_orders).
 -#}
 {{ config(
     materialized=staging_materialization(),
     incremental_strategy='delete+insert',
     unique_key='session_id',
     pre_hook=["{{ reset_incremental_model('events') }}", "{{ reset_incremental_model('sessions') }}"],
-    post_hook=["{{ delete_vanished_sessions() }}"]) }}
-with orders as (
+    post_hook=["{{ delete_vanished_sessions() }}", "{{ record_stitching_orders(ref('int_order_revenue')) }}"]) }}
+{#- the orders unchanged since the model's last build: no summary is compared, the scope comes first and
+    only the scoped sessions' orders are summarised (stitching_orders_unchanged) -#}
+{%- set orders_unchanged = stitching_processes_new_loads_only()
+    and stitching_orders_unchanged(ref('int_order_revenue')) %}
+with
+{%- if orders_unchanged %}
+{{ stitching_scope_ctes(ref('stg_shop__sessions'), ref('int_session_activity'), ref('int_event_identity_links'),
+    'all_session_orders', orders_unchanged=true) }}
+{%- endif %}
+orders as (
 
     select * from {{ ref('int_order_revenue') }}
     where session_id is not null
+    {%- if orders_unchanged %}
+        and {{ stitching_in_scope('session_id') }}
+    {%- endif %}
 
 ),
 
@@ -75,8 +89,10 @@ all_session_orders as (
 
 ),
 
+{%- if not orders_unchanged %}
 {{ stitching_scope_ctes(ref('stg_shop__sessions'), ref('int_session_activity'), ref('int_event_identity_links'),
     'all_session_orders') }}
+{%- endif %}
 
 sessions as (
 
