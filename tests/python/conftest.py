@@ -111,6 +111,14 @@ class Warehouse:
     def scalar(self, sql: str):
         return self.query(sql)[0][0]
 
+    def execute(self, sql: str) -> None:
+        """Run one statement with a write connection (a test altering the warehouse between builds)."""
+        con = duckdb.connect(str(self.path))
+        try:
+            con.execute(sql)
+        finally:
+            con.close()
+
 
 @pytest.fixture
 def make_warehouse(tmp_path_factory):

@@ -17,7 +17,6 @@ shops at the same time).
 
 from __future__ import annotations
 
-import duckdb
 import pytest
 
 from conftest import Warehouse
@@ -193,11 +192,7 @@ def test_the_orders_summaries_are_compared_only_when_the_orders_changed(two_days
     assert "stored._orders_signature" not in compiled.read_text(encoding="utf-8")
     assert wh.query(f"{stitched} order by 1") == before
     # an order of S1 changed since: the summaries are compared and S1 gets the new revenue
-    con = duckdb.connect(str(wh.path))
-    try:
-        con.execute("update intermediate.int_order_revenue set net_revenue = net_revenue + 1 where order_id = 'O2'")
-    finally:
-        con.close()
+    wh.execute("update intermediate.int_order_revenue set net_revenue = net_revenue + 1 where order_id = 'O2'")
     wh.dbt("run", "--select", "int_sessions_stitched")
     assert "stored._orders_signature" in compiled.read_text(encoding="utf-8")
     s1 = [row for row in before if row[0] == "S1"][0]
@@ -211,11 +206,7 @@ def test_a_quarantine_table_built_before_load_ids_is_rebuilt_once(two_days):
     wh = two_days
     columns = "quarantine_id, quarantine_reason, source_file, raw_record, _load_id"
     before = wh.query(f"select {columns} from quarantine.quarantine_shop__events order by quarantine_id")
-    con = duckdb.connect(str(wh.path))
-    try:
-        con.execute("alter table quarantine.quarantine_shop__events drop column _load_id")
-    finally:
-        con.close()
+    wh.execute("alter table quarantine.quarantine_shop__events drop column _load_id")
     wh.dbt("run", "--select", "quarantine_shop__events")
     assert wh.query(f"select {columns} from quarantine.quarantine_shop__events order by quarantine_id") == before
     # and the file manifest is untouched: the next build loads nothing again
