@@ -355,9 +355,10 @@ select * from final
                               orders_unchanged=false) -%}
     {%- if ecommerce_segmentation.stitching_processes_new_loads_only() -%}
     {#- a table built when the signature was an md5 text: compared as text (every session with orders
-        differs once, is recomputed and stored with the new signature) -#}
+        differs once, is recomputed and stored with the new signature); not looked up when no summary
+        is compared -#}
     {%- set stored_as_text = [] -%}
-    {%- for column in adapter.get_columns_in_relation(this)
+    {%- for column in ([] if orders_unchanged else adapter.get_columns_in_relation(this))
         if column.name | lower == '_orders_signature' and column.is_string() -%}
         {%- do stored_as_text.append(column.name) -%}
     {%- endfor -%}
