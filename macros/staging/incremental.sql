@@ -84,13 +84,43 @@
     new_load_ids_filter(table_name, column='_load_id'): a where condition that
     keeps the rows of load ids this model has not processed yet (larger than
     the largest in {{ this }}); `true` when the model is rebuilt from all rows.
+    The largest load id is read when the model is compiled, just before it
+    runs (largest_values), and written as a number: with a subquery in its
+    place DuckDB cannot estimate how few rows pass, and at the large tier
+    chose to build hash tables on millions of stored rows instead of on the
+    batch.
 #}
 {% macro new_load_ids_filter(table_name, column='_load_id') %}
     {%- if ecommerce_segmentation.processes_new_loads_only(table_name) -%}
-        {{ column }} > (select coalesce(max(_load_id), 0) from {{ this }})
+        {{ column }} > {{ ecommerce_segmentation.largest_values(this, ['_load_id'])[0] }}
     {%- else -%}
         true
     {%- endif -%}
+{% endmacro %}
+
+
+{#
+    largest_values(relation, columns): the largest value of each of the
+    integer columns (load ids) in relation, 0 when it has no rows, as a list
+    of ints; read with one query when called (at compile time: a model's SQL
+    is compiled right before it runs). [0, ...] while parsing.
+#}
+{% macro largest_values(relation, columns) %}
+    {%- set maxima = [] -%}
+    {%- set zeros = [] -%}
+    {%- for column in columns -%}
+        {%- do maxima.append('coalesce(max(' ~ column ~ '), 0)') -%}
+        {%- do zeros.append(0) -%}
+    {%- endfor -%}
+    {%- if not execute -%}
+        {{ return(zeros) }}
+    {%- endif -%}
+    {%- set row = run_query('select ' ~ maxima | join(', ') ~ ' from ' ~ relation).rows[0] -%}
+    {%- set values = [] -%}
+    {%- for value in row -%}
+        {%- do values.append(value | int) -%}
+    {%- endfor -%}
+    {{ return(values) }}
 {% endmacro %}
 
 
@@ -364,22 +394,17 @@ select * from final
     {%- endfor -%}
     {%- set now_signature = ('cast(now_orders.orders_signature as ' ~ dbt.type_string() ~ ')') if stored_as_text
         else 'now_orders.orders_signature' -%}
-stitching_watermarks as (
-
-    select
-        coalesce(max(_sessions_load_id), 0) as sessions_load_id,
-        coalesce(max(_events_load_id), 0) as events_load_id
-    from {{ this }}
-
-),
-
+    {#- the watermarks, as numbers (largest_values, new_load_ids_filter) -#}
+    {%- set watermarks = ecommerce_segmentation.largest_values(this, ['_sessions_load_id', '_events_load_id']) -%}
+    {%- set sessions_load_id = watermarks[0] -%}
+    {%- set events_load_id = watermarks[1] -%}
 changed_sessions as (
 
     select session_id from {{ sessions_relation }}
-    where _load_id > (select sessions_load_id from stitching_watermarks)
+    where _load_id > {{ sessions_load_id }}
     union
     select session_id from {{ activity_relation }}
-    where _load_id > (select events_load_id from stitching_watermarks)
+    where _load_id > {{ events_load_id }}
     {%- if not orders_unchanged %}
     union
     select coalesce(now_orders.session_id, stored.session_id) as session_id
@@ -412,7 +437,7 @@ scope_visitors as (
     union
     select visitor_id from {{ links_relation }}
     where link_type = 'visitor_customer'
-        and _load_id > (select events_load_id from stitching_watermarks)
+        and _load_id > {{ events_load_id }}
 
 ),
 
