@@ -35,6 +35,11 @@ parent as (
 
     select {{ field }} as to_field
     from {{ to }}
+    {%- if watermark is not none %}
+    {#- the same matches; the scan skips the row groups outside the new keys' range #}
+    where {{ field }} >= (select min(from_field) from child)
+        and {{ field }} <= (select max(from_field) from child)
+    {%- endif %}
 
 )
 

@@ -122,6 +122,13 @@ def test_checks_the_new_loads_against_every_row_and_only_a_pass_moves_the_waterm
     assert duplicate_old.status("keyed_unique") == "fail"
     assert watermark(box) == [2]
 
+    # the scan is bounded by the new keys' range, ends included: a duplicate at either end fails
+    for new_rows in ([("k1", 3), ("k9", 3)], [("k0", 3), ("k4", 3)]):
+        at_an_end = build(box, history + new_rows)
+        assert at_an_end.status("keyed_unique") == "fail", new_rows
+    assert ">= (select min(checked_key) from checked_keys)" in compiled(box, "keyed_unique")
+    assert watermark(box) == [2]
+
     # two new rows sharing a key fail
     duplicate_new = build(box, history + [("k5", 3), ("k5", 3)])
     assert duplicate_new.status("keyed_unique") == "fail"
