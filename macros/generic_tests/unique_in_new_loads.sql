@@ -59,7 +59,8 @@
     record_checked_loads(results): the on-run-end hook (dbt_project.yml).
     Forgets the watermarks a full refresh or a table not loaded
     incrementally invalidates, then records, for every test of this run that
-    passed and names new_loads_of, the largest _load_id of its model. Does
+    passed and names new_loads_of, the largest _load_id (or its load_column)
+    of its model. Does
     nothing on Spark. Renders to a harmless statement; the work is done while
     rendering.
 #}
@@ -93,7 +94,8 @@
             {%- if ecommerce_segmentation.raw_table_is_incremental(table_name) and (tested is not none or tested_sources) -%}
                 {%- if tested is not none -%}
                     {%- set identifier = tested.alias -%}
-                    {%- set largest_load = 'coalesce(max(_load_id), 0), current_timestamp from '
+                    {%- set largest_load = 'coalesce(max(' ~ metadata.kwargs.get('load_column', '_load_id')
+                        ~ '), 0), current_timestamp from '
                         ~ api.Relation.create(database=tested.database, schema=tested.schema, identifier=tested.alias) -%}
                 {%- else -%}
                     {%- set identifier = tested_sources[0].identifier -%}
@@ -117,7 +119,10 @@
     unique. On an incremental build (new_loads_watermark, above) it checks
     only the keys of the rows of loads above the watermark (or, with
     scope_column, the keys of every row whose scope_column value such a row
-    has): each must occur once in the whole model. One semi-join of the
+    has): each must occur once in the whole model. load_column (default
+    _load_id) names the column that numbers the rows' loads; a model that
+    rewrites rows of older loads may instead number the runs that wrote them
+    (int_sessions_stitched's _run_id, macro run_id). One semi-join of the
     model against those keys, then a group-by of the few rows found, instead
     of a group-by of every key. Same failing rows as unique: the key and
     how often it occurs.
@@ -127,7 +132,7 @@
             - unique_in_new_loads:
                 arguments: {new_loads_of: events}
 #}
-{% test unique_in_new_loads(model, column_name, new_loads_of, scope_column=none) %}
+{% test unique_in_new_loads(model, column_name, new_loads_of, scope_column=none, load_column='_load_id') %}
 
 {%- set watermark = ecommerce_segmentation.new_loads_watermark('unique_in_new_loads', model, column_name, new_loads_of) %}
 
@@ -151,14 +156,14 @@ with checked_keys as (
     from {{ model }}
     where {{ scope_column }} in (
         select {{ scope_column }} from {{ model }}
-        where _load_id > {{ watermark }}
+        where {{ load_column }} > {{ watermark }}
     )
 
     {%- else %}
 
     select {{ column_name }} as checked_key
     from {{ model }}
-    where _load_id > {{ watermark }}
+    where {{ load_column }} > {{ watermark }}
 
     {%- endif %}
 

@@ -489,6 +489,38 @@ scope_sessions as (
     {{ return(stored | length == 1 and stored[0] == now[0]) }}
 {% endmacro %}
 
+{#
+    run_id(): this dbt invocation as a number, to stamp the rows a model
+    writes: run_started_at in microseconds since 1970-01-01 UTC (a bigint).
+    Every invocation starts later than the one before (dbt takes the time
+    when it starts; a clock set back would break that), so the rows written
+    since a given run are those with a larger run id, also after the table
+    was dropped and rebuilt. int_sessions_stitched rewrites older sessions of
+    the visitors a batch touches, which keep their load ids: its _run_id lets
+    unique_in_new_loads (load_column) check only what was written since the
+    test last passed.
+#}
+{% macro run_id() -%}
+    cast({{ (run_started_at.timestamp() * 1000000) | round | int }} as {{ dbt.type_bigint() }})
+{%- endmacro %}
+
+
+{#
+    add_column_if_missing(column, data_type): a pre-hook for a DuckDB
+    incremental model that gained a column: adds it (null in the stored rows)
+    to a table built before, so the incremental insert writes it; nothing
+    otherwise (a new table, a full refresh, Spark).
+#}
+{% macro add_column_if_missing(column, data_type) %}
+    {%- if execute and this is not none and is_incremental()
+        and ecommerce_segmentation.incremental_loading_supported() -%}
+        alter table {{ this }} add column if not exists {{ column }} {{ data_type }}
+    {%- else -%}
+        select 1 as no_column_added
+    {%- endif -%}
+{% endmacro %}
+
+
 {#- post-hook of int_sessions_stitched: keeps the fingerprint of the orders this build read (nothing on Spark). -#}
 {% macro record_stitching_orders(orders_relation) %}
     {%- if execute and ecommerce_segmentation.incremental_loading_supported() -%}

@@ -60,7 +60,7 @@ HISTORY_DEPENDENT = ["customer_segment_history", "segment_migration", "int_baske
                      # issue #16: the actions' outcomes and their A/B statistics read the outbox log
                      "int_action_outcomes", "int_experiment_arms", "int_experiment_results", "action_results"]
 # previous_score / is_threshold_crossed compare a score with the person's previous scoring run
-IGNORED_COLUMNS = ["_load_id", "_sessions_load_id", "_events_load_id", "recorded_at",
+IGNORED_COLUMNS = ["_load_id", "_sessions_load_id", "_events_load_id", "_run_id", "recorded_at",
                    "previous_score", "is_threshold_crossed"]
 # the scorecard's fit sums floating-point numbers in another order after incremental loads
 ROUND_DOUBLES = 9

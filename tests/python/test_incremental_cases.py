@@ -17,6 +17,8 @@ shops at the same time).
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from conftest import Warehouse
@@ -199,6 +201,32 @@ def test_the_orders_summaries_are_compared_only_when_the_orders_changed(two_days
     assert wh.query(f"{stitched} where session_id = 'S1'") == [(s1[0], s1[1], s1[2] + 1)]
     wh.dbt("run", "--select", "int_order_revenue", "int_sessions_stitched")
     assert wh.query(f"{stitched} order by 1") == before
+
+
+def test_the_stitched_key_test_reads_the_rows_written_since_its_last_pass(two_days):
+    wh = two_days
+    # every row carries the run that last wrote it; day 2 rewrote every session (S1's order, S2 new, S3
+    # re-stitched through V2); a test before this one may have rewritten some again since
+    runs = dict(wh.query("select session_id, _run_id from intermediate.int_sessions_stitched"))
+    assert set(runs) == {"S1", "S2", "S3"} and None not in runs.values()
+    # the key test of day 2's build read the rows of the runs after day 1's pass (an earlier run) only,
+    # and its pass moved the watermark to day 2's run, the run of some stored rows
+    test_sql = [text for text in (path.read_text(encoding="utf-8")
+                                  for path in (wh.target / "compiled").rglob("unique_in_new_loads_int_*.sql"))
+                if "int_sessions_stitched" in text]
+    assert len(test_sql) == 1, test_sql
+    day1 = re.search(r"_run_id > (\d+)", test_sql[0])
+    day2 = wh.scalar("select load_id from raw._checked_loads where check_key = "
+                     "'unique_in_new_loads:int_sessions_stitched:session_id'")
+    assert day1 and 0 < int(day1.group(1)) < min(runs.values()) <= day2 <= max(runs.values())
+    assert day2 in runs.values()
+    # a warehouse built before the column existed gets it on its next build (null in the stored rows)
+    columns = "session_id, customer_id, identified_by, order_count, _events_load_id"
+    before = wh.query(f"select {columns} from intermediate.int_sessions_stitched order by 1")
+    wh.execute("alter table intermediate.int_sessions_stitched drop column _run_id")
+    wh.dbt("build", "--select", "int_sessions_stitched", "--exclude-resource-type", "unit_test")  # raises on a failure
+    assert wh.query(f"select {columns} from intermediate.int_sessions_stitched order by 1") == before
+    assert wh.scalar("select count(_run_id) from intermediate.int_sessions_stitched") == 0
 
 
 def test_a_quarantine_table_built_before_load_ids_is_rebuilt_once(two_days):

@@ -51,12 +51,24 @@ models:
           - unique_in_new_loads:
               name: versions_unique
               arguments: {new_loads_of: things, scope_column: thing_id}
+  - name: stamped
+    columns:
+      - name: stamped_id
+        data_tests:
+          - unique_in_new_loads:
+              name: stamped_unique
+              arguments: {new_loads_of: things, load_column: _run_id}
 """
 
 
 def rows_sql(rows: list[tuple]) -> str:
     selects = [f"select '{key}' as key_id, cast({load} as bigint) as _load_id" for key, load in rows]
     return "\nunion all\n".join(selects) + "\n"
+
+
+def stamped_sql(rows: list[tuple]) -> str:
+    return "\nunion all\n".join(f"select '{key}' as stamped_id, cast({run} as bigint) as _run_id"
+                                for key, run in rows) + "\n"
 
 
 def versions_sql(rows: list[tuple]) -> str:
@@ -84,6 +96,7 @@ def box(tmp_path):
     sandbox.write("models/schema.yml", SCHEMA)
     sandbox.write("models/versions.sql", versions_sql([("t1-1", "t1", 1)]))
     sandbox.write("models/kinds.sql", kinds_sql([("a", 1)]))
+    sandbox.write("models/stamped.sql", stamped_sql([("s1", 100)]))
     return sandbox
 
 
@@ -169,6 +182,24 @@ def test_scope_column_checks_every_row_of_the_keys_a_new_load_touches(box):
     box.write("models/versions.sql", versions_sql([("t1-1", "t1", 1), ("t1-2", "t1", 2), ("t2-1", "t2", 2)]))
     assert build(box, [("k1", 1)]).status("versions_unique") == "pass"
     assert watermark(box, "unique_in_new_loads:versions:version_id") == [2]
+
+
+def test_load_column_numbers_the_runs_that_wrote_the_rows(box):
+    # a model that rewrites older rows stamps them with the run (int_sessions_stitched's _run_id)
+    assert build(box, [("k1", 1)]).status("stamped_unique") == "pass"
+    assert watermark(box, "unique_in_new_loads:stamped:stamped_id") == [100]
+    box.write("models/stamped.sql", stamped_sql([("s1", 100), ("s2", 200), ("s3", 200)]))
+    assert build(box, [("k1", 1)]).status("stamped_unique") == "pass"
+    assert "_run_id > 100" in compiled(box, "stamped_unique")
+    assert watermark(box, "unique_in_new_loads:stamped:stamped_id") == [200]
+    # a later run rewrote s1 next to its stored row: the rewritten key is checked against every row
+    box.write("models/stamped.sql", stamped_sql([("s1", 100), ("s2", 200), ("s3", 200), ("s1", 300)]))
+    assert build(box, [("k1", 1)]).status("stamped_unique") == "fail"
+    assert watermark(box, "unique_in_new_loads:stamped:stamped_id") == [200]
+    # a duplicate among rows of runs already checked is not read again (they passed then)
+    box.write("models/stamped.sql", stamped_sql([("s2", 200), ("s2", 200), ("s4", 300)]))
+    assert build(box, [("k1", 1)]).status("stamped_unique") == "pass"
+    assert watermark(box, "unique_in_new_loads:stamped:stamped_id") == [300]
 
 
 def test_a_singular_test_in_the_run_does_not_stop_the_hook(box):

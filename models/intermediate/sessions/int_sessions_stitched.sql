@@ -21,7 +21,8 @@
     identity stitching"): a new batch recomputes only the changed sessions
     and every session of the visitors they (or new identity links) touch;
     _sessions_load_id, _events_load_id and _orders_signature are the
-    watermarks and the orders summary that decide what changed; the
+    watermarks and the orders summary that decide what changed (_run_id: the
+    run that wrote the row, for the key test); the
     summaries are compared only when the orders changed since the model's
     last build (raw._stitching_orders, post-hook record_stitching_orders).
 -#}
@@ -29,7 +30,9 @@
     materialized=staging_materialization(),
     incremental_strategy='delete+insert',
     unique_key='session_id',
-    pre_hook=["{{ reset_incremental_model('events') }}", "{{ reset_incremental_model('sessions') }}"],
+    pre_hook=[
+        "{{ reset_incremental_model('events') }}", "{{ reset_incremental_model('sessions') }}",
+        "{{ add_column_if_missing('_run_id', dbt.type_bigint()) }}"],
     post_hook=["{{ delete_vanished_sessions() }}", "{{ record_stitching_orders(ref('int_order_revenue')) }}"]) }}
 {#- the orders unchanged since the model's last build: no summary is compared, the scope comes first and
     only the scoped sessions' orders are summarised (stitching_orders_unchanged) -#}
@@ -231,7 +234,9 @@ stitched as (
         joined.net_revenue,
         joined.sessions_load_id as _sessions_load_id,
         joined.events_load_id as _events_load_id,
-        joined.orders_signature as _orders_signature
+        joined.orders_signature as _orders_signature,
+        {#- the run that wrote the row (macro run_id): its key test checks the rows written since it last passed #}
+        {{ run_id() }} as _run_id
     from joined
     left join visitor_customers
         on joined.visitor_id = visitor_customers.visitor_id
@@ -244,7 +249,7 @@ final as (
     select * from stitched
     {{- stitching_tombstones('joined', [
         'session_id', 'null', 'null', 'null', 'null', 'false', 'false', 'null', 'null', 'null', 'null', 'null',
-        'null', '0', '0', '0', '0', '0', '0', 'false', '0', '0', 'null', 'null', 'null']) }}
+        'null', '0', '0', '0', '0', '0', '0', 'false', '0', '0', 'null', 'null', 'null', run_id()]) }}
 
 )
 
