@@ -16,8 +16,10 @@
     left out (last term * z / (1 - z), relative to the sum; 0 when t = 0),
     and clv_model_parameters publishes its maximum per fit. Each term is the running
     product of the ratios (C-A+j)(C-B+j) z / ((C+j)(j+1)), summed in logs
-    with its sign counted (C-A, C-B and C may be negative). Computed once per
-    distinct (fit, x, t_x, T, t) and joined back.
+    with its sign counted (C-A, C-B and C may be negative). The series does
+    not depend on t_x: it is summed once per distinct (fit, x, T, t) (at 1M
+    customers about 18k, against 290k distinct (fit, x, t_x, T)), the rest
+    of E once per distinct (fit, x, t_x, T, t), and both joined back.
 -#}
 {%- set term_count = var('clv_hypergeometric_terms') | int -%}
 {%- set months = var('clv_horizon_months') | int -%}
@@ -106,26 +108,38 @@ points as (
 
 ),
 
+series_points as (
+
+    select distinct
+        fit_name,
+        frequency,
+        customer_age,
+        horizon
+    from points
+    where horizon > 0
+
+),
+
 point_limits as (
 
     select
-        points.fit_name,
-        points.frequency,
-        points.recency,
-        points.customer_age,
-        points.horizon,
-        points.horizon / (parameters.alpha + points.customer_age + points.horizon) as z,
+        series_points.fit_name,
+        series_points.frequency,
+        series_points.customer_age,
+        series_points.horizon,
+        series_points.horizon / (parameters.alpha + series_points.customer_age + series_points.horizon) as z,
         -- ratios summed: enough for z^k < 1e-16 (plus 20), at most clv_hypergeometric_terms - 1
         least(
             {{ term_count - 1 }},
             cast(
-                ceil(ln(1e-16) / ln(points.horizon / (parameters.alpha + points.customer_age + points.horizon)))
+                ceil(ln(1e-16) / ln(
+                    series_points.horizon / (parameters.alpha + series_points.customer_age + series_points.horizon)
+                ))
                 as {{ dbt.type_int() }}
             ) + 20
         ) as ratio_count
-    from points
-    inner join parameters on points.fit_name = parameters.fit_name
-    where points.horizon > 0
+    from series_points
+    inner join parameters on series_points.fit_name = parameters.fit_name
 
 ),
 
@@ -134,7 +148,6 @@ point_terms as (
     select
         point_limits.fit_name,
         point_limits.frequency,
-        point_limits.recency,
         point_limits.customer_age,
         point_limits.horizon,
         point_limits.z,
@@ -156,7 +169,6 @@ running_terms as (
     select
         fit_name,
         frequency,
-        recency,
         customer_age,
         horizon,
         z,
@@ -165,17 +177,17 @@ running_terms as (
         -- a ratio of 0 (a parameter a factor of the series hits exactly, e.g. a = 1) ends the series:
         -- every later term is 0 (zero_factors), and ln(0) is never taken
         sum(case when ratio = 0 then 0 else ln(abs(ratio)) end) over (
-            partition by fit_name, frequency, recency, customer_age, horizon
+            partition by fit_name, frequency, customer_age, horizon
             order by ratio_index
             rows between unbounded preceding and current row
         ) as log_abs_term,
         sum(case when ratio = 0 then 1 else 0 end) over (
-            partition by fit_name, frequency, recency, customer_age, horizon
+            partition by fit_name, frequency, customer_age, horizon
             order by ratio_index
             rows between unbounded preceding and current row
         ) as zero_factors,
         sum(case when ratio < 0 then 1 else 0 end) over (
-            partition by fit_name, frequency, recency, customer_age, horizon
+            partition by fit_name, frequency, customer_age, horizon
             order by ratio_index
             rows between unbounded preceding and current row
         ) as negative_factors
@@ -188,7 +200,6 @@ series as (
     select
         fit_name,
         frequency,
-        recency,
         customer_age,
         horizon,
         1 + sum(case when zero_factors = 0 then (1 - 2 * (negative_factors % 2)) * exp(log_abs_term) else 0 end)
@@ -201,7 +212,7 @@ series as (
             end
         ) as series_tail
     from running_terms
-    group by fit_name, frequency, recency, customer_age, horizon
+    group by fit_name, frequency, customer_age, horizon
 
 ),
 
@@ -239,7 +250,6 @@ expected as (
         on
             points.fit_name = series.fit_name
             and points.frequency = series.frequency
-            and points.recency = series.recency
             and points.customer_age = series.customer_age
             and points.horizon = series.horizon
 
