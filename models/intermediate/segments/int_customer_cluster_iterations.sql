@@ -151,16 +151,21 @@ assigned as (
             when {{ j }} then distance_{{ j }}
             {%- endfor %}
         end as squared_distance
+    {#- no `where cluster_id is not null` here: DuckDB pushed that filter into the cross join with the centroids,
+        a nested-loop join computing every distance twice (at 1M customers 3.5 s per iteration instead of 1 s).
+        A customer without a cluster (every distance null) is left out by the conditional count below, and its
+        group of the means matches no centroid. #}
     from nearest
-    where cluster_id is not null
 
 ),
 
 changes as (
 
-    select count(*) as customers_changed
+    select
+        count(
+            case when cluster_id is not null and (earlier_cluster_id is null or earlier_cluster_id <> cluster_id) then 1 end
+        ) as customers_changed
     from assigned
-    where earlier_cluster_id is null or earlier_cluster_id <> cluster_id
 
 ),
 
