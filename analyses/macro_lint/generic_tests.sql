@@ -32,6 +32,13 @@ rows_reconcile_failures as (
 
 ),
 
+accepted_values_failures as (
+
+    {{- test_accepted_values_in_new_loads(ref('int_sessions_stitched'), 'identified_by',
+        ['session', 'event', 'order', 'visitor'], 'events', load_column='_run_id') }}
+
+),
+
 relationships_failures as (
 
     {{- test_relationships_in_new_loads(ref('stg_shop__order_items'), 'order_id', ref('stg_shop__orders'), 'order_id',
@@ -57,6 +64,11 @@ final as (
         'contract_values' as generic_test,
         count(*) as failures
     from contract_values_failures
+    union all
+    select
+        'accepted_values_in_new_loads' as generic_test,
+        count(*) as failures
+    from accepted_values_failures
     union all
     select
         'values_in_range' as generic_test,

@@ -35,18 +35,48 @@
         its superseded rows (outside its latest delivery).
     The keys no load > W touched are not re-counted: their staged rows were
     replaced by no batch since the test passed (stg_ models delete and
-    insert only the keys a batch touches). Any other case checks everything.
+    insert only the keys a batch touches).
+    new_loads_of without superseded: a fact table whose `staged` and
+    `quarantined` models only append the rows of new loads (events,
+    sessions, campaign sends: a repeated key is a duplicate delivery,
+    quarantined): the manifest's rows of loads > W = the staged rows of
+    those loads + the quarantined rows of those loads (an erasure deletes
+    rows from both sides and from the manifest's count alike).
+    Any other case checks everything.
 #}
 {% test rows_reconcile(model, staged, quarantined, table_name=none, superseded=none, superseded_where='true',
     superseded_key=none, new_loads_of=none) %}
 
 {%- set incremental_raw = table_name is not none and ecommerce_segmentation.raw_table_is_incremental(table_name) %}
 {%- set watermark = none %}
-{%- if incremental_raw and new_loads_of is not none and superseded is not none and superseded_key is not none %}
+{%- if incremental_raw and new_loads_of is not none
+    and ((superseded is not none and superseded_key is not none) or superseded is none) %}
     {%- set watermark = ecommerce_segmentation.new_loads_watermark('rows_reconcile', model, none, new_loads_of) %}
 {%- endif %}
 
-{%- if watermark is not none %}
+{%- if watermark is not none and superseded is none %}
+
+with new_load_counts as (
+
+    select
+        (
+            select coalesce(sum(row_count), 0) from {{ var('raw_schema') }}._file_manifest
+            where table_name = '{{ table_name }}' and load_id > {{ watermark }}
+        ) as raw_rows,
+        (select count(*) from {{ staged }} where _load_id > {{ watermark }}) as staged_rows,
+        (select count(*) from {{ quarantined }} where _load_id > {{ watermark }}) as quarantined_rows
+
+)
+
+select
+    raw_rows,
+    staged_rows,
+    0 as superseded_rows,
+    quarantined_rows
+from new_load_counts
+where raw_rows <> staged_rows + quarantined_rows
+
+{%- elif watermark is not none %}
 
 with new_load_counts as (
 

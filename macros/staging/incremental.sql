@@ -561,11 +561,15 @@ scope_sessions as (
 {%- endmacro %}
 
 
-{#- post-hook: removes the tombstones (a session with no source: not recorded, no events, no orders). -#}
+{#- post-hook: removes the tombstones (a session with no source: not recorded, no events, no orders). Only
+    this run writes them (its _run_id; the hook runs in the model's transaction, so a failed run leaves
+    none): the rows it wrote are the last ones, so the scan skips the row groups of the history. -#}
 {% macro delete_vanished_sessions() %}
     {%- if execute and this is not none and is_incremental()
         and ecommerce_segmentation.incremental_loading_supported() -%}
-        delete from {{ this }} where not is_recorded_session and event_count = 0 and order_count = 0
+        delete from {{ this }}
+        where _run_id = {{ ecommerce_segmentation.run_id() }}
+            and not is_recorded_session and event_count = 0 and order_count = 0
     {%- else -%}
         select 1 as no_vanished_sessions
     {%- endif -%}

@@ -58,6 +58,14 @@ models:
           - unique_in_new_loads:
               name: stamped_unique
               arguments: {new_loads_of: things, load_column: _run_id}
+          - accepted_values_in_new_loads:
+              name: stamped_accepted
+              arguments: {values: [s1, s2, s3, s4], new_loads_of: things, load_column: _run_id}
+      - name: step
+        data_tests:
+          - accepted_values_in_new_loads:
+              name: stamped_steps
+              arguments: {values: [0, 1, 2], quote: false, new_loads_of: things, load_column: _run_id}
 """
 
 
@@ -67,8 +75,10 @@ def rows_sql(rows: list[tuple]) -> str:
 
 
 def stamped_sql(rows: list[tuple]) -> str:
-    return "\nunion all\n".join(f"select '{key}' as stamped_id, cast({run} as bigint) as _run_id"
-                                for key, run in rows) + "\n"
+    """Rows (stamped_id, _run_id) or (stamped_id, _run_id, step); step 0 when not given."""
+    return "\nunion all\n".join(f"select '{row[0]}' as stamped_id, cast({row[1]} as bigint) as _run_id, "
+                                f"cast({row[2] if len(row) > 2 else 0} as int) as step"
+                                for row in rows) + "\n"
 
 
 def versions_sql(rows: list[tuple]) -> str:
@@ -200,6 +210,38 @@ def test_load_column_numbers_the_runs_that_wrote_the_rows(box):
     box.write("models/stamped.sql", stamped_sql([("s2", 200), ("s2", 200), ("s4", 300)]))
     assert build(box, [("k1", 1)]).status("stamped_unique") == "pass"
     assert watermark(box, "unique_in_new_loads:stamped:stamped_id") == [300]
+
+
+def test_accepted_values_in_new_loads_judges_the_rows_written_since_its_last_pass(box):
+    # first build: every row judged; the pass records the largest run id
+    first = build(box, [("k1", 1)])
+    assert first.status("stamped_accepted") == "pass", first.messages()
+    assert "_run_id >" not in compiled(box, "stamped_accepted")
+    assert watermark(box, "accepted_values_in_new_loads:stamped:stamped_id") == [100]
+
+    # a new run writes a value outside the list: it fails, with the value and how often it occurs
+    box.write("models/stamped.sql", stamped_sql([("s1", 100), ("s2", 200), ("x9", 200), ("x9", 200)]))
+    failed = build(box, [("k1", 1)])
+    assert failed.status("stamped_accepted") == "fail"
+    assert "_run_id > 100" in compiled(box, "stamped_accepted")
+    assert watermark(box, "accepted_values_in_new_loads:stamped:stamped_id") == [100]
+    failing_rows = box.query(compiled(box, "stamped_accepted"))
+    assert failing_rows == [("x9", 2)]
+
+    # fixed: it passes and moves the watermark; a bad value in a run checked before is not read again
+    box.write("models/stamped.sql", stamped_sql([("x9", 100), ("s2", 200), ("s3", 300)]))
+    assert build(box, [("k1", 1)]).status("stamped_accepted") == "pass"
+    assert watermark(box, "accepted_values_in_new_loads:stamped:stamped_id") == [300]
+    # ... but --full-refresh judges every row again
+    assert build(box, [("k1", 1)], "--full-refresh").status("stamped_accepted") == "fail"
+
+    # quote: false compares numbers; nulls pass
+    box.write("models/stamped.sql", stamped_sql([("s1", 100, 2), ("s2", 200, 1)])
+              + "union all\nselect 's3', cast(200 as bigint), cast(null as int)\n")
+    assert build(box, [("k1", 1)]).status("stamped_steps") == "pass"
+    box.write("models/stamped.sql", stamped_sql([("s1", 100, 2), ("s2", 200, 1), ("s4", 300, 3)]))
+    assert build(box, [("k1", 1)]).status("stamped_steps") == "fail"
+    assert "not in (0, 1, 2)" in compiled(box, "stamped_steps")
 
 
 def test_a_singular_test_in_the_run_does_not_stop_the_hook(box):
@@ -351,3 +393,70 @@ def test_rows_reconcile_with_new_loads_of_counts_the_new_loads_and_the_keys_they
     refreshed = deliver([(1, 3), (2, 2), (3, 1)], load3, ["o1", "o2"], [1], "--full-refresh")
     assert refreshed.status("things_reconcile") == "fail"
     assert "load_id >" not in compiled(box, "things_reconcile")
+
+
+FACTS_RECONCILE_SCHEMA = """
+version: 2
+
+sources:
+  - name: shop
+    schema: raw
+    tables:
+      - name: things
+        data_tests:
+          - rows_reconcile:
+              name: facts_reconcile
+              arguments:
+                staged: ref('staged')
+                quarantined: ref('quarantined')
+                table_name: things
+                new_loads_of: things
+"""
+
+
+def test_rows_reconcile_of_a_fact_table_counts_the_rows_of_the_new_loads(tmp_path):
+    # facts (events, sessions, campaign sends): staged and quarantined rows carry their load, nothing is replaced
+    box = hooked_sandbox(tmp_path / "facts")
+    box.write("models/schema.yml", FACTS_RECONCILE_SCHEMA)
+    variables = json.dumps({"raw_schema": "raw", "incremental_raw_tables": ["things"]})
+
+    def deliver(manifest: list[tuple], staged: list[int], quarantined: list[int], *extra):
+        con = duckdb.connect(str(box.database))
+        try:
+            con.execute("create schema if not exists raw")
+            con.execute("create or replace table raw._file_manifest (table_name varchar, load_id bigint, row_count bigint)")
+            for load, rows in manifest:
+                con.execute("insert into raw._file_manifest values ('things', ?, ?)", [load, rows])
+        finally:
+            con.close()
+        for name, loads in (("staged", staged), ("quarantined", quarantined)):
+            box.write(f"models/{name}.sql", "\nunion all\n".join(
+                f"select 'r{i}' as row_id, cast({load} as bigint) as _load_id" for i, load in enumerate(loads))
+                + "\n")
+        return box.dbt("build", "--vars", variables, *extra)
+
+    def mark() -> list:
+        return [r[0] for r in box.query(
+            "select load_id from raw._checked_loads where check_key = 'rows_reconcile:things:None'")]
+
+    # load 1: 3 raw rows = 2 staged + 1 quarantined, every row counted; the pass records load 1
+    first = deliver([(1, 3)], [1, 1], [1])
+    assert first.status("facts_reconcile") == "pass", first.messages()
+    assert "load_id >" not in compiled(box, "facts_reconcile")
+    assert mark() == [1]
+    # load 2: 2 raw rows, one staged, one quarantined (a duplicate delivery): only load 2 is counted
+    assert deliver([(1, 3), (2, 2)], [1, 1, 2], [1, 2]).status("facts_reconcile") == "pass"
+    assert "load_id > 1" in compiled(box, "facts_reconcile")
+    assert mark() == [2]
+    # load 3: a row lost (2 raw, 1 staged, 0 quarantined) fails, and the watermark stays
+    assert deliver([(1, 3), (2, 2), (3, 2)], [1, 1, 2, 3], [1, 2]).status("facts_reconcile") == "fail"
+    assert mark() == [2]
+    # a row invented fails too
+    assert deliver([(1, 3), (2, 2), (3, 2)], [1, 1, 2, 3, 3], [1, 2, 3]).status("facts_reconcile") == "fail"
+    assert deliver([(1, 3), (2, 2), (3, 2)], [1, 1, 2, 3], [1, 2, 3]).status("facts_reconcile") == "pass"
+    assert mark() == [3]
+    # a row lost from a load checked before is not counted again ... but --full-refresh counts every row
+    assert deliver([(1, 3), (2, 2), (3, 2)], [1, 2, 3], [1, 2, 3]).status("facts_reconcile") == "pass"
+    refreshed = deliver([(1, 3), (2, 2), (3, 2)], [1, 2, 3], [1, 2, 3], "--full-refresh")
+    assert refreshed.status("facts_reconcile") == "fail"
+    assert "load_id >" not in compiled(box, "facts_reconcile")
