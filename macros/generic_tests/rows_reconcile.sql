@@ -54,7 +54,7 @@
     {%- set watermark = ecommerce_segmentation.new_loads_watermark('rows_reconcile', model, none, new_loads_of) %}
 {%- endif %}
 
-{%- if watermark is not none and superseded is none %}
+{%- if watermark is not none %}
 
 with new_load_counts as (
 
@@ -63,10 +63,20 @@ with new_load_counts as (
             select coalesce(sum(row_count), 0) from {{ var('raw_schema') }}._file_manifest
             where table_name = '{{ table_name }}' and load_id > {{ watermark }}
         ) as raw_rows,
+        {%- if superseded is none %}
         (select count(*) from {{ staged }} where _load_id > {{ watermark }}) as staged_rows,
+        {%- else %}
+        (select count(*) from {{ superseded }} where _load_id > {{ watermark }}) as base_rows,
+        (
+            select count(*) from {{ superseded }}
+            where _load_id > {{ watermark }} and quarantine_reason is not null
+        ) as base_quarantined_rows,
+        {%- endif %}
         (select count(*) from {{ quarantined }} where _load_id > {{ watermark }}) as quarantined_rows
 
-)
+){{ ',' if superseded is not none }}
+
+{%- if superseded is none %}
 
 select
     raw_rows,
@@ -76,23 +86,7 @@ select
 from new_load_counts
 where raw_rows <> staged_rows + quarantined_rows
 
-{%- elif watermark is not none %}
-
-with new_load_counts as (
-
-    select
-        (
-            select coalesce(sum(row_count), 0) from {{ var('raw_schema') }}._file_manifest
-            where table_name = '{{ table_name }}' and load_id > {{ watermark }}
-        ) as raw_rows,
-        (select count(*) from {{ superseded }} where _load_id > {{ watermark }}) as base_rows,
-        (
-            select count(*) from {{ superseded }}
-            where _load_id > {{ watermark }} and quarantine_reason is not null
-        ) as base_quarantined_rows,
-        (select count(*) from {{ quarantined }} where _load_id > {{ watermark }}) as quarantined_rows
-
-),
+{%- else %}
 
 touched_keys as (
 
@@ -132,6 +126,8 @@ cross join touched_key_counts
 where new_load_counts.raw_rows <> new_load_counts.base_rows
     or new_load_counts.base_quarantined_rows <> new_load_counts.quarantined_rows
     or touched_key_counts.valid_rows <> touched_key_counts.staged_rows + touched_key_counts.superseded_rows
+
+{%- endif %}
 
 {%- else %}
 

@@ -312,7 +312,10 @@ def test_relationships_in_new_loads_checks_the_new_loads_against_every_parent(bo
 
 # -- rows_reconcile with new_loads_of ------------------------------------------------------
 
-RECONCILE_SCHEMA = """
+def reconcile_schema(name: str, **arguments: str) -> str:
+    """A source `things` whose rows_reconcile test (named name) counts staged + quarantined (+ arguments)."""
+    extra = "".join(f"                {key}: {value}\n" for key, value in arguments.items())
+    return f"""
 version: 2
 
 sources:
@@ -322,15 +325,28 @@ sources:
       - name: things
         data_tests:
           - rows_reconcile:
-              name: things_reconcile
+              name: {name}
               arguments:
                 staged: ref('staged')
                 quarantined: ref('quarantined')
                 table_name: things
-                superseded: ref('base')
-                superseded_key: order_id
-                new_loads_of: things
-"""
+{extra}"""
+
+
+RECONCILE_SCHEMA = reconcile_schema("things_reconcile", superseded="ref('base')", superseded_key="order_id",
+                                    new_loads_of="things")
+
+
+def write_manifest(box: Sandbox, manifest: list[tuple]) -> None:
+    """raw._file_manifest of the table things: (load id, rows) pairs."""
+    con = duckdb.connect(str(box.database))
+    try:
+        con.execute("create schema if not exists raw")
+        con.execute("create or replace table raw._file_manifest (table_name varchar, load_id bigint, row_count bigint)")
+        for load, rows in manifest:
+            con.execute("insert into raw._file_manifest values ('things', ?, ?)", [load, rows])
+    finally:
+        con.close()
 
 
 def base_sql(rows: list[tuple]) -> str:
@@ -346,14 +362,7 @@ def test_rows_reconcile_with_new_loads_of_counts_the_new_loads_and_the_keys_they
     variables = json.dumps({"raw_schema": "raw", "incremental_raw_tables": ["things"]})
 
     def deliver(manifest: list[tuple], base: list[tuple], staged: list[str], quarantined: list[int], *extra):
-        con = duckdb.connect(str(box.database))
-        try:
-            con.execute("create schema if not exists raw")
-            con.execute("create or replace table raw._file_manifest (table_name varchar, load_id bigint, row_count bigint)")
-            for load, rows in manifest:
-                con.execute("insert into raw._file_manifest values ('things', ?, ?)", [load, rows])
-        finally:
-            con.close()
+        write_manifest(box, manifest)
         box.write("models/base.sql", base_sql(base))
         box.write("models/staged.sql", "\nunion all\n".join(f"select '{o}' as order_id" for o in staged) + "\n")
         box.write("models/quarantined.sql", "\nunion all\n".join(
@@ -395,23 +404,7 @@ def test_rows_reconcile_with_new_loads_of_counts_the_new_loads_and_the_keys_they
     assert "load_id >" not in compiled(box, "things_reconcile")
 
 
-FACTS_RECONCILE_SCHEMA = """
-version: 2
-
-sources:
-  - name: shop
-    schema: raw
-    tables:
-      - name: things
-        data_tests:
-          - rows_reconcile:
-              name: facts_reconcile
-              arguments:
-                staged: ref('staged')
-                quarantined: ref('quarantined')
-                table_name: things
-                new_loads_of: things
-"""
+FACTS_RECONCILE_SCHEMA = reconcile_schema("facts_reconcile", new_loads_of="things")
 
 
 def test_rows_reconcile_of_a_fact_table_counts_the_rows_of_the_new_loads(tmp_path):
@@ -421,14 +414,7 @@ def test_rows_reconcile_of_a_fact_table_counts_the_rows_of_the_new_loads(tmp_pat
     variables = json.dumps({"raw_schema": "raw", "incremental_raw_tables": ["things"]})
 
     def deliver(manifest: list[tuple], staged: list[int], quarantined: list[int], *extra):
-        con = duckdb.connect(str(box.database))
-        try:
-            con.execute("create schema if not exists raw")
-            con.execute("create or replace table raw._file_manifest (table_name varchar, load_id bigint, row_count bigint)")
-            for load, rows in manifest:
-                con.execute("insert into raw._file_manifest values ('things', ?, ?)", [load, rows])
-        finally:
-            con.close()
+        write_manifest(box, manifest)
         for name, loads in (("staged", staged), ("quarantined", quarantined)):
             box.write(f"models/{name}.sql", "\nunion all\n".join(
                 f"select 'r{i}' as row_id, cast({load} as bigint) as _load_id" for i, load in enumerate(loads))
