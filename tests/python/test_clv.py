@@ -406,3 +406,25 @@ def test_gamma_gamma_stops_at_the_bound_when_the_likelihood_rises_to_p_infinity(
     np.testing.assert_allclose(value, m, rtol=1e-5)
     population = gamma_gamma(pd.Series(fitted)).conditional_expected_average_profit(pd.Series([0.0]), pd.Series([0.0]))
     assert population.iloc[0] == pytest.approx(c_limit / (q_limit - 1), rel=1e-7)
+
+
+def test_a_start_where_l_bfgs_b_does_not_converge_falls_back_to_nelder_mead():
+    """_maximise's fallback: terms whose gradient points the wrong way (the sign flipped), so
+    L-BFGS-B's line search fails at once, far from the maximum of -(x - c)^2 at c = (1.5, -2).
+    Nelder-Mead (values only) from where it stopped, then L-BFGS-B again, reaches c; L-BFGS-B
+    alone does not (checked here, so that the test exercises the fallback)."""
+    from scipy.optimize import minimize
+
+    from ecomseg.clv import _maximise
+
+    centre = np.array([1.5, -2.0])
+
+    def terms(log_params):
+        value = -float(np.sum((log_params - centre) ** 2))
+        return value, 2 * (log_params - centre)  # the true gradient is -2 (x - c)
+
+    alone = minimize(lambda lp: tuple(-part for part in terms(lp)), np.zeros(2), jac=True, method="L-BFGS-B")
+    assert not alone.success and np.max(np.abs(alone.x - centre)) > 1
+    found, value = _maximise(terms, [np.zeros(2)], customers=1.0)
+    np.testing.assert_allclose(found, centre, atol=1e-6)
+    assert value == pytest.approx(0.0, abs=1e-10)
