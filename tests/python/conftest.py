@@ -83,8 +83,21 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+def without_unit_tests(args) -> list[str]:
+    """The dbt args of a test module's build without dbt's unit tests: they test a model's SQL on
+    rows they give themselves, whatever the shop, so a second run proves nothing new (make test
+    runs them in build-ci's two builds and Spark build 1); in a module's builds they cost about a
+    fifth of the node time. Other commands, and args that choose resource types themselves, are
+    returned as they are."""
+    args = list(args)
+    if args[:1] == ["build"] and "unit_test" not in args and "--resource-type" not in args:
+        args += ["--exclude-resource-type", "unit_test"]
+    return args
+
+
 class Warehouse:
-    """A DuckDB warehouse built from one raw folder, in its own temp dir.
+    """A DuckDB warehouse built from one raw folder, in its own temp dir; its builds leave dbt's
+    unit tests out (without_unit_tests).
     default_vars: dbt vars of every build (a call's dbt_vars override them), e.g.
     {"incremental_raw_tables": []} for a test whose raw files are rewritten
     between builds: every table is then read in full, no file manifest check."""
@@ -98,7 +111,7 @@ class Warehouse:
 
     def dbt(self, *args: str, check: bool = True, dbt_vars: dict | None = None):
         merged = {**self.default_vars, **(dbt_vars or {})}
-        return run_dbt(list(args), raw_dir=self.raw_dir, duckdb_path=self.path,
+        return run_dbt(without_unit_tests(args), raw_dir=self.raw_dir, duckdb_path=self.path,
                        target_path=self.target, dbt_vars=merged or None, check=check)
 
     def query(self, sql: str) -> list[tuple]:

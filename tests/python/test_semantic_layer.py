@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from conftest import without_unit_tests
 from ecomseg import REPO_ROOT
 from ecomseg.dbt_runner import run_dbt
 from ecomseg.manifest import layer_of, load_manifest
@@ -73,8 +74,8 @@ def shop(tmp_path_factory) -> Shop:
         pytest.fail(f"{MF} is missing: dbt-metricflow is pinned in requirements.txt (make install)")
     s = Shop(tmp_path_factory.mktemp("semantic_shop"))
     generate(s.raw_dir, customers=CUSTOMERS, seed=SEED)
-    run_dbt(["build", "--select", "+fct_orders", "+fct_sessions", "+dim_customers", "+customer_rfm",
-             "+customer_lifecycle", "+campaign_results", "int_time_spine_day", "--log-path", str(s.root / "logs")],
+    run_dbt(without_unit_tests(["build", "--select", "+fct_orders", "+fct_sessions", "+dim_customers", "+customer_rfm",
+             "+customer_lifecycle", "+campaign_results", "int_time_spine_day", "--log-path", str(s.root / "logs")]),
             raw_dir=s.raw_dir, duckdb_path=s.path, target_path=s.target)
     s.project.mkdir()
     for name in PROJECT_FILES:
