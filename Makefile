@@ -48,23 +48,51 @@ demo: install
 realtime: install
 	$(BIN)/ecomseg realtime --demo
 
-test: install lint project-checks build-ci system-deps pytest test-spark
+# The steps of `make test` overlap where one leaves a core idle (2 cores): the
+# Debian packages (system-deps: apt downloads and unpacks, little CPU) install
+# in the background from the start, their output in target/system-deps.log,
+# shown and waited for before pytest (the report tests need chromium); lint and
+# the project rules run beside build-ci, whose dbt builds keep one core busy
+# (dbt's Python), their lines prefixed with [checks], in target and log
+# folders of their own (target/lint, target/macro-lint, target/project-checks,
+# target/checks-logs: build-ci's dbt writes target/ and logs/). Then pytest,
+# then the Spark half.
+SYSTEM_DEPS_LOG := target/system-deps.log
+CHECKS_RC       := target/checks.rc
+test: install
+	@mkdir -p target; rm -f $(CHECKS_RC); \
+	bash scripts/install_system_deps.sh > $(SYSTEM_DEPS_LOG) 2>&1 & deps_pid=$$!; \
+	{ DBT_LOG_PATH=target/checks-logs $(MAKE) --no-print-directory lint project-checks 2>&1; \
+	  echo $$? > $(CHECKS_RC); } \
+	  | sed -u 's/^/[checks] /' & checks_pid=$$!; \
+	trap 'kill $$deps_pid $$checks_pid 2>/dev/null || true' INT TERM; \
+	build_rc=0; $(MAKE) --no-print-directory build-ci || build_rc=$$?; \
+	wait $$checks_pid || true; deps_rc=0; wait $$deps_pid || deps_rc=$$?; \
+	echo "== system-deps (in the background since the start; $(SYSTEM_DEPS_LOG))"; cat $(SYSTEM_DEPS_LOG); \
+	checks_rc=$$(cat $(CHECKS_RC) 2>/dev/null || echo missing); \
+	[ "$$checks_rc" = 0 ] || { echo "lint or the project rules failed (exit $$checks_rc)"; exit 1; }; \
+	[ $$build_rc = 0 ] || { echo "build-ci failed (exit $$build_rc)"; exit 1; }; \
+	[ $$deps_rc = 0 ] || { echo "system-deps failed (exit $$deps_rc)"; exit 1; }; \
+	$(MAKE) --no-print-directory pytest test-spark
 	@echo "All checks passed."
 
 # Models and tests as written; then the SQL the macros write, compiled from
 # the harness analyses/macro_lint/ (sqlfluff skips macro files; README there).
 MACRO_LINT := target/macro-lint
+LINT_TARGET := target/lint
 lint: install
-	$(BIN)/sqlfluff lint models tests/dbt analyses
+	DBT_TARGET_PATH=$(LINT_TARGET) $(BIN)/sqlfluff lint models tests/dbt analyses
 	rm -rf $(MACRO_LINT)
 	DUCKDB_PATH=$(MACRO_LINT)/lint.duckdb $(BIN)/dbt compile --profiles-dir . --quiet \
 	  --select path:analyses/macro_lint --target-path $(MACRO_LINT)
 	$(BIN)/sqlfluff lint $(MACRO_LINT)/compiled/ecommerce_segmentation/analyses/macro_lint \
 	  --config analyses/macro_lint/compiled.cfg --disregard-sqlfluffignores
 
+# In a target folder of its own: make test runs it beside build-ci.
+PROJECT_CHECKS_TARGET := target/project-checks
 project-checks: install
-	$(BIN)/dbt parse --profiles-dir . --quiet
-	$(BIN)/python scripts/check_project.py --manifest target/manifest.json
+	$(BIN)/dbt parse --profiles-dir . --quiet --target-path $(PROJECT_CHECKS_TARGET)
+	$(BIN)/python scripts/check_project.py --manifest $(PROJECT_CHECKS_TARGET)/manifest.json
 
 # Build twice on a dirty generated shop, from an empty warehouse (a stale one
 # would name files the generator has since changed): the second run exercises incremental
