@@ -337,6 +337,10 @@ RECONCILE_SCHEMA = reconcile_schema("things_reconcile", superseded="ref('base')"
                                     new_loads_of="things")
 
 
+#: the watermark key of rows_reconcile of the table things
+RECONCILE_KEY = "rows_reconcile:things:None"
+
+
 def write_manifest(box: Sandbox, manifest: list[tuple]) -> None:
     """raw._file_manifest of the table things: (load id, rows) pairs."""
     con = duckdb.connect(str(box.database))
@@ -370,31 +374,27 @@ def test_rows_reconcile_with_new_loads_of_counts_the_new_loads_and_the_keys_they
             + "\n")
         return box.dbt("build", "--vars", variables, *extra)
 
-    def mark() -> list:
-        return [r[0] for r in box.query(
-            "select load_id from raw._checked_loads where check_key = 'rows_reconcile:things:None'")]
-
     # load 1: o1's two lines and one quarantined row: 3 raw = 2 staged + 1 quarantined (every row counted)
     load1 = [("o1", 1, "f1", None), ("o1", 1, "f1", None), ("o1", 1, "f1", "unparseable:quantity")]
     first = deliver([(1, 3)], load1, ["o1", "o1"], [1])
     assert first.status("things_reconcile") == "pass", first.messages()
     assert "load_id >" not in compiled(box, "things_reconcile")
-    assert mark() == [1]
+    assert watermark(box, RECONCILE_KEY) == [1]
     # load 2: o1 exported again with one line (its two earlier lines superseded), o2 new
     load2 = load1 + [("o1", 2, "f2", None), ("o2", 2, "f2", None)]
     second = deliver([(1, 3), (2, 2)], load2, ["o1", "o2"], [1])
     assert second.status("things_reconcile") == "pass", second.messages()
     assert "load_id > 1" in compiled(box, "things_reconcile")
-    assert mark() == [2]
+    assert watermark(box, RECONCILE_KEY) == [2]
     # load 3: o3's line delivered but not staged (lost): fails, the watermark stays
     load3 = load2 + [("o3", 3, "f3", None)]
     assert deliver([(1, 3), (2, 2), (3, 1)], load3, ["o1", "o2"], [1]).status("things_reconcile") == "fail"
-    assert mark() == [2]
+    assert watermark(box, RECONCILE_KEY) == [2]
     # a quarantined row of a new load missing from the quarantine fails too
     load3q = load2 + [("o3", 3, "f3", "missing_required:product_id")]
     assert deliver([(1, 3), (2, 2), (3, 1)], load3q, ["o1", "o2"], [1]).status("things_reconcile") == "fail"
     assert deliver([(1, 3), (2, 2), (3, 1)], load3q, ["o1", "o2"], [1, 3]).status("things_reconcile") == "pass"
-    assert mark() == [3]
+    assert watermark(box, RECONCILE_KEY) == [3]
     # the manifest counting more rows of a new load than the base model holds fails
     assert deliver([(1, 3), (2, 2), (3, 1), (4, 2)], load3q + [("o4", 4, "f4", None)], ["o1", "o2", "o4"],
                    [1, 3]).status("things_reconcile") == "fail"
@@ -421,26 +421,22 @@ def test_rows_reconcile_of_a_fact_table_counts_the_rows_of_the_new_loads(tmp_pat
                 + "\n")
         return box.dbt("build", "--vars", variables, *extra)
 
-    def mark() -> list:
-        return [r[0] for r in box.query(
-            "select load_id from raw._checked_loads where check_key = 'rows_reconcile:things:None'")]
-
     # load 1: 3 raw rows = 2 staged + 1 quarantined, every row counted; the pass records load 1
     first = deliver([(1, 3)], [1, 1], [1])
     assert first.status("facts_reconcile") == "pass", first.messages()
     assert "load_id >" not in compiled(box, "facts_reconcile")
-    assert mark() == [1]
+    assert watermark(box, RECONCILE_KEY) == [1]
     # load 2: 2 raw rows, one staged, one quarantined (a duplicate delivery): only load 2 is counted
     assert deliver([(1, 3), (2, 2)], [1, 1, 2], [1, 2]).status("facts_reconcile") == "pass"
     assert "load_id > 1" in compiled(box, "facts_reconcile")
-    assert mark() == [2]
+    assert watermark(box, RECONCILE_KEY) == [2]
     # load 3: a row lost (2 raw, 1 staged, 0 quarantined) fails, and the watermark stays
     assert deliver([(1, 3), (2, 2), (3, 2)], [1, 1, 2, 3], [1, 2]).status("facts_reconcile") == "fail"
-    assert mark() == [2]
+    assert watermark(box, RECONCILE_KEY) == [2]
     # a row invented fails too
     assert deliver([(1, 3), (2, 2), (3, 2)], [1, 1, 2, 3, 3], [1, 2, 3]).status("facts_reconcile") == "fail"
     assert deliver([(1, 3), (2, 2), (3, 2)], [1, 1, 2, 3], [1, 2, 3]).status("facts_reconcile") == "pass"
-    assert mark() == [3]
+    assert watermark(box, RECONCILE_KEY) == [3]
     # a row lost from a load checked before is not counted again ... but --full-refresh counts every row
     assert deliver([(1, 3), (2, 2), (3, 2)], [1, 2, 3], [1, 2, 3]).status("facts_reconcile") == "pass"
     refreshed = deliver([(1, 3), (2, 2), (3, 2)], [1, 2, 3], [1, 2, 3], "--full-refresh")
