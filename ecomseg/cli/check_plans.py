@@ -44,8 +44,8 @@ NOT_CHECKED = {
     "int_customer_cluster_seeds": "built in steps (macro step_tables): its select reads the last step's table, "
                                   "dropped after the build",
     "int_customer_cluster_iterations": "built in steps (macro step_tables), as int_customer_cluster_seeds",
-    "int_scorecard_fit": "built in Newton steps (macro scorecard_fit_step_tables), the last step's table dropped "
-                         "after the build",
+    "int_scorecard_fit": "built in Newton steps (macro scorecard_fit_newton_steps): its select reads the result "
+                         "table, dropped after the build",
 }
 
 

@@ -2,7 +2,7 @@
     step_tables(first_step_sql, step_sql, max_steps, stop_sql=none): runs an
     iterative computation as one table per step while the calling model
     builds, and returns the relation of the last step made (the model selects
-    from it). The pattern of scorecard_fit_step_tables, generalised: a
+    from it). The step-driving pattern of scorecard_fit_newton_steps, generalised: a
     variable number of steps and an early stop.
     - first_step_sql makes step 0.
     - step_sql makes step k (1 .. max_steps) from step k - 1: the text

@@ -15,15 +15,15 @@
     behaviour whose coefficient comes out negative is dropped (coefficient 0,
     is_dropped) and the others refitted, round after round, until none is
     negative (the standard scorecard rule: no band scores against its own
-    weight of evidence). Macro scorecard_fit_step_tables runs the steps
-    while the model builds, each a table of its own (as one query the chain of
-    steps does not scale on DuckDB nor on Spark); at most var
+    weight of evidence). Macro scorecard_fit_newton_steps runs the steps
+    while the model builds, a query each (as one query the chain of steps
+    does not scale on DuckDB nor on Spark); at most var
     scorecard_fit_max_iterations steps, converged when no coefficient changes by
     var scorecard_fit_tolerance or more.
 -#}
-{{ config(post_hook=["{{ drop_scorecard_fit_step_table() }}"]) }}
+{{ config(post_hook=["{{ drop_scorecard_fit_result() }}"]) }}
 {%- set behaviour_names = scorecard_behaviours() -%}
-{%- set result = scorecard_fit_step_tables(
+{%- set result = scorecard_fit_newton_steps(
     ref('int_scorecard_fit_inputs'),
     behaviour_names,
     var('scorecard_fit_l2_penalty'),
