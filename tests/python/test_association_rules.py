@@ -38,6 +38,7 @@ import pytest
 import yaml
 
 from ecomseg import REPO_ROOT, contract
+from conftest import without_json_artifacts
 from ecomseg.dbt_runner import run_dbt
 
 mlxtend_fp = pytest.importorskip("mlxtend.frequent_patterns")
@@ -74,7 +75,7 @@ class Shop:
         self.logs = root / "logs"
 
     def dbt(self, *args: str, dbt_vars: dict | None = None):
-        return run_dbt([*args, "--log-path", str(self.logs)], raw_dir=self.raw_dir,
+        return run_dbt(without_json_artifacts([*args, "--log-path", str(self.logs)]), raw_dir=self.raw_dir,
                        duckdb_path=self.path, target_path=self.target, dbt_vars=dbt_vars)
 
     def df(self, sql: str) -> pd.DataFrame:

@@ -34,7 +34,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import without_unit_tests
+from conftest import without_json_artifacts, without_unit_tests
 from ecomseg import contract
 from ecomseg.dbt_runner import run_dbt
 
@@ -73,8 +73,8 @@ def build(request, tmp_path_factory) -> Build:
     b = Build(tmp_path_factory.mktemp(f"customer_facts_{request.param}"), request.param)
     generate(b.raw_dir, customers=CUSTOMERS, seed=SEED, fmt=request.param)
     run_dbt(
-        without_unit_tests(["build", "--select", "path:models/staging", "+path:models/marts/core",
-                            "--log-path", str(b.logs)]),
+        without_json_artifacts(without_unit_tests(["build", "--select", "path:models/staging", "+path:models/marts/core",
+                                                   "--log-path", str(b.logs)])),
         raw_dir=b.raw_dir,
         duckdb_path=b.path,
         target_path=b.target,

@@ -21,7 +21,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from conftest import without_unit_tests
+from conftest import without_json_artifacts, without_unit_tests
 from ecomseg.dbt_runner import run_dbt
 
 CUSTOMERS = 300
@@ -53,8 +53,8 @@ def shop(tmp_path_factory) -> Shop:
 
     s = Shop(tmp_path_factory.mktemp("funnel_shop"))
     generate(s.raw_dir, customers=CUSTOMERS, seed=SEED, dirt_rate=0.0)
-    run_dbt(without_unit_tests(["build", "--select", "+fct_session_funnel", "+fct_visitor_funnel", "+abandoned_carts",
-                                "--log-path", str(s.logs)]),
+    run_dbt(without_json_artifacts(without_unit_tests(["build", "--select", "+fct_session_funnel", "+fct_visitor_funnel",
+                                                       "+abandoned_carts", "--log-path", str(s.logs)])),
             raw_dir=s.raw_dir, duckdb_path=s.path, target_path=s.target)
     return s
 

@@ -86,6 +86,7 @@ def forgotten(tmp_path_factory):
     pristine = root / "delivered_again"
     shutil.copytree(raw, pristine)
     wh = Warehouse(root / "wh", raw)
+    wh.write_json = True  # the tests read target/manifest.json
     wh.dbt(*BUILD)
     subject = gdpr.find_subject(_pick_subject(wh), raw, wh.path)
     email = next(iter(subject.emails))

@@ -53,6 +53,7 @@ def built(tmp_path_factory):
     raw = tmp_path_factory.mktemp("idem_shop")
     generate(raw, customers=300, days=120, seed=11, fmt="csv", dirt_rate=0.03)
     wh = Warehouse(tmp_path_factory.mktemp("idem_wh"), raw)
+    wh.write_json = True  # the tests read target/manifest.json
     wh.dbt(*BUILD)
     return wh, mart_checksums(wh)
 

@@ -36,6 +36,7 @@ def shop(tmp_path_factory):
     raw = tmp_path_factory.mktemp("validation_shop")
     generate(raw, customers=300, days=120, seed=11, fmt="parquet", dirt_rate=0.03)
     wh = Warehouse(tmp_path_factory.mktemp("validation_wh"), raw)
+    wh.write_json = True  # the tests read target/manifest.json
     wh.dbt(*BUILD)
     return wh
 
