@@ -32,7 +32,8 @@
     distinct (learning_set, score_name, is_positive, WoEs) rows with their
     row_count (persons in the same bands of every behaviour share a row: 86,594
     inputs are 35,437 rows on the generated small shop), made once at the start;
-    only the fits still stepping are summed, and only the coefficients active
+    the start (prior odds, selected behaviours) is read from it too; only the
+    fits still stepping are summed, and only the coefficients active
     in one of them (a dropped behaviour is 0: left out of the linear predictor,
     its sums not needed). Why the steps are driven from here: the coefficients
     of step k must be known to sum step k + 1; as one query the chain does not
@@ -51,33 +52,6 @@
     {%- if execute and flags.WHICH in ('run', 'build') -%}
         {%- set lam = l2_penalty | float -%}
         {%- set names = ['intercept'] + behaviour_names -%}
-        {#- the groups, their start and the behaviours that are not 0 on every row -#}
-        {%- set start_sql -%}
-            select
-                learning_set,
-                score_name,
-                ln((sum(is_positive) + {{ smoothing }}) / (count(*) - sum(is_positive) + {{ smoothing }})) as start_intercept
-                {%- for behaviour in behaviour_names %},
-                max(abs(woe_{{ behaviour }})) as scale_{{ behaviour }}
-                {%- endfor %}
-            from {{ inputs }}
-            group by learning_set, score_name
-            order by learning_set, score_name
-        {%- endset -%}
-        {%- set fits = [] -%}
-        {%- for row in run_query(start_sql).rows -%}
-            {%- set beta = {'intercept': row['start_intercept'] | float} -%}
-            {%- set active = ['intercept'] -%}
-            {%- for behaviour in behaviour_names -%}
-                {%- do beta.update({behaviour: 0.0}) -%}
-                {%- if row['scale_' ~ behaviour] | float > 0 -%}
-                    {%- do active.append(behaviour) -%}
-                {%- endif -%}
-            {%- endfor -%}
-            {%- do fits.append({'learning_set': row['learning_set'], 'score_name': row['score_name'],
-                'beta': beta, 'active': active, 'dropped': [], 'done': false,
-                'accepted': none, 'objective': none, 'delta': {}, 'scale': 1.0, 'steps': 0}) -%}
-        {%- endfor -%}
         {#- the inputs' distinct rows, each with how many inputs it stands for -#}
         {%- set rows_sql -%}
             select
@@ -98,10 +72,36 @@
                 {%- endfor %}
         {%- endset -%}
         {%- do adapter.drop_relation(fit_rows) -%}
-        {%- if fits | length > 0 -%}
-            {#- adapter.execute without fetching: Spark's Thrift server returns no result set for a DDL -#}
-            {%- do adapter.execute(create_table_as(false, fit_rows, rows_sql), auto_begin=false, fetch=false) -%}
-        {%- endif -%}
+        {#- adapter.execute without fetching: Spark's Thrift server returns no result set for a DDL -#}
+        {%- do adapter.execute(create_table_as(false, fit_rows, rows_sql), auto_begin=false, fetch=false) -%}
+        {#- the groups, their start and the behaviours that are not 0 on every row -#}
+        {%- set start_sql -%}
+            select
+                learning_set,
+                score_name,
+                ln((sum(row_count * is_positive) + {{ smoothing }})
+                    / (sum(row_count) - sum(row_count * is_positive) + {{ smoothing }})) as start_intercept
+                {%- for behaviour in behaviour_names %},
+                max(abs(woe_{{ behaviour }})) as scale_{{ behaviour }}
+                {%- endfor %}
+            from {{ fit_rows }}
+            group by learning_set, score_name
+            order by learning_set, score_name
+        {%- endset -%}
+        {%- set fits = [] -%}
+        {%- for row in run_query(start_sql).rows -%}
+            {%- set beta = {'intercept': row['start_intercept'] | float} -%}
+            {%- set active = ['intercept'] -%}
+            {%- for behaviour in behaviour_names -%}
+                {%- do beta.update({behaviour: 0.0}) -%}
+                {%- if row['scale_' ~ behaviour] | float > 0 -%}
+                    {%- do active.append(behaviour) -%}
+                {%- endif -%}
+            {%- endfor -%}
+            {%- do fits.append({'learning_set': row['learning_set'], 'score_name': row['score_name'],
+                'beta': beta, 'active': active, 'dropped': [], 'done': false,
+                'accepted': none, 'objective': none, 'delta': {}, 'scale': 1.0, 'steps': 0}) -%}
+        {%- endfor -%}
         {%- set state = namespace(all_done=false) -%}
         {%- for step in range(0, max_iterations + 2) -%}
             {%- set state.all_done = fits | selectattr('done') | list | length == fits | length -%}
