@@ -86,7 +86,9 @@ def build(raw_dir: Path, duckdb_path: Path, work: Path, *extra: str) -> None:
     env = {**os.environ, "DBT_TARGET_PATH": str(work / "target"), "DBT_LOG_PATH": str(work / "logs")}
     env.pop("WAREHOUSE_IDENTITY", None)
     done = subprocess.run([sys.executable, str(REPO_ROOT / "scripts" / "build_warehouse.py"), "--raw-dir", str(raw_dir),
-                           "--duckdb", str(duckdb_path), "--no-generate", "--select", SELECT, *extra],
+                           "--duckdb", str(duckdb_path), "--no-generate", "--select", SELECT,
+                           # unit tests check the code, not the shop: build-ci runs them (conftest.without_unit_tests)
+                           "--skip-unit-tests", *extra],
                           env=env, capture_output=True, text=True, timeout=1800)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert f"Published for BI tools (read-only, swapped in atomically): {read_copy_path(duckdb_path)}" in done.stdout
