@@ -114,7 +114,9 @@ def without_json_artifacts(args) -> list[str]:
 # build) runs the data tests on the build whose state its assertions read, not on every build before
 # it: the data tests are about 60 % of a small shop's build (measured 2026-12-03: 50 s with them,
 # 20 s without), and a state that only leads to the checked one proves little that the checked one
-# does not. make test runs them all in build-ci's two builds and in Spark build 1 too.
+# does not; the new-loads tests (unique_in_new_loads, ...) of the checked build read every row written
+# since their last pass, the rows of the builds without tests included. make test runs every data test
+# in build-ci's two builds and in Spark build 1 too.
 NO_DATA_TESTS = ("--exclude-resource-type", "test")
 
 
