@@ -46,8 +46,9 @@ def shared_dbt_parse(tmp_path_factory):
 
 # The modules that take longest, longest first (seconds of one worker in a full run, measured
 # 2026-12-03 with --durations=0: those of 20 s or more; kept by hand). `make pytest` runs
-# `--dist loadfile --no-loadscope-reorder`: xdist hands the modules to the two workers in collection order, one at a time as a worker runs dry, so the long ones
-# start first and the short ones fill the gaps at the end (without this, a long module handed out
+# `--dist loadfile --no-loadscope-reorder`: xdist hands the modules to the two workers in
+# collection order, one at a time as a worker runs dry, so the long ones start first and the
+# short ones fill the gaps at the end (without this, a long module handed out
 # last makes the tail of the run). A module not listed runs after these, in file name order.
 LONGEST_MODULES_FIRST = [
     "test_incremental.py",
