@@ -20,12 +20,12 @@ import duckdb
 import pandas as pd
 import pytest
 
-from conftest import Warehouse
+from conftest import NO_DATA_TESTS, Warehouse
 from ecomseg import gdpr
 from ecomseg.dbt_runner import run_dbt
 from ecomseg.generator import generate
 
-BUILD = ["build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
+BUILD = ["build", *NO_DATA_TESTS, "--exclude-resource-type", "unit_test"]
 
 
 def _pick_subject(wh: Warehouse) -> str:

@@ -20,12 +20,12 @@ import time
 import duckdb
 import pytest
 
-from conftest import Warehouse
+from conftest import NO_DATA_TESTS, Warehouse
 from ecomseg import REPO_ROOT
 from ecomseg.generator import generate
 from ecomseg.manifest import load_manifest, model_nodes
 
-BUILD = ["build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
+BUILD = ["build", *NO_DATA_TESTS, "--exclude-resource-type", "unit_test"]
 
 
 def mart_checksums(wh: Warehouse) -> dict[str, str]:

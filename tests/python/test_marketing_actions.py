@@ -26,7 +26,7 @@ from ecomseg.generator import generate
 END = dt.date(2026, 6, 30)
 FIRST_AS_OF = (END - dt.timedelta(days=3)).isoformat()
 SECOND_AS_OF = END.isoformat()
-BUILD = ["build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
+BUILD = ["build", *NO_DATA_TESTS, "--exclude-resource-type", "unit_test"]
 ACTIONS = "+marketing_actions int_action_decisions"
 CAP, CAP_DAYS = 2, 7
 
