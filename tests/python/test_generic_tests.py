@@ -35,7 +35,7 @@ SEEDS = {
     "parents": "parent_id\nA\nB\n",
     "children_with_null_fk": "child_id,parent_id\n1,A\n2,\n3,B\n",
     "children_with_orphan": "child_id,parent_id\n1,A\n2,Z\n",
-    # column_at_most and one_distinct_value: small <= big on every row, n one value, small two
+    # column_at_most, one_distinct_value and not_null_columns: small <= big on every row, n one value, small two
     "pairs": "pair_id,small,big,n\n1,1,2,7\n2,3,3,7\n3,,1,\n",
 }
 
@@ -131,6 +131,13 @@ seeds:
               arguments: {to: ref('parents'), field: parent_id}
 
   - name: pairs
+    data_tests:
+      - not_null_columns:
+          name: not_null_columns_pass
+          arguments: {columns: [pair_id, big]}
+      - not_null_columns:
+          name: not_null_columns_fail
+          arguments: {columns: [pair_id, small, big, n]}
     columns:
       - name: small
         data_tests:
@@ -220,6 +227,8 @@ EXPECTED = {
     "row_count_at_least_pass": "pass",
     "row_count_at_least_fail": "fail",
     "row_count_where_fail": "fail",
+    "not_null_columns_pass": "pass",
+    "not_null_columns_fail": "fail",
 }
 
 
@@ -268,6 +277,8 @@ def test_failures_report_the_offending_rows(tested):
     # column pairs: the offending pair and how often; distinct values: each of them
     assert failing["at_most_fail"] == [(2, 1, 1)]
     assert failing["one_value_two_values_fail"] == [(1,), (3,)]
+    # not_null_columns: each column with nulls and how many
+    assert failing["not_null_columns_fail"] == [("n", 1), ("small", 1)]
 
 
 def test_values_in_range_needs_a_bound(tmp_path):

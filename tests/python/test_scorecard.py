@@ -9,7 +9,9 @@ each against an independent pandas / numpy / scikit-learn computation:
   target of every (snapshot, person) equal a pandas recomputation from the
   stitched sessions and the orders (only data dated on or before the snapshot
   date; the target only orders in the horizon after it);
-* weights of evidence and information values equal pandas on the same bands;
+* every behaviour's band (int_scorecard_person_bands) equals pandas banding the
+  values of int_scorecard_person_snapshots by seeds/scorecard_bands.csv;
+* weights of evidence and information values equal pandas on those bands;
 * the per-behaviour scaling equals scikit-learn's L2-penalised LogisticRegression on
   the same WoE matrix (to 1e-6; negative scalings dropped and refitted the same way)
   and is converged (the penalised score equations hold);
@@ -143,10 +145,53 @@ def pandas_woe(behaviours: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(out, ignore_index=True)
 
 
+BEHAVIOURS_NUMERIC = [
+    "visit_count", "days_since_first_visit", "days_since_last_visit", "page_view_count", "product_view_count",
+    "visits_with_3plus_product_views", "max_views_of_one_product", "search_count", "cart_add_count",
+    "abandoned_at_cart", "abandoned_at_delivery", "abandoned_at_payment", "abandoned_at_confirmation",
+    "email_visit_count", "recent_cart_add_visits", "recent_email_visits", "recent_3plus_product_view_visits",
+    "recent_search_visits", "order_count", "days_since_last_order", "order_value_total"]
+BEHAVIOURS_CATEGORICAL = ["first_traffic_source", "latest_traffic_source", "latest_device", "is_registered_customer"]
+
+
+def long_bands(shop, where: str) -> pd.DataFrame:
+    """int_scorecard_person_bands (wide) as one row per snapshot, person and behaviour."""
+    wide = frame(shop, f"select * from intermediate.int_scorecard_person_bands where {where}")
+    names = BEHAVIOURS_NUMERIC + BEHAVIOURS_CATEGORICAL
+    long = wide.melt(id_vars=["scorecard_person_id", "snapshot_sample", "person_id", "is_buyer", "is_big_spender"],
+                     value_vars=[f"band_{n}" for n in names], var_name="behaviour", value_name="band_name")
+    long["behaviour"] = long.behaviour.str.removeprefix("band_")
+    return long
+
+
+def test_bands_equal_pandas_banding_by_the_seed(shop):
+    seed = pd.read_csv(REPO_ROOT / "seeds" / "scorecard_bands.csv", dtype={"band_name": str})
+    snapshots = frame(shop, "select * from intermediate.int_scorecard_person_snapshots").set_index("scorecard_person_id")
+    bands = frame(shop, "select * from intermediate.int_scorecard_person_bands").set_index("scorecard_person_id")
+    assert len(bands) == len(snapshots) > 1000 and bands.index.is_unique
+    bands = bands.loc[snapshots.index]
+    for behaviour in BEHAVIOURS_NUMERIC:
+        values = snapshots[behaviour].astype(float)
+        expected = pd.Series(None, index=values.index, dtype=object)
+        for band in seed[seed.behaviour == behaviour].itertuples():
+            lower, upper = band.lower_bound, band.upper_bound
+            if pd.isna(lower) and pd.isna(upper):
+                inside = values.isna()
+            else:
+                inside = values.notna() & (values >= lower if pd.notna(lower) else True) \
+                    & (values < upper if pd.notna(upper) else True)
+            assert expected[inside].isna().all(), (behaviour, band.band_name)  # the seed's bands do not overlap
+            expected[inside] = band.band_name
+        assert expected.notna().all(), behaviour
+        assert (bands[f"band_{behaviour}"] == expected).all(), behaviour
+    for behaviour in BEHAVIOURS_CATEGORICAL:
+        assert (bands[f"band_{behaviour}"] == snapshots[behaviour].astype(str)).all(), behaviour
+    # the bands are spread: more than one band is used for most behaviours
+    assert sum(bands[f"band_{b}"].nunique() > 1 for b in BEHAVIOURS_NUMERIC) >= 15
+
+
 def test_weights_of_evidence_and_information_values_equal_pandas(shop):
-    behaviours = frame(shop, """
-        select snapshot_sample, behaviour, band_name, is_buyer, is_big_spender
-        from intermediate.int_scorecard_behaviours where snapshot_sample <> 'scoring'""")
+    behaviours = long_bands(shop, "snapshot_sample <> 'scoring'")
     expected = pandas_woe(behaviours)
     actual = frame(shop, """
         select learning_set, score_name as target, behaviour, band_name, persons, positives, weight_of_evidence, information_value
@@ -216,8 +261,7 @@ def test_behaviour_scaling_equals_scikit_learn(shop):
 
 
 def test_scores_are_base_plus_band_points_with_bands_and_crossings(shop):
-    behaviours = frame(shop, "select person_id, behaviour, band_name from intermediate.int_scorecard_behaviours "
-                             "where snapshot_sample = 'scoring'")
+    behaviours = long_bands(shop, "snapshot_sample = 'scoring'")[["person_id", "behaviour", "band_name"]]
     weights = frame(shop, "select score_name as target, row_type, behaviour, band_name, points from intermediate.int_scorecard_weights "
                           "where learning_set = 'all_observed'")
     base = weights[weights.row_type == "base"].set_index("target").points

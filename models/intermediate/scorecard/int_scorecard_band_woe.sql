@@ -23,9 +23,9 @@
       positives of the whole learning set (the prior).
 -#}
 {%- set smoothing = 'cast(' ~ var('scorecard_woe_smoothing') ~ ' as double)' -%}
-with behaviours as (
+with person_bands as (
 
-    select * from {{ ref('int_scorecard_behaviours') }}
+    select * from {{ ref('int_scorecard_person_bands') }}
     where snapshot_sample <> 'scoring'
 
 ),
@@ -37,18 +37,49 @@ person_snapshots as (
 
 ),
 
+bands as (
+
+    select * from {{ ref('scorecard_bands') }}
+
+),
+
+{# per sample, behaviour and band: one group-by of the wide bands per behaviour (a null band, which the
+    band's not_null test stops the build on, is not counted) #}
+sample_band_counts as (
+
+    {%- for behaviour in scorecard_behaviours() %}
+        select
+            snapshot_sample,
+            '{{ behaviour }}' as behaviour,
+            band_{{ behaviour }} as band_name,
+            count(*) as persons,
+            sum(case when is_buyer then 1 else 0 end) as buyers,
+            sum(case when is_big_spender then 1 else 0 end) as big_spenders
+        from person_bands
+        where band_{{ behaviour }} is not null
+        group by snapshot_sample, band_{{ behaviour }}
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
+
+),
+
+{# the band's order: the seed's for a numeric behaviour, 0 for a categorical one (the value is the band) #}
 sample_counts as (
 
     select
-        snapshot_sample,
-        behaviour,
-        band_name,
-        band_order,
-        count(*) as persons,
-        sum(case when is_buyer then 1 else 0 end) as buyers,
-        sum(case when is_big_spender then 1 else 0 end) as big_spenders
-    from behaviours
-    group by snapshot_sample, behaviour, band_name, band_order
+        sample_band_counts.snapshot_sample,
+        sample_band_counts.behaviour,
+        sample_band_counts.band_name,
+        coalesce(bands.band_order, 0) as band_order,
+        sample_band_counts.persons,
+        sample_band_counts.buyers,
+        sample_band_counts.big_spenders
+    from sample_band_counts
+    left join bands
+        on sample_band_counts.behaviour = bands.behaviour
+            and sample_band_counts.band_name = bands.band_name
 
 ),
 

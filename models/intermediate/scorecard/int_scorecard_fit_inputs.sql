@@ -5,11 +5,16 @@
     and one column per behaviour (macro scorecard_behaviours): the WoE of the
     person's band in that learning set, 0 for a behaviour that is not
     selected (information value below var scorecard_min_information_value).
+
+    A (snapshot, person) belongs to learning set 'all_observed' when it is
+    observed, to 'out_of_time' when it is in the learning sample; its WoE per
+    behaviour is looked up by band (int_scorecard_person_bands, wide), one
+    join per behaviour, so no long table is grouped back into columns.
 -#}
 {%- set behaviour_names = scorecard_behaviours() -%}
-with behaviours as (
+with person_bands as (
 
-    select * from {{ ref('int_scorecard_behaviours') }}
+    select * from {{ ref('int_scorecard_person_bands') }}
     where snapshot_sample <> 'scoring'
 
 ),
@@ -20,21 +25,48 @@ band_woe as (
 
 ),
 
+learning_sets as (
+
+    select distinct
+        learning_set,
+        score_name
+    from band_woe
+
+),
+
+set_persons as (
+
+    select
+        learning_sets.learning_set,
+        learning_sets.score_name,
+        person_bands.*
+    from person_bands
+    inner join learning_sets
+        on learning_sets.learning_set = 'all_observed' or person_bands.snapshot_sample = 'learning'
+
+),
+
 person_woe as (
 
     select
-        band_woe.learning_set,
-        band_woe.score_name,
-        behaviours.scorecard_person_id,
-        case when band_woe.score_name = 'buyer' then behaviours.is_buyer else behaviours.is_big_spender end
+        set_persons.learning_set,
+        set_persons.score_name,
+        set_persons.scorecard_person_id,
+        case when set_persons.score_name = 'buyer' then set_persons.is_buyer else set_persons.is_big_spender end
             as is_positive,
-        behaviours.behaviour,
-        case when band_woe.is_selected then band_woe.weight_of_evidence else 0 end as weight_of_evidence
-    from behaviours
-    inner join band_woe
-        on behaviours.behaviour = band_woe.behaviour
-            and behaviours.band_name = band_woe.band_name
-            and (band_woe.learning_set = 'all_observed' or behaviours.snapshot_sample = 'learning')
+        {%- for behaviour in behaviour_names %}
+            case when woe_{{ behaviour }}.is_selected then woe_{{ behaviour }}.weight_of_evidence else 0 end
+                as woe_{{ behaviour }},
+            woe_{{ behaviour }}.band_name is not null as has_band_{{ behaviour }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from set_persons
+    {%- for behaviour in behaviour_names %}
+        left join band_woe as woe_{{ behaviour }}
+            on set_persons.learning_set = woe_{{ behaviour }}.learning_set
+                and set_persons.score_name = woe_{{ behaviour }}.score_name
+                and woe_{{ behaviour }}.behaviour = '{{ behaviour }}'
+                and set_persons.band_{{ behaviour }} = woe_{{ behaviour }}.band_name
+    {%- endfor %}
 
 ),
 
@@ -49,12 +81,15 @@ final as (
         score_name,
         scorecard_person_id,
         {%- for behaviour in behaviour_names %}
-            cast(coalesce(max(case when behaviour = '{{ behaviour }}' then weight_of_evidence end), 0) as double)
-                as woe_{{ behaviour }},
+            cast(coalesce(woe_{{ behaviour }}, 0) as double) as woe_{{ behaviour }},
         {%- endfor %}
-        cast(max(case when is_positive then 1 else 0 end) as double) as is_positive
+        cast(case when is_positive then 1 else 0 end as double) as is_positive
     from person_woe
-    group by learning_set, score_name, scorecard_person_id
+    {#- as the WoE's (snapshot, person) rows: those with a band of the learning set #}
+    where
+        {%- for behaviour in behaviour_names %}
+            {{ 'or ' if not loop.first }}has_band_{{ behaviour }}
+        {%- endfor %}
 
 )
 

@@ -13,10 +13,28 @@
     compares with.
 -#}
 {%- set behaviour_count = scorecard_behaviours() | length -%}
-with behaviours as (
+with person_bands as (
 
-    select * from {{ ref('int_scorecard_behaviours') }}
+    select * from {{ ref('int_scorecard_person_bands') }}
     where snapshot_sample in ('validation', 'scoring')
+
+),
+
+{# one row per snapshot, person and behaviour: the bands unpivoted #}
+behaviours as (
+
+    {%- for behaviour in scorecard_behaviours() %}
+        select
+            snapshot_date,
+            snapshot_sample,
+            person_id,
+            '{{ behaviour }}' as behaviour,
+            band_{{ behaviour }} as band_name
+        from person_bands
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
 
 ),
 
