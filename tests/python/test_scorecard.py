@@ -274,6 +274,15 @@ def test_scores_are_base_plus_band_points_with_bands_and_crossings(shop):
     merged = expected.merge(scores, on=["person_id", "target"], how="outer", indicator=True)
     assert (merged["_merge"] == "both").all()
     assert (merged.score_x == merged.score_y).all()
+    # the explanation: the non-zero contributions, highest points first (ties by behaviour), "behaviour band: +points"
+    nonzero = points[points.target.notna() & (points.points != 0)].copy()
+    nonzero["text"] = (nonzero.behaviour + " " + nonzero.band_name + ": " + np.where(nonzero.points > 0, "+", "")
+                       + nonzero.points.astype(int).astype(str))
+    nonzero = nonzero.sort_values(["person_id", "target", "points", "behaviour"], ascending=[True, True, False, True])
+    explained = nonzero.groupby(["person_id", "target"]).text.agg("; ".join).rename("expected_explanation")
+    merged = merged.merge(explained.reset_index(), on=["person_id", "target"], how="left")
+    assert merged.expected_explanation.notna().sum() > 100
+    assert (merged.explanation.fillna("") == merged.expected_explanation.fillna("")).all()
     thresholds = pd.read_csv(REPO_ROOT / "seeds" / "score_thresholds.csv", keep_default_na=False)
     for row in merged.itertuples():
         mine = thresholds[thresholds.score_name == row.target].sort_values("threshold")

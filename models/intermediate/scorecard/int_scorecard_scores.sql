@@ -69,16 +69,12 @@ contributions as (
 
     select
         behaviours.snapshot_date,
+        behaviours.snapshot_sample,
         behaviours.person_id,
         band_weights.score_name,
         behaviours.behaviour,
         behaviours.band_name,
-        band_weights.points,
-        row_number() over (
-            partition by behaviours.snapshot_date, behaviours.person_id, band_weights.score_name
-            order by
-                case when band_weights.points = 0 then 1 else 0 end, band_weights.points desc, behaviours.behaviour asc
-        ) as contribution_rank
+        band_weights.points
     from behaviours
     inner join band_weights
         on band_weights.learning_set
@@ -94,14 +90,43 @@ person_points as (
         snapshot_date,
         person_id,
         score_name,
-        sum(points) as band_points,
-        {{ top_values_list(
-            "case when points <> 0 then " ~ dbt.concat([
-                'behaviour', "' '", 'band_name', "': '",
-                "case when points > 0 then '+' else '' end",
-                'cast(points as ' ~ dbt.type_string() ~ ')']) ~ " end",
-            'contribution_rank', behaviour_count, '; ') }} as explanation
+        sum(points) as band_points
     from contributions
+    group by snapshot_date, person_id, score_name
+
+),
+
+{# the explanation, of the scoring snapshot only: each non-zero contribution's text once, ranked #}
+scoring_contributions as (
+
+    select
+        snapshot_date,
+        person_id,
+        score_name,
+        case
+            when points <> 0
+                then {{ dbt.concat([
+                    'behaviour', "' '", 'band_name', "': '",
+                    "case when points > 0 then '+' else '' end",
+                    'cast(points as ' ~ dbt.type_string() ~ ')']) }}
+        end as contribution_text,
+        row_number() over (
+            partition by snapshot_date, person_id, score_name
+            order by case when points = 0 then 1 else 0 end, points desc, behaviour asc
+        ) as contribution_rank
+    from contributions
+    where snapshot_sample = 'scoring'
+
+),
+
+explanations as (
+
+    select
+        snapshot_date,
+        person_id,
+        score_name,
+        {{ top_values_list('contribution_text', 'contribution_rank', behaviour_count, '; ') }} as explanation
+    from scoring_contributions
     group by snapshot_date, person_id, score_name
 
 ),
@@ -117,7 +142,7 @@ scored as (
         base_weights.score_name,
         base_weights.points as base_points,
         base_weights.points + coalesce(person_points.band_points, 0) as score,
-        case when person_snapshots.snapshot_sample = 'scoring' then person_points.explanation end as explanation,
+        explanations.explanation,
         person_snapshots.days_since_last_visit,
         case base_weights.score_name
             when 'buyer' then person_snapshots.is_buyer
@@ -131,6 +156,10 @@ scored as (
         on person_snapshots.snapshot_date = person_points.snapshot_date
             and person_snapshots.person_id = person_points.person_id
             and base_weights.score_name = person_points.score_name
+    left join explanations
+        on person_snapshots.snapshot_date = explanations.snapshot_date
+            and person_snapshots.person_id = explanations.person_id
+            and base_weights.score_name = explanations.score_name
 
 ),
 
