@@ -158,9 +158,17 @@ def build(step: str, tree: Path, raw_dir: Path, duckdb_path: Path, quiet: bool, 
         command.append("--no-publish")
     if skip_unit_tests:
         command.append("--skip-unit-tests")
-    measured = run_measured(step, command, cwd=tree, quiet=quiet)
+    measured = run_measured(step, command, cwd=tree, env=tree_environment(tree), quiet=quiet)
     measured.slowest_nodes = slowest_nodes(tree)
     return measured
+
+
+def tree_environment(tree: Path) -> dict[str, str]:
+    """The environment that runs tree's code: its ecomseg package first on the path (the shared .venv holds this
+    checkout's package, installed editable) and its dbt project (ECOMSEG_PROJECT_DIR); without both, a baseline
+    worktree's scripts would import this checkout's package and build this checkout's project."""
+    return {**os.environ, "ECOMSEG_PROJECT_DIR": str(tree),
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(tree), os.environ.get("PYTHONPATH")]))}
 
 
 def baseline_tree(work: Path, revision: str) -> Path:
