@@ -52,13 +52,13 @@ person_woe as (
         set_persons.learning_set,
         set_persons.score_name,
         set_persons.scorecard_person_id,
-        case when set_persons.score_name = 'buyer' then set_persons.is_buyer else set_persons.is_big_spender end
-            as is_positive,
         {%- for behaviour in behaviour_names %}
             case when woe_{{ behaviour }}.is_selected then woe_{{ behaviour }}.weight_of_evidence else 0 end
                 as woe_{{ behaviour }},
-            woe_{{ behaviour }}.band_name is not null as has_band_{{ behaviour }}{{ ',' if not loop.last }}
+            woe_{{ behaviour }}.band_name is not null as has_band_{{ behaviour }},
         {%- endfor %}
+        case when set_persons.score_name = 'buyer' then set_persons.is_buyer else set_persons.is_big_spender end
+            as is_positive
     from set_persons
     {%- for behaviour in behaviour_names %}
         left join band_woe as woe_{{ behaviour }}
