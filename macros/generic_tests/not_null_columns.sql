@@ -22,7 +22,7 @@ from (
             union all
         {%- endif %}
     {%- endfor %}
-) as nulls
+) as null_rows
 group by null_column
 
 {% endtest %}
